@@ -1,0 +1,130 @@
+//! What happens in the conversation. Public events are numbered in the order everyone sees
+//! them; private messages are not part of that sequence.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::Nick;
+use crate::wire::Encodings;
+
+/// Identifies one connection for as long as the process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub(crate) u64);
+
+/// How a member is connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// A raw TCP client: `nc`, telnet, a Python socket script.
+    Tcp,
+    /// The web page, over a WebSocket.
+    Web,
+}
+
+impl Via {
+    /// The name used on the wire: `"tcp"` or `"web"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Tcp => "tcp",
+            Via::Web => "web",
+        }
+    }
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One public event, shared by every recipient behind an `Arc`.
+#[derive(Debug)]
+pub struct Event {
+    /// Position in the conversation: strictly increasing, never reused.
+    pub id: u64,
+    /// When it happened, in milliseconds since the Unix epoch.
+    pub ts: i64,
+    /// The member who caused it, so a transport can skip echoing a sender's own line.
+    pub origin: MemberId,
+    /// What happened.
+    pub kind: EventKind,
+    /// This event on each wire format, encoded by the first session that needs it.
+    pub(crate) encodings: Encodings,
+}
+
+/// The kinds of public event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A line of chat.
+    Message {
+        /// The author.
+        from: Nick,
+        /// How the author is connected.
+        via: Via,
+        /// Sanitised text.
+        text: String,
+        /// True for `/me` actions.
+        action: bool,
+    },
+    /// Someone arrived.
+    Join {
+        /// Their nickname.
+        nick: Nick,
+        /// How they are connected.
+        via: Via,
+    },
+    /// Someone left.
+    Leave {
+        /// Their nickname.
+        nick: Nick,
+        /// How they were connected.
+        via: Via,
+    },
+    /// Someone changed nickname.
+    Rename {
+        /// The old nickname.
+        old: Nick,
+        /// The new nickname.
+        new: Nick,
+        /// How they are connected.
+        via: Via,
+    },
+}
+
+impl Event {
+    pub(crate) fn new(id: u64, origin: MemberId, kind: EventKind) -> Self {
+        Self {
+            id,
+            ts: now_ms(),
+            origin,
+            kind,
+            encodings: Encodings::default(),
+        }
+    }
+
+    /// True for chat lines (messages and actions), false for notices.
+    pub fn is_chat(&self) -> bool {
+        matches!(self.kind, EventKind::Message { .. })
+    }
+}
+
+/// A private message: delivered to one member, never stored or replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Private {
+    /// When it was sent, in milliseconds since the Unix epoch.
+    pub ts: i64,
+    /// The sender.
+    pub from: Nick,
+    /// How the sender is connected.
+    pub via: Via,
+    /// The recipient.
+    pub to: Nick,
+    /// Sanitised text.
+    pub text: String,
+}
+
+/// Milliseconds since the Unix epoch; 0 if the clock is before 1970.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

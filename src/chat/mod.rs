@@ -1,0 +1,510 @@
+//! The conversation: members, nicknames, recent history and fan-out. Knows nothing about
+//! sockets, HTTP or JSON; the TCP and WebSocket adapters drive it through [`Member`].
+//!
+//! Fan-out is one `tokio::sync::broadcast` ring shared by every member. Publishing writes an
+//! `Arc<Event>` into the ring once; each member's session reads it at its own pace, so a
+//! recipient costs a refcount bump and a slow one holds up nobody. The ring is every
+//! member's bounded queue: a member more than [`HubConfig::backlog`] events behind skips
+//! ahead to the oldest event still kept and is told how many it missed
+//! ([`Delivery::Missed`]).
+
+mod command;
+mod event;
+mod member;
+mod nick;
+mod text;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::{broadcast, mpsc};
+
+pub use command::{COMMANDS, Command};
+pub use event::{Event, EventKind, MemberId, Private, Via};
+pub use member::{Delivery, Member, Reply};
+pub use nick::{MAX_NICK_CHARS, Nick, NickError};
+pub use text::sanitize;
+
+/// Sizes of the hub's queues and limits.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    /// How many events a member may fall behind before it skips ahead (the broadcast ring).
+    pub backlog: usize,
+    /// How many public events stay in memory for late joiners and reconnecting pages.
+    pub recent: usize,
+    /// Longest message, in characters.
+    pub max_message_chars: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            backlog: 4096,
+            recent: 1000,
+            max_message_chars: 2000,
+        }
+    }
+}
+
+/// How many private messages may wait for one member before more are refused.
+const PRIVATE_BACKLOG: usize = 64;
+
+/// Why an action was refused. Each transport turns these into its own error reply.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// Someone else has this nickname (ignoring case).
+    #[error("nickname {0} is taken")]
+    NickTaken(String),
+    /// The nickname breaks the rules of [`Nick::parse`].
+    #[error("invalid nickname")]
+    NickInvalid,
+    /// A private message for a nickname nobody has.
+    #[error("nobody is called {0}")]
+    NoSuchUser(String),
+    /// A private message to oneself.
+    #[error("cannot send a private message to yourself")]
+    SelfMessage,
+    /// The recipient's private queue is full: they are not reading.
+    #[error("{0} is not reading messages")]
+    RecipientBusy(String),
+    /// A `/word` that is not a command.
+    #[error("unknown command {0}")]
+    UnknownCommand(String),
+    /// A command without its argument; holds the usage line.
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    /// A message longer than [`HubConfig::max_message_chars`].
+    #[error("message longer than {max} characters")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl ChatError {
+    /// A stable machine-readable name, for the WebSocket `error` frame.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChatError::NickTaken(_) => "nick_taken",
+            ChatError::NickInvalid => "nick_invalid",
+            ChatError::NoSuchUser(_) => "no_such_user",
+            ChatError::SelfMessage => "self_message",
+            ChatError::RecipientBusy(_) => "recipient_busy",
+            ChatError::UnknownCommand(_) => "unknown_command",
+            ChatError::Usage(_) => "usage",
+            ChatError::TooLong { .. } => "too_long",
+        }
+    }
+}
+
+impl From<NickError> for ChatError {
+    fn from(NickError::Invalid: NickError) -> Self {
+        ChatError::NickInvalid
+    }
+}
+
+/// What a joining member is first shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// The last `count` events; with `chat_only`, messages and actions only (no notices).
+    Last {
+        /// How many.
+        count: usize,
+        /// Skip join/leave/nick notices.
+        chat_only: bool,
+    },
+    /// Everything after this event id: a page reconnecting after a drop.
+    Since(u64),
+}
+
+/// What a member learns on joining.
+#[derive(Debug)]
+pub struct Welcome {
+    /// The nickname the member got.
+    pub nick: Nick,
+    /// Everyone present, the new member included, sorted by nickname.
+    pub users: Vec<(Nick, Via)>,
+    /// Past events, oldest first, as asked by [`Replay`].
+    pub history: Vec<Arc<Event>>,
+    /// Events asked for by [`Replay::Since`] that are no longer kept.
+    pub missed: u64,
+}
+
+/// The conversation. Cloning gives another handle to the same one.
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// A `std` mutex, not tokio's: it is only locked inside the short, synchronous methods
+    /// below, never across an `.await`, and publishing under it is what makes every member
+    /// see events in id order.
+    state: Mutex<State>,
+    config: HubConfig,
+}
+
+struct State {
+    members: HashMap<MemberId, Entry>,
+    /// Folded nickname → member, for uniqueness ignoring case.
+    by_nick: HashMap<String, MemberId>,
+    /// The newest public events, oldest first, at most `config.recent`.
+    recent: VecDeque<Arc<Event>>,
+    /// Sending side of the fan-out ring; members hold the receivers. Only used under the
+    /// lock, so the ring's order is the id order.
+    public: broadcast::Sender<Arc<Event>>,
+    last_id: u64,
+    last_member: u64,
+    last_guest: u64,
+}
+
+struct Entry {
+    nick: Nick,
+    via: Via,
+    /// The member's own queue of private messages; its `Member` holds the receiver.
+    private: mpsc::Sender<Arc<Private>>,
+}
+
+impl Hub {
+    /// Creates an empty conversation.
+    pub fn new(config: HubConfig) -> Self {
+        let (public, _) = broadcast::channel(config.backlog.max(1));
+        let state = State {
+            members: HashMap::new(),
+            by_nick: HashMap::new(),
+            recent: VecDeque::with_capacity(config.recent),
+            public,
+            last_id: 0,
+            last_member: 0,
+            last_guest: 0,
+        };
+        Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                config,
+            }),
+        }
+    }
+
+    /// The limits this hub was created with.
+    pub fn config(&self) -> &HubConfig {
+        &self.shared.config
+    }
+
+    /// Adds a member under `nick`, or under a fresh `guestN` when `nick` is `None`, and
+    /// announces the arrival to everyone, the new member included.
+    ///
+    /// The member is subscribed before the history is read and the arrival published, all
+    /// under one lock: it sees every event exactly once, either in the history or live.
+    ///
+    /// # Errors
+    /// [`ChatError::NickInvalid`] or [`ChatError::NickTaken`] for a refused `nick`.
+    pub fn join(
+        &self,
+        via: Via,
+        nick: Option<&str>,
+        replay: Replay,
+    ) -> Result<(Member, Welcome), ChatError> {
+        let wanted = nick.map(Nick::parse).transpose()?;
+        let mut state = self.lock();
+        let nick = match wanted {
+            Some(nick) if state.by_nick.contains_key(&nick.folded()) => {
+                return Err(ChatError::NickTaken(nick.to_string()));
+            }
+            Some(nick) => nick,
+            None => state.next_guest(),
+        };
+        state.last_member += 1;
+        let id = MemberId(state.last_member);
+        let (private_tx, private_rx) = mpsc::channel(PRIVATE_BACKLOG);
+        state.by_nick.insert(nick.folded(), id);
+        state.members.insert(
+            id,
+            Entry {
+                nick: nick.clone(),
+                via,
+                private: private_tx,
+            },
+        );
+        let public = state.public.subscribe();
+        let (history, missed) = state.replay(replay);
+        let welcome = Welcome {
+            nick: nick.clone(),
+            users: state.users(),
+            history,
+            missed,
+        };
+        state.publish(id, EventKind::Join { nick, via }, &self.shared.config);
+        drop(state);
+        let member = Member::new(self.clone(), id, via, public, private_rx);
+        Ok((member, welcome))
+    }
+
+    /// Everyone present, sorted by nickname.
+    pub fn users(&self) -> Vec<(Nick, Via)> {
+        self.lock().users()
+    }
+
+    /// Events after `id` still kept in memory, oldest first.
+    pub fn since(&self, id: u64) -> Vec<Arc<Event>> {
+        self.lock().replay(Replay::Since(id)).0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the maps consistent (every method updates
+        // them before anything that can panic), so a poisoned lock is still usable.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn say(&self, id: MemberId, text: &str, action: bool) -> Result<(), ChatError> {
+        let text = self.checked_text(text)?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut state = self.lock();
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(());
+        };
+        let kind = EventKind::Message {
+            from: entry.nick.clone(),
+            via: entry.via,
+            text,
+            action,
+        };
+        state.publish(id, kind, &self.shared.config);
+        Ok(())
+    }
+
+    fn rename(&self, id: MemberId, new: &str) -> Result<(), ChatError> {
+        let new = Nick::parse(new)?;
+        let mut state = self.lock();
+        let folded = new.folded();
+        if state.by_nick.get(&folded).is_some_and(|owner| *owner != id) {
+            return Err(ChatError::NickTaken(new.to_string()));
+        }
+        let Some(entry) = state.members.get_mut(&id) else {
+            return Ok(());
+        };
+        if entry.nick == new {
+            return Ok(());
+        }
+        let old = std::mem::replace(&mut entry.nick, new.clone());
+        let via = entry.via;
+        state.by_nick.remove(&old.folded());
+        state.by_nick.insert(folded, id);
+        state.publish(id, EventKind::Rename { old, new, via }, &self.shared.config);
+        Ok(())
+    }
+
+    fn send_private(&self, id: MemberId, to: &str, text: &str) -> Result<Arc<Private>, ChatError> {
+        let text = self.checked_text(text)?;
+        let (message, queue) = {
+            let state = self.lock();
+            let target = Nick::parse(to)
+                .ok()
+                .and_then(|nick| state.by_nick.get(&nick.folded()).copied())
+                .ok_or_else(|| ChatError::NoSuchUser(to.to_owned()))?;
+            if target == id {
+                return Err(ChatError::SelfMessage);
+            }
+            let (Some(sender), Some(recipient)) =
+                (state.members.get(&id), state.members.get(&target))
+            else {
+                return Err(ChatError::NoSuchUser(to.to_owned()));
+            };
+            let message = Arc::new(Private {
+                ts: event::now_ms(),
+                from: sender.nick.clone(),
+                via: sender.via,
+                to: recipient.nick.clone(),
+                text,
+            });
+            (message, recipient.private.clone())
+        };
+        queue
+            .try_send(message.clone())
+            .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
+        Ok(message)
+    }
+
+    fn leave(&self, id: MemberId) {
+        let mut state = self.lock();
+        if let Some(entry) = state.members.remove(&id) {
+            state.by_nick.remove(&entry.nick.folded());
+            let kind = EventKind::Leave {
+                nick: entry.nick,
+                via: entry.via,
+            };
+            state.publish(id, kind, &self.shared.config);
+        }
+    }
+
+    fn checked_text(&self, text: &str) -> Result<String, ChatError> {
+        let text = sanitize(text);
+        let max = self.shared.config.max_message_chars;
+        if text.chars().count() > max {
+            return Err(ChatError::TooLong { max });
+        }
+        Ok(text)
+    }
+}
+
+impl State {
+    /// Numbers the event, keeps it in the recent history and hands it to every member.
+    fn publish(&mut self, origin: MemberId, kind: EventKind, config: &HubConfig) {
+        self.last_id += 1;
+        let event = Arc::new(Event::new(self.last_id, origin, kind));
+        if self.recent.len() >= config.recent {
+            self.recent.pop_front();
+        }
+        if config.recent > 0 {
+            self.recent.push_back(event.clone());
+        }
+        // An error only means nobody is subscribed, which is fine.
+        let _ = self.public.send(event);
+    }
+
+    fn next_guest(&mut self) -> Nick {
+        loop {
+            self.last_guest += 1;
+            let name = format!("guest{}", self.last_guest);
+            if !self.by_nick.contains_key(&name) {
+                // "guest" and a number always make a valid nickname.
+                if let Ok(nick) = Nick::parse(&name) {
+                    return nick;
+                }
+            }
+        }
+    }
+
+    fn users(&self) -> Vec<(Nick, Via)> {
+        let mut users: Vec<_> = self
+            .members
+            .values()
+            .map(|entry| (entry.nick.clone(), entry.via))
+            .collect();
+        users.sort_by_cached_key(|(nick, _)| nick.folded());
+        users
+    }
+
+    fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
+        match replay {
+            Replay::Last { count, chat_only } => {
+                let mut picked: Vec<_> = self
+                    .recent
+                    .iter()
+                    .rev()
+                    .filter(|event| !chat_only || event.is_chat())
+                    .take(count)
+                    .cloned()
+                    .collect();
+                picked.reverse();
+                (picked, 0)
+            }
+            Replay::Since(after) => {
+                let picked: Vec<_> = self
+                    .recent
+                    .iter()
+                    .filter(|event| event.id > after)
+                    .cloned()
+                    .collect();
+                let first_kept = picked.first().map_or(self.last_id + 1, |event| event.id);
+                let missed = first_kept.saturating_sub(after.saturating_add(1));
+                (picked, missed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub() -> Hub {
+        Hub::new(HubConfig::default())
+    }
+
+    const NONE: Replay = Replay::Last {
+        count: 0,
+        chat_only: false,
+    };
+
+    #[test]
+    fn guests_get_distinct_names_and_taken_names_are_refused_ignoring_case() {
+        let hub = hub();
+        let (_a, a) = hub.join(Via::Tcp, None, NONE).expect("join");
+        let (_b, b) = hub.join(Via::Web, None, NONE).expect("join");
+        assert_ne!(a.nick, b.nick);
+        let (_c, _) = hub.join(Via::Web, Some("Alice"), NONE).expect("join");
+        assert_eq!(
+            hub.join(Via::Tcp, Some("alice"), NONE).err(),
+            Some(ChatError::NickTaken("alice".into()))
+        );
+    }
+
+    #[test]
+    fn a_guest_name_someone_chose_is_skipped() {
+        let hub = hub();
+        let (_taken, _) = hub.join(Via::Web, Some("guest1"), NONE).expect("join");
+        let (_guest, welcome) = hub.join(Via::Tcp, None, NONE).expect("join");
+        assert_eq!(welcome.nick.as_str(), "guest2");
+    }
+
+    #[test]
+    fn leaving_frees_the_nickname_and_is_announced() {
+        let hub = hub();
+        let (mut watcher, _) = hub.join(Via::Web, None, NONE).expect("join");
+        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE).expect("join");
+        drop(alice);
+        let kinds: Vec<_> = std::iter::from_fn(|| watcher.try_recv())
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event.kind.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(kinds.last(), Some(EventKind::Leave { nick, .. }) if nick.as_str() == "alice")
+        );
+        assert!(hub.join(Via::Tcp, Some("ALICE"), NONE).is_ok());
+    }
+
+    #[test]
+    fn since_replays_exactly_what_followed_and_counts_what_is_gone() {
+        let hub = Hub::new(HubConfig {
+            recent: 3,
+            ..HubConfig::default()
+        });
+        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE).expect("join");
+        for n in 0..5 {
+            alice.handle(&format!("line {n}")).expect("say");
+        }
+        // Ids: 1 is the join, 2..=6 the lines; only 4, 5, 6 are kept.
+        let ids = |events: &[Arc<Event>]| events.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(&hub.since(4)), [5, 6]);
+        let (_bob, welcome) = hub.join(Via::Web, None, Replay::Since(1)).expect("join");
+        assert_eq!(ids(&welcome.history), [4, 5, 6]);
+        assert_eq!(welcome.missed, 2);
+    }
+
+    #[test]
+    fn a_member_that_falls_behind_the_ring_is_told_how_much_it_missed() {
+        let hub = Hub::new(HubConfig {
+            backlog: 4,
+            ..HubConfig::default()
+        });
+        let (mut slow, _) = hub.join(Via::Tcp, None, NONE).expect("join");
+        let (talker, _) = hub.join(Via::Tcp, None, NONE).expect("join");
+        for n in 0..10 {
+            talker.handle(&format!("{n}")).expect("say");
+        }
+        // 12 events were published since `slow` subscribed (two joins, ten lines); the ring
+        // kept the last 4.
+        let first = slow.try_recv();
+        assert!(matches!(first, Some(Delivery::Missed(8))), "{first:?}");
+        let rest = std::iter::from_fn(|| slow.try_recv()).count();
+        assert_eq!(rest, 4);
+    }
+}

@@ -1,0 +1,23 @@
+//! tchat: a classroom chat server. Browsers (a page and its WebSocket) and raw TCP clients
+//! (`nc`, telnet, PuTTY, Python sockets) share one conversation.
+//!
+//! # Layout
+//! - [`chat`]: the conversation itself (members, nicknames, history, fan-out), with no
+//!   knowledge of sockets or formats.
+//! - [`wire`]: the two wire formats, pure encoding and decoding: CRLF text lines and JSON
+//!   frames.
+//! - `tcp`, `web`: thin adapters, one session per connection, driving a [`chat::Member`].
+//! - [`app`]: binds both listeners and runs until told to stop.
+//! - [`config`]: command line and environment settings.
+//! - [`i18n`]: every sentence the server writes, per language.
+
+pub mod app;
+pub mod chat;
+pub mod config;
+pub mod i18n;
+mod tcp;
+mod web;
+pub mod wire;
+
+pub use app::{App, BindError};
+pub use config::Config;

@@ -1,0 +1,327 @@
+//! One raw TCP client: greeting and history, then relaying both ways until it quits, the
+//! connection drops or the server stops.
+//!
+//! The session waits on socket readiness rather than holding read and write buffers: input is
+//! read into a stack buffer and decoded at once, and output is a queue of shared event bytes
+//! written with one vectored write for as many lines as are queued. An idle client costs its
+//! task, its decoder and an empty queue.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::app::Context;
+use crate::chat::{Delivery, EventKind, Member, Replay, Reply, Via, Welcome};
+use crate::i18n::fill;
+use crate::wire::line::{self, Inbound, LineDecoder};
+
+/// Lines queued for the socket before the session stops taking events from the hub. Past
+/// it, the client falls behind in the hub's shared ring instead, which bounds its backlog
+/// and tells it what it missed.
+const OUT_LINES: usize = 256;
+/// Bytes queued for the socket (replies included) before the session stops reading the
+/// client's input: a client that sends commands but never reads the answers only stalls
+/// itself.
+const OUT_BYTES: usize = 64 * 1024;
+/// Largest read: a few lines at a time, on the stack, never held while idle.
+const READ_CHUNK: usize = 4096;
+/// Most lines handed to one vectored write.
+const MAX_IOV: usize = 64;
+/// How long a departing client gets to take its last lines.
+const FAREWELL: Duration = Duration::from_secs(2);
+
+/// Why a session ended.
+enum End {
+    /// The client asked to leave.
+    Quit,
+    /// The client closed its side.
+    Closed,
+    /// The server is stopping.
+    Stopped,
+    /// The connection failed.
+    Failed(io::Error),
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Quit => f.write_str("quit"),
+            End::Closed => f.write_str("closed by client"),
+            End::Stopped => f.write_str("server stopping"),
+            End::Failed(error) => write!(f, "failed: {error}"),
+        }
+    }
+}
+
+/// Runs one TCP client from connection to goodbye.
+pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, context: Context) {
+    // Chat lines are small and must leave at once; Nagle's algorithm would hold each one
+    // until the previous one is acknowledged.
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%peer, %error, "TCP_NODELAY not set");
+    }
+    let replay = Replay::Last {
+        count: context.config.tcp_history,
+        chat_only: true,
+    };
+    let (member, welcome) = match context.hub.join(Via::Tcp, None, replay) {
+        Ok(joined) => joined,
+        Err(error) => {
+            tracing::warn!(%peer, %error, "could not join");
+            return;
+        }
+    };
+    tracing::info!(%peer, via = "tcp", nick = %welcome.nick, "connected");
+    let max_line = context.config.max_length.saturating_mul(4).max(64);
+    let mut session = Session {
+        stream,
+        member,
+        decoder: LineDecoder::new(max_line),
+        out: Outbox::default(),
+        quiet_until: None,
+        context,
+    };
+    session.greet(&welcome);
+    let end = session.relay().await;
+    tracing::info!(%peer, via = "tcp", nick = %welcome.nick, reason = %end, "disconnected");
+    session.close(end).await;
+}
+
+struct Session {
+    stream: TcpStream,
+    member: Member,
+    decoder: LineDecoder,
+    out: Outbox,
+    /// When a chunk mode client's pending text becomes a message, if it has any.
+    quiet_until: Option<Instant>,
+    context: Context,
+}
+
+impl Session {
+    fn greet(&mut self, welcome: &Welcome) {
+        let catalog = self.context.catalog;
+        let greeting = fill(catalog.greeting, &[("nick", &welcome.nick)]);
+        self.out.push(line::notice(&greeting));
+        if !welcome.history.is_empty() {
+            self.out.push(line::notice(catalog.history));
+            for event in &welcome.history {
+                self.out.push(line::event(event, catalog));
+            }
+        }
+    }
+
+    async fn relay(&mut self) -> End {
+        loop {
+            if let Some(replies) = self.decoder.take_replies() {
+                self.out.push(replies);
+            }
+            if let Err(error) = self.out.write_to(&self.stream) {
+                return End::Failed(error);
+            }
+            let quiet_until = self.quiet_until;
+            tokio::select! {
+                biased;
+                () = self.context.shutdown.cancelled() => return End::Stopped,
+                ready = self.stream.writable(), if !self.out.is_empty() => {
+                    if let Err(error) = ready {
+                        return End::Failed(error);
+                    }
+                }
+                delivery = self.member.recv(), if self.out.lines() < OUT_LINES => {
+                    self.deliver(delivery);
+                    while self.out.lines() < OUT_LINES {
+                        let Some(delivery) = self.member.try_recv() else { break };
+                        self.deliver(delivery);
+                    }
+                }
+                ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
+                    let read = ready.and_then(|()| self.read());
+                    if !matches!(read, Ok(true)) {
+                        // What a client sent just before closing still counts: the seed
+                        // script sends "z" and closes at once.
+                        self.decoder.finish();
+                    }
+                    if let Some(end) = self.handle_input() {
+                        return end;
+                    }
+                    match read {
+                        Ok(true) => {}
+                        Ok(false) => return End::Closed,
+                        Err(error) => return End::Failed(error),
+                    }
+                }
+                () = tokio::time::sleep_until(quiet_until.unwrap_or_else(Instant::now)),
+                    if quiet_until.is_some() => {
+                    self.quiet_until = None;
+                    self.decoder.flush_chunk();
+                    if let Some(end) = self.handle_input() {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what the socket has; false once the client has closed its side.
+    fn read(&mut self) -> io::Result<bool> {
+        let mut chunk = [0u8; READ_CHUNK];
+        match self.stream.try_read(&mut chunk) {
+            Ok(0) => Ok(false),
+            Ok(n) => {
+                self.decoder.feed(&chunk[..n]);
+                self.quiet_until = self
+                    .decoder
+                    .has_chunk()
+                    .then(|| Instant::now() + self.context.config.quiet());
+                Ok(true)
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(true),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Acts on every complete line; returns how the session ends, if one of them ends it.
+    fn handle_input(&mut self) -> Option<End> {
+        let catalog = self.context.catalog;
+        while let Some(inbound) = self.decoder.next_inbound() {
+            let text = match inbound {
+                Inbound::TooLong => {
+                    let max = self.context.config.max_length;
+                    self.out
+                        .push(line::notice(&fill(catalog.too_long, &[("max", &max)])));
+                    continue;
+                }
+                Inbound::Line(text) => text,
+            };
+            // The seed activity's clients end their session with a bare "z" or "FIN".
+            let word = text.trim();
+            if word.eq_ignore_ascii_case("z") || word.eq_ignore_ascii_case("fin") {
+                return Some(End::Quit);
+            }
+            match self.member.handle(&text) {
+                Ok(Reply::Done) => {}
+                Ok(Reply::Help) => self.out.push(line::help(catalog)),
+                Ok(Reply::Who(users)) => self.out.push(line::who(&users, catalog)),
+                Ok(Reply::Sent(message)) => self.out.push(line::private_sent(&message)),
+                Ok(Reply::Quit) => return Some(End::Quit),
+                Err(error) => self.out.push(line::notice(&catalog.error(&error))),
+            }
+        }
+        None
+    }
+
+    fn deliver(&mut self, delivery: Delivery) {
+        let catalog = self.context.catalog;
+        match delivery {
+            Delivery::Public(event) => {
+                // A TCP client is not echoed its own lines, nor its own arrival (the
+                // greeting said it).
+                let own = event.origin == self.member.id()
+                    && matches!(
+                        event.kind,
+                        EventKind::Message { .. } | EventKind::Join { .. }
+                    );
+                if !own {
+                    self.out.push(line::event(&event, catalog));
+                }
+            }
+            Delivery::Private(message) => self.out.push(line::private_received(&message)),
+            Delivery::Missed(count) => {
+                self.out
+                    .push(line::notice(&fill(catalog.missed, &[("count", &count)])));
+            }
+        }
+    }
+
+    /// Leaves the conversation, then gives the client its last lines and closes.
+    async fn close(self, end: End) {
+        let Session {
+            mut stream,
+            member,
+            mut out,
+            context,
+            ..
+        } = self;
+        drop(member);
+        match end {
+            End::Quit => out.push(line::notice(context.catalog.bye)),
+            End::Stopped => out.push(line::notice(context.catalog.stopping)),
+            End::Closed => {}
+            End::Failed(_) => return,
+        }
+        let flush = async {
+            while !out.is_empty() {
+                if stream.writable().await.is_err() || out.write_to(&stream).is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(FAREWELL, flush).await;
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// Bytes waiting for the socket: shared event encodings, never copied.
+#[derive(Default)]
+struct Outbox {
+    chunks: VecDeque<Bytes>,
+    bytes: usize,
+}
+
+impl Outbox {
+    fn push(&mut self, chunk: Bytes) {
+        self.bytes += chunk.len();
+        self.chunks.push_back(chunk);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn lines(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Writes as much as the socket takes without waiting, many lines per system call.
+    fn write_to(&mut self, stream: &TcpStream) -> io::Result<()> {
+        while !self.chunks.is_empty() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let count = self.chunks.len().min(MAX_IOV);
+            for (slice, chunk) in slices.iter_mut().zip(&self.chunks) {
+                *slice = IoSlice::new(chunk);
+            }
+            match stream.try_write_vectored(&slices[..count]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => self.consume(written),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    fn consume(&mut self, mut written: usize) {
+        self.bytes -= written;
+        while written > 0 {
+            let Some(front) = self.chunks.front_mut() else {
+                return;
+            };
+            if front.len() > written {
+                front.advance(written);
+                return;
+            }
+            written -= front.len();
+            self.chunks.pop_front();
+        }
+        if self.chunks.is_empty() && self.chunks.capacity() > MAX_IOV {
+            // Give back a burst's memory once it has drained: most clients sit idle.
+            self.chunks.shrink_to(MAX_IOV);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The page and its static files, compiled into the binary so tchat runs from any directory.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+/// `static/`, embedded (in debug builds too, thanks to the `debug-embed` feature).
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+/// The chat page.
+#[derive(Template, WebTemplate)]
+#[template(path = "index.html")]
+pub(super) struct Index;
+
+pub(super) async fn index() -> Index {
+    Index
+}
+
+/// A file from `static/`, with its type and an ETag so browsers revalidate cheaply.
+pub(super) async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    let Some(file) = Static::get(&path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!(
+        "\"{}\"",
+        file.metadata
+            .sha256_hash()
+            .iter()
+            .take(12)
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<String>()
+    );
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes() == etag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    let mime = HeaderValue::from_str(file.metadata.mimetype())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (cache, [(header::CONTENT_TYPE, mime)], file.data).into_response()
+}

@@ -1,0 +1,80 @@
+//! The HTTP side: the page, its static files, and the `/ws` WebSocket endpoint.
+
+mod assets;
+mod session;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app::Context;
+
+/// Largest frame a client may send: a message at the length limit, every character escaped.
+const MAX_FRAME: usize = 64 * 1024;
+/// Per-connection read buffer. tungstenite's default (128 KiB) is sized for file transfers;
+/// chat frames are small, and an idle page should cost little.
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes gathered before tungstenite writes to the socket; a flush always writes at once.
+const WRITE_BUFFER: usize = 16 * 1024;
+
+/// Serves HTTP until the server stops.
+pub(crate) async fn serve(listener: TcpListener, context: Context) {
+    let shutdown = context.shutdown.clone();
+    let app = router(context).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await;
+    if let Err(error) = served {
+        tracing::error!(%error, "HTTP server failed");
+    }
+}
+
+/// Every route, with compression and security headers.
+pub(crate) fn router(context: Context) -> Router {
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/static/{*path}", get(assets::file))
+        .route("/ws", get(upgrade))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(context)
+}
+
+async fn upgrade(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(context): State<Context>,
+) -> impl IntoResponse {
+    upgrade
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .on_upgrade(move |socket| {
+            // Tracked, because axum's graceful shutdown does not wait for upgraded
+            // connections: the session watches our shutdown token and says goodbye itself.
+            let tracker = context.tracker.clone();
+            tracker.track_future(session::run(socket, peer, context))
+        })
+}

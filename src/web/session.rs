@@ -1,0 +1,270 @@
+//! One WebSocket client: the optional `hello`, the welcome, then relaying both ways until it
+//! quits, the connection drops or the server stops.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use futures_util::SinkExt;
+use tokio::time::{Instant, timeout};
+
+use crate::app::Context;
+use crate::chat::{Command, Delivery, Member, Replay, Reply, Via, Welcome};
+use crate::wire::json::{self, ClientFrame};
+
+/// How long a new connection may stay silent before it joins under a `guestN` name. A page
+/// sends its `hello` at once; this is for bare WebSocket clients that only listen.
+const HELLO_WAIT: Duration = Duration::from_secs(2);
+/// Frames written before one flush: a burst leaves in few system calls.
+const BURST: usize = 64;
+/// A client whose socket accepts nothing for this long is disconnected: unlike a TCP
+/// session, a WebSocket session cannot read while a write is pending.
+const WRITE_STALL: Duration = Duration::from_secs(30);
+/// How long a departing client gets to take its last frames.
+const FAREWELL: Duration = Duration::from_secs(2);
+
+/// Why a session ended.
+#[derive(Debug)]
+enum End {
+    /// The client asked to leave.
+    Quit,
+    /// The client closed the connection, or it failed.
+    Closed,
+    /// The client stopped reading.
+    Stalled,
+    /// The server is stopping.
+    Stopped,
+}
+
+/// Runs one WebSocket client from upgrade to goodbye.
+pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Context) {
+    let Some((member, welcome, first)) = join(&mut socket, &context).await else {
+        return;
+    };
+    tracing::info!(%peer, via = "web", nick = %welcome.nick, "connected");
+    let mut session = Session {
+        socket,
+        member,
+        context,
+    };
+    let end = session.relay(&welcome, first).await;
+    tracing::info!(%peer, via = "web", nick = %welcome.nick, reason = ?end, "disconnected");
+    session.close(end).await;
+}
+
+/// Waits for the optional `hello`, then joins. `None` when the client leaves first.
+///
+/// A `hello` whose nickname is refused gets an `error` frame and the client may try another;
+/// any other first frame joins as a guest and is handled once joined.
+async fn join(
+    socket: &mut WebSocket,
+    context: &Context,
+) -> Option<(Member, Welcome, Option<ClientFrame>)> {
+    let guest_after = Instant::now() + HELLO_WAIT;
+    let mut asked = false;
+    let recent = Replay::Last {
+        count: context.config.history,
+        chat_only: false,
+    };
+    loop {
+        let frame = tokio::select! {
+            () = context.shutdown.cancelled() => return None,
+            () = tokio::time::sleep_until(guest_after), if !asked => None,
+            message = socket.recv() => match incoming(message) {
+                Incoming::Frame(frame) => Some(frame),
+                Incoming::Control => continue,
+                Incoming::Leaving => return None,
+            },
+        };
+        let (nick, replay, first) = match frame {
+            None => (None, recent, None),
+            Some(Err(detail)) => {
+                send(socket, bad_frame(context, &detail)).await.ok()?;
+                continue;
+            }
+            Some(Ok(ClientFrame::Hello { nick, since })) => {
+                asked = true;
+                (nick, since.map_or(recent, Replay::Since), None)
+            }
+            Some(Ok(other)) => (None, recent, Some(other)),
+        };
+        match context.hub.join(Via::Web, nick.as_deref(), replay) {
+            Ok((member, welcome)) => return Some((member, welcome, first)),
+            Err(error) => {
+                send(socket, json::chat_error(&error, context.catalog))
+                    .await
+                    .ok()?;
+            }
+        }
+    }
+}
+
+/// What a message from the client amounts to.
+enum Incoming {
+    /// A frame to act on, or what is wrong with it.
+    Frame(Result<ClientFrame, String>),
+    /// A ping or pong, which the WebSocket layer answers by itself.
+    Control,
+    /// A close frame, an error, or the end of the stream.
+    Leaving,
+}
+
+fn incoming(message: Option<Result<Message, axum::Error>>) -> Incoming {
+    match message {
+        Some(Ok(Message::Text(text))) => Incoming::Frame(ClientFrame::parse(text.as_str())),
+        Some(Ok(Message::Binary(_))) => {
+            Incoming::Frame(Err("binary frames are not supported".into()))
+        }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Control,
+        Some(Ok(Message::Close(_)) | Err(_)) | None => Incoming::Leaving,
+    }
+}
+
+fn bad_frame(context: &Context, detail: &str) -> Utf8Bytes {
+    let text = crate::i18n::fill(context.catalog.bad_frame, &[("detail", &detail)]);
+    json::error("bad_frame", &text)
+}
+
+async fn send(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), axum::Error> {
+    socket.send(Message::Text(frame)).await
+}
+
+struct Session {
+    socket: WebSocket,
+    member: Member,
+    context: Context,
+}
+
+impl Session {
+    async fn relay(&mut self, welcome: &Welcome, first: Option<ClientFrame>) -> End {
+        let shutdown = self.context.shutdown.clone();
+        let mut replies = vec![json::welcome(welcome)];
+        if let Some(frame) = first
+            && let Err(end) = self.handle(Ok(frame), &mut replies)
+        {
+            return end;
+        }
+        loop {
+            if !replies.is_empty() {
+                let frames = std::mem::take(&mut replies);
+                let write = async {
+                    for frame in frames {
+                        self.socket.feed(Message::Text(frame)).await?;
+                    }
+                    self.socket.flush().await
+                };
+                if let Err(end) = bounded(write, &shutdown).await {
+                    return end;
+                }
+            }
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return End::Stopped,
+                delivery = self.member.recv() => {
+                    if let Err(end) = bounded(self.send_burst(delivery), &shutdown).await {
+                        return end;
+                    }
+                }
+                message = self.socket.recv() => match incoming(message) {
+                    Incoming::Frame(frame) => {
+                        if let Err(end) = self.handle(frame, &mut replies) {
+                            return end;
+                        }
+                    }
+                    Incoming::Control => {}
+                    Incoming::Leaving => return End::Closed,
+                },
+            }
+        }
+    }
+
+    /// Writes `first` and whatever else is ready, then flushes once.
+    async fn send_burst(&mut self, first: Delivery) -> Result<(), axum::Error> {
+        let mut next = Some(first);
+        let mut sent = 0;
+        while let Some(delivery) = next {
+            let frame = match delivery {
+                Delivery::Public(event) => json::event(&event),
+                Delivery::Private(message) => json::private(&message),
+                Delivery::Missed(count) => json::missed(count),
+            };
+            self.socket.feed(Message::Text(frame)).await?;
+            sent += 1;
+            next = if sent < BURST {
+                self.member.try_recv()
+            } else {
+                None
+            };
+        }
+        self.socket.flush().await
+    }
+
+    /// Acts on one frame from the client, queueing any answer in `replies`.
+    fn handle(
+        &mut self,
+        frame: Result<ClientFrame, String>,
+        replies: &mut Vec<Utf8Bytes>,
+    ) -> Result<(), End> {
+        let catalog = self.context.catalog;
+        let outcome = match frame {
+            Err(detail) => {
+                replies.push(bad_frame(&self.context, &detail));
+                return Ok(());
+            }
+            Ok(ClientFrame::Hello { .. }) => {
+                replies.push(json::error("already_joined", "hello comes first, once"));
+                return Ok(());
+            }
+            Ok(ClientFrame::Say { text }) => self.member.handle(&text),
+            Ok(ClientFrame::Nick { nick }) => self.member.run(Command::Nick(&nick)),
+        };
+        match outcome {
+            Ok(Reply::Done) => {}
+            Ok(Reply::Help) => replies.push(json::help(catalog)),
+            Ok(Reply::Who(users)) => replies.push(json::who(&users)),
+            Ok(Reply::Sent(message)) => replies.push(json::private(&message)),
+            Ok(Reply::Quit) => return Err(End::Quit),
+            Err(error) => replies.push(json::chat_error(&error, catalog)),
+        }
+        Ok(())
+    }
+
+    /// Leaves the conversation, then says why the connection closes.
+    async fn close(self, end: End) {
+        let Session {
+            mut socket,
+            member,
+            context,
+        } = self;
+        drop(member);
+        let (reason, text, code) = match end {
+            End::Quit => ("quit", context.catalog.bye, close_code::NORMAL),
+            End::Stopped => ("shutdown", context.catalog.stopping, close_code::AWAY),
+            End::Closed | End::Stalled => return,
+        };
+        let farewell = async {
+            socket.feed(Message::Text(json::bye(reason, text))).await?;
+            let close = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            socket.send(Message::Close(Some(close))).await
+        };
+        let _ = timeout(FAREWELL, farewell).await;
+    }
+}
+
+/// Runs a write, giving up when the client stalls or the server stops.
+async fn bounded(
+    write: impl Future<Output = Result<(), axum::Error>>,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> Result<(), End> {
+    tokio::select! {
+        written = timeout(WRITE_STALL, write) => match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Closed),
+            Err(_) => Err(End::Stalled),
+        },
+        () = shutdown.cancelled() => Err(End::Stopped),
+    }
+}

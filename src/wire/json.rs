@@ -1,0 +1,275 @@
+//! The WebSocket protocol: one JSON object per text frame, its kind in `"type"`. The README
+//! has the table of every frame.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{ChatError, Event, EventKind, Nick, Private, Via, Welcome};
+use crate::i18n::Catalog;
+
+/// A frame from the page.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Optional first frame: the nickname wanted, and the last event id already seen.
+    Hello {
+        /// The nickname wanted; a `guestN` name when absent.
+        #[serde(default)]
+        nick: Option<String>,
+        /// Resume after this event id: the welcome then carries exactly what followed it.
+        #[serde(default)]
+        since: Option<u64>,
+    },
+    /// A line typed by the user: a message, or a `/` command.
+    Say {
+        /// The line.
+        text: String,
+    },
+    /// Change nickname.
+    Nick {
+        /// The new nickname.
+        nick: String,
+    },
+}
+
+impl ClientFrame {
+    /// Parses a text frame.
+    ///
+    /// # Errors
+    /// What is wrong with it, in serde's words, for an `error` frame.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|error| error.to_string())
+    }
+}
+
+#[derive(Serialize)]
+struct User<'a> {
+    nick: &'a str,
+    via: &'static str,
+}
+
+fn users(list: &[(Nick, Via)]) -> Vec<User<'_>> {
+    list.iter()
+        .map(|(nick, via)| User {
+            nick: nick.as_str(),
+            via: via.as_str(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct HelpEntry<'a> {
+    usage: &'a str,
+    text: &'a str,
+}
+
+/// A frame from the server. Events carry `id` (their place in the conversation) and `ts`
+/// (unix milliseconds).
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ServerFrame<'a> {
+    Message {
+        id: u64,
+        ts: i64,
+        from: &'a str,
+        via: &'static str,
+        text: &'a str,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        action: bool,
+    },
+    Join {
+        id: u64,
+        ts: i64,
+        nick: &'a str,
+        via: &'static str,
+    },
+    Leave {
+        id: u64,
+        ts: i64,
+        nick: &'a str,
+        via: &'static str,
+    },
+    Nick {
+        id: u64,
+        ts: i64,
+        old: &'a str,
+        new: &'a str,
+        via: &'static str,
+    },
+    Welcome {
+        nick: &'a str,
+        users: Vec<User<'a>>,
+        missed: u64,
+    },
+    Private {
+        ts: i64,
+        from: &'a str,
+        via: &'static str,
+        to: &'a str,
+        text: &'a str,
+    },
+    Users {
+        users: Vec<User<'a>>,
+    },
+    Help {
+        commands: Vec<HelpEntry<'a>>,
+    },
+    Missed {
+        count: u64,
+    },
+    Error {
+        code: &'a str,
+        text: &'a str,
+    },
+    Bye {
+        reason: &'a str,
+        text: &'a str,
+    },
+}
+
+fn encode(frame: &ServerFrame<'_>) -> String {
+    // Every field is a string, a number or a list of those: serialisation cannot fail.
+    serde_json::to_string(frame).unwrap_or_default()
+}
+
+/// A public event as a frame, encoded once and shared by every WebSocket recipient.
+pub fn event(event: &Event) -> Utf8Bytes {
+    event
+        .encodings
+        .json
+        .get_or_init(|| encode(&event_frame(event)).into())
+        .clone()
+}
+
+fn event_frame(event: &Event) -> ServerFrame<'_> {
+    let (id, ts) = (event.id, event.ts);
+    match &event.kind {
+        EventKind::Message {
+            from,
+            via,
+            text,
+            action,
+        } => ServerFrame::Message {
+            id,
+            ts,
+            from: from.as_str(),
+            via: via.as_str(),
+            text,
+            action: *action,
+        },
+        EventKind::Join { nick, via } => ServerFrame::Join {
+            id,
+            ts,
+            nick: nick.as_str(),
+            via: via.as_str(),
+        },
+        EventKind::Leave { nick, via } => ServerFrame::Leave {
+            id,
+            ts,
+            nick: nick.as_str(),
+            via: via.as_str(),
+        },
+        EventKind::Rename { old, new, via } => ServerFrame::Nick {
+            id,
+            ts,
+            old: old.as_str(),
+            new: new.as_str(),
+            via: via.as_str(),
+        },
+    }
+}
+
+/// The first frame after joining: your nickname, who is here, and the history asked for.
+pub fn welcome(welcome: &Welcome) -> Utf8Bytes {
+    let head = encode(&ServerFrame::Welcome {
+        nick: welcome.nick.as_str(),
+        users: users(&welcome.users),
+        missed: welcome.missed,
+    });
+    // The history is spliced in from each event's shared encoding rather than serialised
+    // again: `head` is a JSON object, so dropping its closing brace leaves room for one more
+    // member.
+    let mut out = head;
+    out.pop();
+    out.push_str(r#","history":["#);
+    for (n, past) in welcome.history.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(event(past).as_str());
+    }
+    out.push_str("]}");
+    out.into()
+}
+
+/// A private message; the same frame goes to its recipient and back to its sender.
+pub fn private(message: &Arc<Private>) -> Utf8Bytes {
+    encode(&ServerFrame::Private {
+        ts: message.ts,
+        from: message.from.as_str(),
+        via: message.via.as_str(),
+        to: message.to.as_str(),
+        text: &message.text,
+    })
+    .into()
+}
+
+/// The answer to `/who`.
+pub fn who(list: &[(Nick, Via)]) -> Utf8Bytes {
+    encode(&ServerFrame::Users { users: users(list) }).into()
+}
+
+/// The answer to `/help`: each command's usage and what it does.
+pub fn help(catalog: &Catalog) -> Utf8Bytes {
+    let commands = crate::chat::COMMANDS
+        .iter()
+        .zip(catalog.commands)
+        .map(|(usage, text)| HelpEntry { usage, text })
+        .collect();
+    encode(&ServerFrame::Help { commands }).into()
+}
+
+/// Events were skipped because this client read too slowly.
+pub fn missed(count: u64) -> Utf8Bytes {
+    encode(&ServerFrame::Missed { count }).into()
+}
+
+/// A refused action.
+pub fn chat_error(error: &ChatError, catalog: &Catalog) -> Utf8Bytes {
+    self::error(error.code(), &catalog.error(error))
+}
+
+/// An error with a code for programs and a sentence for people.
+pub fn error(code: &str, text: &str) -> Utf8Bytes {
+    encode(&ServerFrame::Error { code, text }).into()
+}
+
+/// The last frame: why the server is closing the connection.
+pub fn bye(reason: &str, text: &str) -> Utf8Bytes {
+    encode(&ServerFrame::Bye { reason, text }).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_parse_and_unknown_types_are_errors() {
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"hello","nick":"alice"}"#),
+            Ok(ClientFrame::Hello {
+                nick: Some("alice".into()),
+                since: None
+            })
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"say","text":"hi"}"#),
+            Ok(ClientFrame::Say { text: "hi".into() })
+        );
+        assert!(ClientFrame::parse(r#"{"type":"dance"}"#).is_err());
+        assert!(ClientFrame::parse("not json").is_err());
+        assert!(ClientFrame::parse(r#"{"type":"say"}"#).is_err());
+    }
+}

@@ -1,0 +1,394 @@
+//! The raw TCP text protocol: what `nc`, telnet, PuTTY and Python socket scripts send and see.
+//!
+//! Input is decoded by [`LineDecoder`]: lines end with LF, CR LF, CR NUL or a lone CR; telnet
+//! negotiation is removed (and refused); bytes that are not UTF-8 become U+FFFD; a line too
+//! long is reported once and dropped. A client that has never ended a line (the seed's
+//! `s.send(bytes(message,'utf8'))`) is in *chunk mode*: its session turns a pending chunk
+//! into a line after a short quiet time ([`LineDecoder::flush_chunk`]). The first line
+//! terminator or telnet command switches the connection to *line mode* for good, so a
+//! telnet client sending one character per packet never has its line split.
+//!
+//! Hand-written rather than `tokio_util::codec::LinesCodec`: that codec stops for good at
+//! its first invalid UTF-8 or overlong line, and knows nothing of telnet or chunk mode.
+//!
+//! Output lines end with CR LF: `<nick> text` for messages, `• nick action` for `/me`,
+//! `*nick* text` for a private message received, `-> *nick* text` for one sent, and
+//! `* notice` for everything the server says itself.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+
+use crate::chat::{COMMANDS, Event, EventKind, Nick, Private, Via};
+use crate::i18n::{Catalog, fill};
+
+/// One unit of input from a TCP client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// A line, terminator removed, invalid UTF-8 replaced by U+FFFD.
+    Line(String),
+    /// A line longer than the limit; its bytes were dropped.
+    TooLong,
+}
+
+const IAC: u8 = 255;
+const DONT: u8 = 254;
+const DO: u8 = 253;
+const WONT: u8 = 252;
+const WILL: u8 = 251;
+const SB: u8 = 250;
+const SE: u8 = 240;
+
+/// Where the decoder is within telnet's in-band commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Telnet {
+    Data,
+    /// After IAC.
+    Command,
+    /// After IAC WILL/WONT/DO/DONT: the next byte names the option.
+    Option(u8),
+    /// Inside IAC SB … IAC SE.
+    Subnegotiation,
+    /// After IAC inside a subnegotiation.
+    SubnegotiationCommand,
+}
+
+/// Splits a TCP byte stream into lines. Pure: feed it bytes, take lines out.
+#[derive(Debug)]
+pub struct LineDecoder {
+    /// The line being assembled, telnet commands removed.
+    pending: Vec<u8>,
+    ready: VecDeque<Inbound>,
+    telnet: Telnet,
+    line_mode: bool,
+    after_cr: bool,
+    /// The current line went over `max_bytes`; drop bytes until its end.
+    overflow: bool,
+    max_bytes: usize,
+    /// Telnet refusals owed to the client.
+    replies: Vec<u8>,
+}
+
+impl LineDecoder {
+    /// A decoder that reports lines longer than `max_bytes` as [`Inbound::TooLong`].
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            pending: Vec::new(),
+            ready: VecDeque::new(),
+            telnet: Telnet::Data,
+            line_mode: false,
+            after_cr: false,
+            overflow: false,
+            max_bytes,
+            replies: Vec::new(),
+        }
+    }
+
+    /// Takes in bytes as they came off the socket.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.byte(byte);
+        }
+    }
+
+    /// The next complete unit of input.
+    pub fn next_inbound(&mut self) -> Option<Inbound> {
+        self.ready.pop_front()
+    }
+
+    /// True when a chunk mode client has sent bytes that no line holds yet.
+    pub fn has_chunk(&self) -> bool {
+        !self.line_mode && (!self.pending.is_empty() || self.overflow)
+    }
+
+    /// In chunk mode, turns what is pending into a line, keeping back an incomplete UTF-8
+    /// character for the next chunk. Does nothing in line mode.
+    pub fn flush_chunk(&mut self) {
+        if self.line_mode {
+            return;
+        }
+        if self.overflow {
+            self.overflow = false;
+            self.pending.clear();
+            return;
+        }
+        let complete = complete_utf8_len(&self.pending);
+        let tail = self.pending.split_off(complete);
+        let chunk = std::mem::replace(&mut self.pending, tail);
+        self.push_line(&chunk);
+    }
+
+    /// At end of input, whatever is pending becomes a last line.
+    pub fn finish(&mut self) {
+        if !self.overflow && !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.push_line(&rest);
+        }
+    }
+
+    /// Telnet answers owed to the client (refusing every option it asked for), if any.
+    pub fn take_replies(&mut self) -> Option<Bytes> {
+        (!self.replies.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.replies)))
+    }
+
+    fn byte(&mut self, byte: u8) {
+        match self.telnet {
+            Telnet::Data if byte == IAC => self.telnet = Telnet::Command,
+            Telnet::Data => self.data(byte),
+            Telnet::Command => {
+                self.telnet = Telnet::Data;
+                match byte {
+                    IAC => self.data(IAC),
+                    WILL..=DONT => self.telnet = Telnet::Option(byte),
+                    SB => self.telnet = Telnet::Subnegotiation,
+                    SE.. => {}
+                    // Not a telnet command after all: a stray 0xFF, which is not UTF-8.
+                    _ => {
+                        self.data(IAC);
+                        self.data(byte);
+                        return;
+                    }
+                }
+                self.line_mode = true;
+            }
+            Telnet::Option(verb) => {
+                self.telnet = Telnet::Data;
+                match verb {
+                    DO => self.replies.extend_from_slice(&[IAC, WONT, byte]),
+                    WILL => self.replies.extend_from_slice(&[IAC, DONT, byte]),
+                    _ => {}
+                }
+            }
+            Telnet::Subnegotiation if byte == IAC => self.telnet = Telnet::SubnegotiationCommand,
+            Telnet::Subnegotiation => {}
+            Telnet::SubnegotiationCommand => {
+                self.telnet = if byte == SE {
+                    Telnet::Data
+                } else {
+                    Telnet::Subnegotiation
+                };
+            }
+        }
+    }
+
+    fn data(&mut self, byte: u8) {
+        let after_cr = std::mem::replace(&mut self.after_cr, false);
+        match byte {
+            b'\n' | 0 if after_cr => {}
+            b'\n' | b'\r' => {
+                self.after_cr = byte == b'\r';
+                self.line_mode = true;
+                self.end_line();
+            }
+            _ if self.overflow => {}
+            _ if self.pending.len() >= self.max_bytes => {
+                self.overflow = true;
+                self.pending = Vec::new();
+                self.ready.push_back(Inbound::TooLong);
+            }
+            _ => self.pending.push(byte),
+        }
+    }
+
+    fn end_line(&mut self) {
+        if std::mem::replace(&mut self.overflow, false) {
+            return;
+        }
+        let line = std::mem::take(&mut self.pending);
+        self.push_line(&line);
+    }
+
+    fn push_line(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            let line = String::from_utf8_lossy(bytes).into_owned();
+            self.ready.push_back(Inbound::Line(line));
+        }
+    }
+}
+
+/// How many leading bytes of `bytes` do not end inside an unfinished UTF-8 character.
+fn complete_utf8_len(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    // The lead byte of the last character is at most 3 bytes back from the end.
+    for back in 1..=len.min(4) {
+        let byte = bytes[len - back];
+        if byte & 0b1100_0000 == 0b1000_0000 {
+            continue;
+        }
+        let needed = match byte {
+            0b1100_0000..=0b1101_1111 => 2,
+            0b1110_0000..=0b1110_1111 => 3,
+            0b1111_0000..=0b1111_0111 => 4,
+            _ => 1,
+        };
+        return if needed > back { len - back } else { len };
+    }
+    len
+}
+
+/// A public event as a line, encoded once and shared by every TCP recipient.
+pub fn event(event: &Event, catalog: &Catalog) -> Bytes {
+    event
+        .encodings
+        .line
+        .get_or_init(|| Bytes::from(render(event, catalog)))
+        .clone()
+}
+
+fn render(event: &Event, catalog: &Catalog) -> String {
+    match &event.kind {
+        EventKind::Message {
+            from,
+            text,
+            action: false,
+            ..
+        } => format!("<{from}> {text}\r\n"),
+        EventKind::Message {
+            from,
+            text,
+            action: true,
+            ..
+        } => format!("• {from} {text}\r\n"),
+        EventKind::Join { nick, via } => notice_text(&fill(
+            catalog.joined,
+            &[("nick", nick), ("via", &catalog.via(*via))],
+        )),
+        EventKind::Leave { nick, .. } => notice_text(&fill(catalog.left, &[("nick", nick)])),
+        EventKind::Rename { old, new, .. } => {
+            notice_text(&fill(catalog.renamed, &[("old", old), ("new", new)]))
+        }
+    }
+}
+
+fn notice_text(text: &str) -> String {
+    format!("* {text}\r\n")
+}
+
+/// A line from the server itself: `* text`.
+pub fn notice(text: &str) -> Bytes {
+    Bytes::from(notice_text(text))
+}
+
+/// A private message as its recipient sees it.
+pub fn private_received(message: &Private) -> Bytes {
+    Bytes::from(format!("*{}* {}\r\n", message.from, message.text))
+}
+
+/// A private message as its sender sees it.
+pub fn private_sent(message: &Private) -> Bytes {
+    Bytes::from(format!("-> *{}* {}\r\n", message.to, message.text))
+}
+
+/// The answer to `/help`: one notice per command.
+pub fn help(catalog: &Catalog) -> Bytes {
+    let mut text = notice_text(catalog.help);
+    for (usage, description) in COMMANDS.iter().zip(catalog.commands) {
+        text.push_str(&notice_text(&format!("  {usage:<16} {description}")));
+    }
+    Bytes::from(text)
+}
+
+/// The answer to `/who`: a count, then one notice per person.
+pub fn who(users: &[(Nick, Via)], catalog: &Catalog) -> Bytes {
+    let mut text = notice_text(&fill(catalog.who, &[("count", &users.len())]));
+    for (nick, via) in users {
+        text.push_str(&notice_text(&format!("  {nick} ({})", catalog.via(*via))));
+    }
+    Bytes::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(decoder: &mut LineDecoder) -> Vec<Inbound> {
+        std::iter::from_fn(|| decoder.next_inbound()).collect()
+    }
+
+    fn line(text: &str) -> Inbound {
+        Inbound::Line(text.into())
+    }
+
+    #[test]
+    fn lf_crlf_cr_and_crnul_all_end_lines() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed(b"a\nb\r\nc\rd\r\0e\r");
+        decoder.feed(b"\nf\n");
+        assert_eq!(
+            lines(&mut decoder),
+            ["a", "b", "c", "d", "e", "f"].map(line)
+        );
+    }
+
+    #[test]
+    fn a_character_split_across_reads_arrives_whole() {
+        let mut decoder = LineDecoder::new(100);
+        let smile = "😀".as_bytes();
+        decoder.feed(&smile[..2]);
+        decoder.feed(&smile[2..]);
+        decoder.feed(b"\n");
+        assert_eq!(lines(&mut decoder), [line("😀")]);
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_replacement_characters() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed(b"caf\xe9 \xff!\n");
+        assert_eq!(lines(&mut decoder), [line("caf\u{fffd} \u{fffd}!")]);
+    }
+
+    #[test]
+    fn telnet_negotiation_is_removed_refused_and_switches_to_line_mode() {
+        let mut decoder = LineDecoder::new(100);
+        // WILL NAWS, DO ECHO, a window-size subnegotiation, then typed text.
+        decoder.feed(b"\xff\xfb\x1f\xff\xfd\x01\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0h");
+        decoder.feed(b"i");
+        assert!(!decoder.has_chunk(), "line mode: no chunk flushing");
+        decoder.feed(b"\r\n");
+        assert_eq!(lines(&mut decoder), [line("hi")]);
+        assert_eq!(
+            decoder.take_replies().as_deref(),
+            Some(&b"\xff\xfe\x1f\xff\xfc\x01"[..])
+        );
+    }
+
+    #[test]
+    fn an_escaped_iac_is_data() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed(b"a\xff\xffb\n");
+        assert_eq!(lines(&mut decoder), [line("a\u{fffd}b")]);
+    }
+
+    #[test]
+    fn chunks_flush_until_the_first_terminator() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed(b"bonjour");
+        assert!(decoder.has_chunk());
+        decoder.flush_chunk();
+        decoder.feed("é".as_bytes().split_at(1).0);
+        decoder.flush_chunk();
+        assert_eq!(lines(&mut decoder), [line("bonjour")]);
+        decoder.feed("é".as_bytes().split_at(1).1);
+        decoder.feed(b"\nlater");
+        assert!(!decoder.has_chunk());
+        decoder.flush_chunk();
+        assert_eq!(lines(&mut decoder), [line("é")]);
+    }
+
+    #[test]
+    fn an_overlong_line_is_reported_once_and_the_next_line_is_fine() {
+        let mut decoder = LineDecoder::new(10);
+        decoder.feed(&[b'x'; 25]);
+        decoder.feed(&[b'x'; 25]);
+        decoder.feed(b"\nok\n");
+        assert_eq!(lines(&mut decoder), [Inbound::TooLong, line("ok")]);
+    }
+
+    #[test]
+    fn finish_keeps_a_last_unterminated_line() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed(b"z");
+        decoder.finish();
+        assert_eq!(lines(&mut decoder), [line("z")]);
+    }
+}

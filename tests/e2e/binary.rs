@@ -1,0 +1,93 @@
+//! The `tchat` binary as a teacher runs it.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{PATIENCE, TcpClient, http_get};
+
+fn tchat() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tchat"));
+    command.env("TCHAT_LANG", "fr").env_remove("RUST_LOG");
+    command
+}
+
+#[test]
+fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let output = tchat()
+        .args([
+            "--tcp",
+            &format!("127.0.0.1:{port}"),
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .expect("run tchat");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<_> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains(&port.to_string()), "{stderr}");
+    assert!(lines[0].contains("--tcp"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
+    let elsewhere = std::env::temp_dir();
+    let mut child = tchat()
+        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        .current_dir(&elsewhere)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run tchat");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut http, mut tcp) = (None, None);
+    while http.is_none() || tcp.is_none() {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("stdout") > 0,
+            "startup output ended early"
+        );
+        if let Some(url) = line.split("http://").nth(1) {
+            http = url.trim().trim_end_matches('/').parse::<SocketAddr>().ok();
+        }
+        if let Some(nc) = line.split("nc ").nth(1) {
+            tcp = nc.trim().replace(' ', ":").parse::<SocketAddr>().ok();
+        }
+    }
+    let (http, tcp) = (http.expect("http address"), tcp.expect("tcp address"));
+
+    let (status, _, body) = http_get(http, "/static/app.js").await;
+    assert!(
+        status.contains("200") && body.contains("WebSocket"),
+        "{status}"
+    );
+    let mut client = TcpClient::connect(tcp).await;
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert_eq!(
+        client.expect("s'arrête").await,
+        "* Le serveur s'arrête. Au revoir !"
+    );
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tchat did not exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,286 @@
+//! The one way tests start tchat: in-process, both listeners on 127.0.0.1 port 0, with
+//! clients that talk to it over real sockets and never wait forever.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tchat::i18n::Lang;
+use tchat::{App, Config};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+/// How long any single expectation may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A running server.
+pub struct TestApp {
+    pub tcp: SocketAddr,
+    pub http: SocketAddr,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<()>>,
+}
+
+/// Starts tchat with test defaults (French, a short quiet time), adjusted by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let any = "127.0.0.1:0".parse().expect("address");
+    let mut config = Config::with_addresses(any, any);
+    config.lang = Some(Lang::Fr);
+    config.quiet_ms = 100;
+    tweak(&mut config);
+    let app = App::bind(config).await.expect("bind test listeners");
+    let (tcp, http) = (app.tcp_addr(), app.http_addr());
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run(shutdown.clone()));
+    TestApp {
+        tcp,
+        http,
+        shutdown,
+        server: Some(server),
+    }
+}
+
+/// Starts tchat with test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl TestApp {
+    /// A raw TCP client that has read its greeting.
+    pub async fn tcp_client(&self) -> TcpClient {
+        TcpClient::connect(self.tcp).await
+    }
+
+    /// A raw TCP client renamed to `nick`, after everyone has seen the rename.
+    pub async fn tcp_named(&self, nick: &str) -> TcpClient {
+        let mut client = self.tcp_client().await;
+        client.send(&format!("/nick {nick}")).await;
+        client.expect(&format!("maintenant {nick}")).await;
+        client.nick = nick.to_owned();
+        client
+    }
+
+    /// A WebSocket client that said hello with `nick` and read its welcome.
+    pub async fn ws_named(&self, nick: &str) -> WsClient {
+        let mut client = WsClient::connect(self.http).await;
+        client.send(json!({"type": "hello", "nick": nick})).await;
+        client.welcome().await;
+        client
+    }
+
+    /// Stops the server and waits until `run` has returned.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            timeout(PATIENCE, server)
+                .await
+                .expect("server stops in time")
+                .expect("server task");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A TCP client like `nc`: writes bytes, reads CRLF lines.
+pub struct TcpClient {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    /// The nickname the server gave, read from the greeting.
+    pub nick: String,
+    /// The greeting line.
+    pub greeting: String,
+}
+
+impl TcpClient {
+    /// Connects and reads the greeting.
+    pub async fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (reader, writer) = stream.into_split();
+        let mut client = Self {
+            reader: BufReader::new(reader),
+            writer,
+            nick: String::new(),
+            greeting: String::new(),
+        };
+        let greeting = client.line().await;
+        let nick = greeting
+            .split_once(", ")
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .map(|(nick, _)| nick.to_owned())
+            .expect("the greeting names the nickname");
+        client.nick = nick;
+        client.greeting = greeting;
+        client
+    }
+
+    /// Sends `text` and a newline.
+    pub async fn send(&mut self, text: &str) {
+        self.send_raw(format!("{text}\n").as_bytes()).await;
+    }
+
+    /// Sends bytes as they are.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write");
+    }
+
+    /// The next line, without its CR LF. Fails the test on timeout or end of stream.
+    pub async fn line(&mut self) -> String {
+        self.try_line()
+            .await
+            .expect("connection closed while a line was expected")
+    }
+
+    /// The next line, or `None` at end of stream.
+    pub async fn try_line(&mut self) -> Option<String> {
+        let mut raw = Vec::new();
+        let read = timeout(PATIENCE, self.reader.read_until(b'\n', &mut raw))
+            .await
+            .expect("timed out waiting for a line")
+            .expect("read");
+        if read == 0 {
+            return None;
+        }
+        assert!(raw.ends_with(b"\r\n"), "lines end with CR LF: {raw:?}");
+        raw.truncate(raw.len() - 2);
+        Some(String::from_utf8(raw).expect("the server only sends UTF-8"))
+    }
+
+    /// Reads lines until one contains `needle`, and returns it.
+    pub async fn expect(&mut self, needle: &str) -> String {
+        loop {
+            let line = self.line().await;
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// Raw bytes up to and including the first occurrence of `needle`.
+    pub async fn raw_until(&mut self, needle: &[u8]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        while !raw.windows(needle.len()).any(|window| window == needle) {
+            let mut byte = [0u8; 1];
+            timeout(PATIENCE, self.reader.read_exact(&mut byte))
+                .await
+                .expect("timed out waiting for bytes")
+                .expect("read");
+            raw.push(byte[0]);
+        }
+        raw
+    }
+
+    /// Reads everything up to the end of the stream.
+    pub async fn rest(&mut self) -> String {
+        let mut rest = String::new();
+        timeout(PATIENCE, self.reader.read_to_string(&mut rest))
+            .await
+            .expect("timed out waiting for the connection to close")
+            .expect("read");
+        rest
+    }
+}
+
+/// A WebSocket client like the page: JSON text frames.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl WsClient {
+    /// Opens `/ws` without saying anything yet.
+    pub async fn connect(http: SocketAddr) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{http}/ws"))
+            .await
+            .expect("WebSocket handshake");
+        Self { socket }
+    }
+
+    /// Sends a JSON frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends a text frame as it is.
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::text(text))
+            .await
+            .expect("send frame");
+    }
+
+    /// Sends a binary frame.
+    pub async fn send_binary(&mut self, bytes: &[u8]) {
+        self.socket
+            .send(Message::binary(bytes.to_vec()))
+            .await
+            .expect("send frame");
+    }
+
+    /// The next JSON frame, or `None` once the server has closed.
+    pub async fn try_next(&mut self) -> Option<Value> {
+        loop {
+            let message = timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("timed out waiting for a frame")?;
+            match message {
+                Ok(Message::Text(text)) => {
+                    return Some(serde_json::from_str(text.as_str()).expect("frames are JSON"));
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// The next JSON frame.
+    pub async fn next(&mut self) -> Value {
+        self.try_next().await.expect("connection closed")
+    }
+
+    /// Reads frames until one has this `type`, and returns it.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Reads frames until the `welcome`.
+    pub async fn welcome(&mut self) -> Value {
+        self.expect("welcome").await
+    }
+}
+
+/// One HTTP/1.1 GET over a raw socket: status line, headers (lower-cased names), body.
+pub async fn http_get(http: SocketAddr, path: &str) -> (String, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect(http).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {http}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = String::new();
+    timeout(PATIENCE, stream.read_to_string(&mut raw))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or_default().to_owned();
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: one binary, the real server in-process, real sockets.
+
+// A test binary exports nothing; `pub` here only means "shared between the test modules".
+#![allow(unreachable_pub)]
+
+mod binary;
+mod bridge;
+mod helpers;
+mod seed;
+mod shutdown;
+mod tcp;
+mod web;

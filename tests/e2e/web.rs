@@ -1,0 +1,187 @@
+//! What a WebSocket client sees, and what the HTTP side serves.
+
+use serde_json::json;
+
+use crate::helpers::{WsClient, http_get, spawn_app};
+
+#[tokio::test]
+async fn welcome_carries_the_nickname_and_the_user_list() {
+    let app = spawn_app().await;
+    let _tcp = app.tcp_named("bruno").await;
+    let mut page = WsClient::connect(app.http).await;
+    page.send(json!({"type": "hello", "nick": "alice"})).await;
+    let welcome = page.welcome().await;
+    assert_eq!(welcome["nick"], "alice");
+    assert_eq!(
+        welcome["users"],
+        json!([{"nick": "alice", "via": "web"}, {"nick": "bruno", "via": "tcp"}])
+    );
+    assert!(welcome["history"].is_array());
+}
+
+#[tokio::test]
+async fn hello_is_optional() {
+    let app = spawn_app().await;
+    let mut page = WsClient::connect(app.http).await;
+    page.send(json!({"type": "say", "text": "sans bonjour"}))
+        .await;
+    let welcome = page.welcome().await;
+    let nick = welcome["nick"].as_str().expect("nick").to_owned();
+    assert!(nick.starts_with("guest"));
+    let message = page.expect("message").await;
+    assert_eq!(
+        (message["from"].as_str(), message["text"].as_str()),
+        (Some(nick.as_str()), Some("sans bonjour"))
+    );
+
+    // A client that says nothing at all is welcomed too.
+    let mut silent = WsClient::connect(app.http).await;
+    assert!(silent.welcome().await["nick"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn a_taken_nickname_in_hello_is_explained_and_another_can_be_tried() {
+    let app = spawn_app().await;
+    let _first = app.ws_named("Camille").await;
+    let mut second = WsClient::connect(app.http).await;
+    second
+        .send(json!({"type": "hello", "nick": "camille"}))
+        .await;
+    let error = second.next().await;
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["code"], "nick_taken");
+    assert!(
+        error["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("camille"))
+    );
+    second
+        .send(json!({"type": "hello", "nick": "camille2"}))
+        .await;
+    assert_eq!(second.welcome().await["nick"], "camille2");
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_the_connection_stays_up() {
+    let app = spawn_app().await;
+    let mut page = app.ws_named("robuste").await;
+    for bad in [
+        "pas du json",
+        r#"{"type":"danse"}"#,
+        r#"{"type":"say"}"#,
+        r#"{"type":"say","text":42}"#,
+        "[]",
+    ] {
+        page.send_text(bad).await;
+        let error = page.expect("error").await;
+        assert_eq!(error["code"], "bad_frame", "{bad}: {error}");
+    }
+    page.send_binary(b"\x00\x01").await;
+    assert_eq!(page.expect("error").await["code"], "bad_frame");
+    page.send(json!({"type": "say", "text": "/danse"})).await;
+    assert_eq!(page.expect("error").await["code"], "unknown_command");
+    page.send(json!({"type": "say", "text": "x".repeat(2001)}))
+        .await;
+    assert_eq!(page.expect("error").await["code"], "too_long");
+
+    page.send(json!({"type": "say", "text": "toujours là"}))
+        .await;
+    assert_eq!(page.expect("message").await["text"], "toujours là");
+}
+
+#[tokio::test]
+async fn nick_frames_rename_and_everyone_sees_it() {
+    let app = spawn_app().await;
+    let mut page = app.ws_named("avant").await;
+    let mut tcp = app.tcp_client().await;
+    page.send(json!({"type": "nick", "nick": "après"})).await;
+    let renamed = page.expect("nick").await;
+    assert_eq!(
+        (&renamed["old"], &renamed["new"]),
+        (&json!("avant"), &json!("après"))
+    );
+    assert_eq!(
+        tcp.expect("après").await,
+        "* avant s'appelle maintenant après"
+    );
+    page.send(json!({"type": "nick", "nick": tcp.nick})).await;
+    assert_eq!(page.expect("error").await["code"], "nick_taken");
+    page.send(json!({"type": "nick", "nick": "a b"})).await;
+    assert_eq!(page.expect("error").await["code"], "nick_invalid");
+}
+
+#[tokio::test]
+async fn hello_since_returns_exactly_what_was_missed() {
+    let app = spawn_app().await;
+    let mut talker = app.tcp_named("talker").await;
+    let mut page = app.ws_named("reader").await;
+    talker.send("un").await;
+    let first = page.expect("message").await;
+    let seen = first["id"].as_u64().expect("id");
+    drop(page);
+    talker.send("deux").await;
+    talker.send("trois").await;
+    talker.send("/who").await;
+    talker.expect("connecté").await;
+
+    let mut back = WsClient::connect(app.http).await;
+    back.send(json!({"type": "hello", "nick": "reader", "since": seen}))
+        .await;
+    let welcome = back.welcome().await;
+    let texts: Vec<_> = welcome["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|frame| frame["type"] == "message")
+        .map(|frame| frame["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("deux"), json!("trois")]);
+    let ids: Vec<_> = welcome["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|f| f["id"].as_u64().expect("id"))
+        .collect();
+    assert!(ids.iter().all(|id| *id > seen));
+    assert_eq!(welcome["missed"], 0);
+}
+
+#[tokio::test]
+async fn quit_from_the_page_says_goodbye() {
+    let app = spawn_app().await;
+    let mut page = app.ws_named("partant").await;
+    page.send(json!({"type": "say", "text": "/quit"})).await;
+    let bye = page.expect("bye").await;
+    assert_eq!(bye["reason"], "quit");
+    assert!(page.try_next().await.is_none());
+}
+
+#[tokio::test]
+async fn the_page_and_its_files_are_served_with_security_headers() {
+    let app = spawn_app().await;
+    let (status, headers, body) = http_get(app.http, "/").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("<html"), "{body}");
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    assert!(header("content-type").starts_with("text/html"));
+    assert!(header("content-security-policy").contains("default-src 'self'"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+
+    let (status, headers, body) = http_get(app.http, "/static/app.js").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("WebSocket"));
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.contains("javascript"))
+    );
+
+    let (status, _, _) = http_get(app.http, "/static/nope.js").await;
+    assert!(status.contains("404"), "{status}");
+}
