@@ -3,19 +3,24 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::archive::Archive;
 use crate::chat::Hub;
 use crate::config::Config;
 use crate::i18n::Catalog;
+use crate::store::{Store, StoreError};
 use crate::{tcp, web};
 
 /// How long sessions get to tell their clients goodbye once the server stops.
 const FAREWELL_GRACE: Duration = Duration::from_secs(3);
+/// How long the storage thread gets to save the last events (the departures) on the way out.
+const STORE_GRACE: Duration = Duration::from_secs(2);
 
 /// What every session needs: the conversation, the settings, and the stop signal.
 #[derive(Clone)]
@@ -23,10 +28,26 @@ pub(crate) struct Context {
     pub(crate) hub: Hub,
     pub(crate) config: Arc<Config>,
     pub(crate) catalog: &'static Catalog,
+    /// Past events beyond memory.
+    pub(crate) archive: Archive,
     /// Cancelled once when the server stops; every session watches it.
     pub(crate) shutdown: CancellationToken,
     /// Every session runs on it, so stopping can wait for their goodbyes.
     pub(crate) tracker: TaskTracker,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A listener could not be opened.
+    #[error(transparent)]
+    Listen(#[from] BindError),
+    /// The history database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The storage thread could not be started.
+    #[error("cannot start the storage thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 /// Which listener could not be opened.
@@ -47,14 +68,28 @@ pub struct App {
     tcp: TcpListener,
     http: TcpListener,
     context: Context,
+    /// The thread saving events, when there is a database.
+    writer: Option<JoinHandle<()>>,
 }
 
 impl App {
-    /// Binds the TCP and HTTP listeners. Port 0 picks a free port; see [`App::tcp_addr`].
+    /// Opens the history database (unless it is `:memory:`) and restores the recent
+    /// conversation from it, then binds the TCP and HTTP listeners. Port 0 picks a free port;
+    /// see [`App::tcp_addr`].
     ///
     /// # Errors
-    /// [`BindError`] naming the listener and address that failed.
-    pub async fn bind(config: Config) -> Result<Self, BindError> {
+    /// [`StartError`] naming the database or the listener that failed.
+    pub async fn bind(config: Config) -> Result<Self, StartError> {
+        let (hub, writer) = match config.db_path() {
+            None => (Hub::new(config.hub()), None),
+            Some(path) => {
+                let store = Store::open(path)?;
+                let (past, last_id) = store.recent(config.hub().recent)?;
+                let (hub, journal) = Hub::durable(config.hub(), past, last_id);
+                let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
+                (hub, Some(writer))
+            }
+        };
         let listen = |role, addr| async move {
             TcpListener::bind(addr)
                 .await
@@ -63,13 +98,19 @@ impl App {
         let tcp = listen("TCP", config.tcp).await?;
         let http = listen("HTTP", config.http).await?;
         let context = Context {
-            hub: Hub::new(config.hub()),
+            hub,
             catalog: config.lang().catalog(),
+            archive: Archive::new(config.db_path().map(ToOwned::to_owned)),
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
         };
-        Ok(Self { tcp, http, context })
+        Ok(Self {
+            tcp,
+            http,
+            context,
+            writer,
+        })
     }
 
     /// Where raw TCP clients connect.
@@ -85,7 +126,12 @@ impl App {
     /// Serves until `shutdown` is cancelled, then tells every client the server is stopping
     /// and waits (a few seconds at most) for their connections to close.
     pub async fn run(self, shutdown: CancellationToken) {
-        let Self { tcp, http, context } = self;
+        let Self {
+            tcp,
+            http,
+            context,
+            writer,
+        } = self;
         let stop = context.shutdown.clone();
         let forward = async move {
             shutdown.cancelled().await;
@@ -103,6 +149,15 @@ impl App {
                 sessions = context.tracker.len(),
                 "sessions still open after the farewell grace period"
             );
+        }
+        // The storage thread ends once the last handle on the hub is gone, after saving
+        // what is left.
+        drop(context);
+        if let Some(writer) = writer {
+            let saved = tokio::task::spawn_blocking(move || writer.join());
+            if tokio::time::timeout(STORE_GRACE, saved).await.is_err() {
+                tracing::warn!("the last events may not have been saved");
+            }
         }
     }
 }

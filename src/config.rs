@@ -2,12 +2,50 @@
 //! Parsing only; nothing here opens a socket or reads a file.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::chat::HubConfig;
 use crate::i18n::Lang;
+use crate::transcript::Format;
+
+/// The command line: serve (the default), or another task.
+#[derive(Debug, Parser)]
+#[command(name = "tchat", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Task>,
+    /// How to serve.
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+/// Tasks other than serving.
+#[derive(Debug, Subcommand)]
+pub enum Task {
+    /// Write the transcript of a history database to stdout.
+    Export(Export),
+}
+
+/// `tchat export`.
+#[derive(Clone, Debug, Args)]
+pub struct Export {
+    /// The history database.
+    #[arg(long, env = "TCHAT_DB", default_value = "tchat.db")]
+    pub db: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Txt)]
+    pub format: Format,
+    /// Only events from this date or time on: 2026-11-24, 2026-11-24T14:30, or RFC 3339.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Language of notices in the text format [default: from the system locale].
+    #[arg(long, env = "TCHAT_LANG", value_enum)]
+    pub lang: Option<Lang>,
+}
 
 /// tchat: a classroom chat where browsers and raw TCP clients share one conversation.
 #[derive(Clone, Debug, Parser)]
@@ -26,6 +64,10 @@ pub struct Config {
     #[arg(long, env = "TCHAT_LANG", value_enum)]
     pub lang: Option<Lang>,
 
+    /// The history database; `:memory:` keeps nothing on disk.
+    #[arg(long, env = "TCHAT_DB", default_value = "tchat.db")]
+    pub db: PathBuf,
+
     /// Past events sent to a page when it joins.
     #[arg(long, env = "TCHAT_HISTORY", default_value_t = 100)]
     pub history: usize,
@@ -42,6 +84,10 @@ pub struct Config {
     /// and is told how many it missed.
     #[arg(long, env = "TCHAT_BACKLOG", default_value_t = 4096)]
     pub backlog: usize,
+
+    /// Public events kept in memory for late joiners, reconnecting pages and `/history`.
+    #[arg(long, env = "TCHAT_MEMORY", default_value_t = 1000, hide = true)]
+    pub memory: usize,
 
     /// Milliseconds of silence after which text sent without a newline (by a client that
     /// has never sent one) counts as a complete message.
@@ -63,11 +109,16 @@ impl Config {
         self.lang.unwrap_or_else(Lang::from_locale)
     }
 
+    /// The database file, or `None` for `:memory:`.
+    pub fn db_path(&self) -> Option<&Path> {
+        (self.db.as_os_str() != ":memory:").then_some(self.db.as_path())
+    }
+
     /// Limits for the chat core.
     pub fn hub(&self) -> HubConfig {
         HubConfig {
             backlog: self.backlog,
-            recent: self.history.max(self.tcp_history).max(1000),
+            recent: self.memory.max(self.history).max(self.tcp_history),
             max_message_chars: self.max_length,
         }
     }

@@ -7,17 +7,22 @@
 //! - [`wire`]: the two wire formats, pure encoding and decoding: CRLF text lines and JSON
 //!   frames.
 //! - `tcp`, `web`: thin adapters, one session per connection, driving a [`chat::Member`].
-//! - [`app`]: binds both listeners and runs until told to stop.
+//! - [`store`]: the history database, written by one thread in grouped transactions.
+//! - [`transcript`]: the conversation as text, CSV or JSON for the teacher.
+//! - [`app`]: opens the database, binds both listeners and runs until told to stop.
 //! - [`config`]: command line and environment settings.
 //! - [`i18n`]: every sentence the server writes, per language.
 
 pub mod app;
+mod archive;
 pub mod chat;
 pub mod config;
 pub mod i18n;
+pub mod store;
 mod tcp;
+pub mod transcript;
 mod web;
 pub mod wire;
 
-pub use app::{App, BindError};
+pub use app::{App, BindError, StartError};
 pub use config::Config;

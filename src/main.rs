@@ -5,13 +5,16 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tchat::{App, BindError, Config};
+use tchat::config::{Cli, Export, Task};
+use tchat::store::Reader;
+use tchat::transcript;
+use tchat::{App, Config, StartError};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let cli = Cli::parse();
     // Logs go to stderr so that stdout keeps only what the teacher needs to read.
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -20,7 +23,11 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    match run(config).await {
+    let outcome = match cli.command {
+        Some(Task::Export(export)) => run_export(&export),
+        None => run(cli.serve).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tchat: {error:#}");
@@ -39,12 +46,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stop.cancel();
     });
     app.run(shutdown).await;
-    println!("tchat stopped.");
+    say(format_args!("tchat stopped."));
     Ok(())
 }
 
-/// One line a teacher can act on when a port cannot be opened.
-fn explain(error: BindError) -> anyhow::Error {
+/// One line a teacher can act on when the server cannot start.
+fn explain(error: StartError) -> anyhow::Error {
+    let StartError::Listen(error) = error else {
+        return error.into();
+    };
     let flag = if error.role == "TCP" {
         "--tcp"
     } else {
@@ -62,6 +72,28 @@ fn explain(error: BindError) -> anyhow::Error {
     anyhow::Error::new(error).context(hint)
 }
 
+/// `tchat export`: the transcript on stdout.
+fn run_export(export: &Export) -> anyhow::Result<()> {
+    let since = match &export.since {
+        Some(text) => transcript::parse_since(text).map_err(anyhow::Error::msg)?,
+        None => i64::MIN,
+    };
+    let reader = Reader::open(&export.db)?;
+    let events: Vec<_> = reader
+        .since_time(since)
+        .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", export.db.display()))?
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
+    let catalog = export
+        .lang
+        .unwrap_or_else(tchat::i18n::Lang::from_locale)
+        .catalog();
+    let text = transcript::render(&events, export.format, catalog);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+        .map_err(|error| anyhow::anyhow!("cannot write the transcript: {error}"))
+}
+
 fn print_addresses(http: SocketAddr, tcp: SocketAddr) {
     let shown = |addr: SocketAddr| {
         if addr.ip().is_unspecified() {
@@ -70,10 +102,21 @@ fn print_addresses(http: SocketAddr, tcp: SocketAddr) {
             addr
         }
     };
-    println!("tchat is running.");
-    println!("  Web page:    http://{}/", shown(http));
-    println!("  TCP clients: nc {} {}", shown(tcp).ip(), tcp.port());
-    println!("Stop with Ctrl-C.");
+    say(format_args!(
+        "tchat is running.\n  Web page:    http://{}/\n  TCP clients: nc {} {}\nStop with Ctrl-C.",
+        shown(http),
+        shown(tcp).ip(),
+        tcp.port()
+    ));
+}
+
+/// Prints a line for the teacher. A closed or full stdout (`tchat | head`) is no reason to
+/// stop serving the class, so write errors are ignored rather than panicking like `println!`.
+fn say(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one.

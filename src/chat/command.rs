@@ -21,6 +21,8 @@ pub enum Command<'a> {
     },
     /// `/who`: who is here, and how they are connected.
     Who,
+    /// `/history [N]`: the last N messages again.
+    History(usize),
     /// `/help`.
     Help,
     /// `/quit`.
@@ -28,14 +30,18 @@ pub enum Command<'a> {
 }
 
 /// Every command with its usage, in the order `/help` lists them.
-pub const COMMANDS: [&str; 6] = [
+pub const COMMANDS: [&str; 7] = [
     "/help",
     "/nick NAME",
     "/me ACTION",
     "/who",
     "/msg NICK TEXT",
+    "/history [N]",
     "/quit",
 ];
+
+/// How many messages `/history` shows when not told.
+pub const DEFAULT_HISTORY: usize = 20;
 
 impl<'a> Command<'a> {
     /// Parses one line. A line starting with `//` is a message starting with `/`.
@@ -64,6 +70,13 @@ impl<'a> Command<'a> {
         match name.to_ascii_lowercase().as_str() {
             "help" | "aide" | "?" => Ok(Command::Help),
             "who" | "names" | "users" => Ok(Command::Who),
+            "history" | "historique" => match arg {
+                "" => Ok(Command::History(DEFAULT_HISTORY)),
+                count => count
+                    .parse()
+                    .map(Command::History)
+                    .map_err(|_| ChatError::Usage(COMMANDS[5])),
+            },
             "quit" | "exit" | "bye" => Ok(Command::Quit),
             "me" => required(COMMANDS[2]).map(Command::Me),
             "nick" => required(COMMANDS[1]).map(Command::Nick),
@@ -109,6 +122,12 @@ mod tests {
         assert_eq!(Command::parse("/who"), Ok(Command::Who));
         assert_eq!(Command::parse("/quit"), Ok(Command::Quit));
         assert_eq!(Command::parse("/help"), Ok(Command::Help));
+        assert_eq!(Command::parse("/history"), Ok(Command::History(20)));
+        assert_eq!(Command::parse("/history 50"), Ok(Command::History(50)));
+        assert_eq!(
+            Command::parse("/history beaucoup"),
+            Err(ChatError::Usage("/history [N]"))
+        );
     }
 
     #[test]

@@ -30,6 +30,18 @@ impl Via {
     }
 }
 
+impl std::str::FromStr for Via {
+    type Err = ();
+
+    fn from_str(name: &str) -> Result<Self, ()> {
+        match name {
+            "tcp" => Ok(Via::Tcp),
+            "web" => Ok(Via::Web),
+            _ => Err(()),
+        }
+    }
+}
+
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -96,6 +108,17 @@ impl Event {
             id,
             ts: now_ms(),
             origin,
+            kind,
+            encodings: Encodings::default(),
+        }
+    }
+
+    /// An event read back from storage: nobody present caused it.
+    pub fn restored(id: u64, ts: i64, kind: EventKind) -> Self {
+        Self {
+            id,
+            ts,
+            origin: MemberId(0),
             kind,
             encodings: Encodings::default(),
         }

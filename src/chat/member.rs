@@ -38,6 +38,8 @@ pub enum Reply {
     Help,
     /// Who is here.
     Who(Vec<(Nick, Via)>),
+    /// Past messages, oldest first.
+    History(Vec<Arc<Event>>),
     /// A private message was delivered.
     Sent(Arc<Private>),
     /// End the session.
@@ -90,6 +92,7 @@ impl Member {
             Command::Nick(nick) => self.hub.rename(self.id, nick).map(|()| Reply::Done),
             Command::Msg { to, text } => self.hub.send_private(self.id, to, text).map(Reply::Sent),
             Command::Who => Ok(Reply::Who(self.hub.users())),
+            Command::History(count) => Ok(Reply::History(self.hub.history(count))),
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
         }

@@ -7,6 +7,10 @@
 //! member's bounded queue: a member more than [`HubConfig::backlog`] events behind skips
 //! ahead to the oldest event still kept and is told how many it missed
 //! ([`Delivery::Missed`]).
+//!
+//! A hub made with [`Hub::durable`] does not deliver an event when it is numbered: it queues
+//! it on a [`Journal`], whose owner (the storage thread) saves it and only then hands it back
+//! for delivery, in id order. What anyone has seen is therefore already on disk.
 
 mod command;
 mod event;
@@ -15,11 +19,11 @@ mod nick;
 mod text;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc as sync_mpsc};
 
 use tokio::sync::{broadcast, mpsc};
 
-pub use command::{COMMANDS, Command};
+pub use command::{COMMANDS, Command, DEFAULT_HISTORY};
 pub use event::{Event, EventKind, MemberId, Private, Via};
 pub use member::{Delivery, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
@@ -153,6 +157,10 @@ struct State {
     /// Sending side of the fan-out ring; members hold the receivers. Only used under the
     /// lock, so the ring's order is the id order.
     public: broadcast::Sender<Arc<Event>>,
+    /// For a durable hub, where numbered events wait to be saved; the [`Journal`] holds the
+    /// receiving end and delivers them back once they are.
+    journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    /// The last id given out (delivered or not).
     last_id: u64,
     last_member: u64,
     last_guest: u64,
@@ -166,15 +174,40 @@ struct Entry {
 }
 
 impl Hub {
-    /// Creates an empty conversation.
+    /// Creates an empty conversation that delivers events as soon as they happen.
     pub fn new(config: HubConfig) -> Self {
+        Self::with_state(config, Vec::new(), None)
+    }
+
+    /// Creates a conversation that continues from `past` (oldest first, the last ones kept in
+    /// memory) and numbers new events after `last_id`. Events are delivered only once the
+    /// returned [`Journal`] hands them back.
+    pub fn durable(config: HubConfig, past: Vec<Event>, last_id: u64) -> (Self, Journal) {
+        let (tx, rx) = sync_mpsc::channel();
+        let hub = Self::with_state(config, past, Some(tx));
+        hub.lock().last_id = last_id;
+        let journal = Journal {
+            pending: rx,
+            hub: Arc::downgrade(&hub.shared),
+        };
+        (hub, journal)
+    }
+
+    fn with_state(
+        config: HubConfig,
+        past: Vec<Event>,
+        journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    ) -> Self {
         let (public, _) = broadcast::channel(config.backlog.max(1));
+        let skip = past.len().saturating_sub(config.recent);
+        let recent: VecDeque<_> = past.into_iter().skip(skip).map(Arc::new).collect();
         let state = State {
             members: HashMap::new(),
             by_nick: HashMap::new(),
-            recent: VecDeque::with_capacity(config.recent),
+            last_id: recent.back().map_or(0, |event| event.id),
+            recent,
             public,
-            last_id: 0,
+            journal,
             last_member: 0,
             last_guest: 0,
         };
@@ -243,6 +276,15 @@ impl Hub {
     /// Everyone present, sorted by nickname.
     pub fn users(&self) -> Vec<(Nick, Via)> {
         self.lock().users()
+    }
+
+    /// The last `count` messages kept in memory (no notices), oldest first.
+    pub fn history(&self, count: usize) -> Vec<Arc<Event>> {
+        let replay = Replay::Last {
+            count,
+            chat_only: true,
+        };
+        self.lock().replay(replay).0
     }
 
     /// Events after `id` still kept in memory, oldest first.
@@ -353,10 +395,22 @@ impl Hub {
 }
 
 impl State {
-    /// Numbers the event, keeps it in the recent history and hands it to every member.
+    /// Numbers the event, then delivers it, or queues it to be saved first.
     fn publish(&mut self, origin: MemberId, kind: EventKind, config: &HubConfig) {
         self.last_id += 1;
         let event = Arc::new(Event::new(self.last_id, origin, kind));
+        match &self.journal {
+            // Sent under the lock, so the journal receives events in id order. It is only
+            // gone once the storage thread has stopped, and then nothing can be saved.
+            Some(journal) => {
+                let _ = journal.send(event);
+            }
+            None => self.deliver(event, config),
+        }
+    }
+
+    /// Keeps the event in the recent history and hands it to every member.
+    fn deliver(&mut self, event: Arc<Event>, config: &HubConfig) {
         if self.recent.len() >= config.recent {
             self.recent.pop_front();
         }
@@ -411,10 +465,48 @@ impl State {
                     .filter(|event| event.id > after)
                     .cloned()
                     .collect();
-                let first_kept = picked.first().map_or(self.last_id + 1, |event| event.id);
-                let missed = first_kept.saturating_sub(after.saturating_add(1));
+                // Whatever came between `after` and the oldest event still in memory.
+                let missed = self.recent.front().map_or(0, |oldest| {
+                    oldest.id.saturating_sub(after.saturating_add(1))
+                });
                 (picked, missed)
             }
+        }
+    }
+}
+
+/// The queue of numbered events of a durable hub, waiting to be saved. Owned by the storage
+/// thread: it takes a batch, saves it, then delivers it.
+pub struct Journal {
+    pending: sync_mpsc::Receiver<Arc<Event>>,
+    /// Weak, so that the hub (and with it the sending side) can go away when the server
+    /// stops, which ends the storage thread's loop.
+    hub: Weak<Shared>,
+}
+
+impl Journal {
+    /// Blocks until at least one event is waiting, then takes up to `max` of them, oldest
+    /// first. `None` once the hub is gone and everything has been taken.
+    pub fn next_batch(&self, max: usize) -> Option<Vec<Arc<Event>>> {
+        let first = self.pending.recv().ok()?;
+        let mut batch = vec![first];
+        while batch.len() < max {
+            match self.pending.try_recv() {
+                Ok(event) => batch.push(event),
+                Err(_) => break,
+            }
+        }
+        Some(batch)
+    }
+
+    /// Hands saved events to every member, in order.
+    pub fn deliver(&self, batch: &[Arc<Event>]) {
+        let Some(shared) = self.hub.upgrade() else {
+            return;
+        };
+        let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        for event in batch {
+            state.deliver(event.clone(), &shared.config);
         }
     }
 }
@@ -487,6 +579,34 @@ mod tests {
         let (_bob, welcome) = hub.join(Via::Web, None, Replay::Since(1)).expect("join");
         assert_eq!(ids(&welcome.history), [4, 5, 6]);
         assert_eq!(welcome.missed, 2);
+    }
+
+    #[test]
+    fn a_durable_hub_delivers_only_what_the_journal_hands_back_and_continues_ids() {
+        let past = vec![Event::restored(
+            41,
+            1,
+            EventKind::Join {
+                nick: Nick::parse("old").expect("valid"),
+                via: Via::Tcp,
+            },
+        )];
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41);
+        let (mut member, welcome) = hub.join(Via::Web, None, NONE).expect("join");
+        assert!(welcome.history.is_empty());
+        assert!(
+            member.try_recv().is_none(),
+            "nothing before the journal delivers"
+        );
+        let batch = journal.next_batch(10).expect("the join");
+        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
+        journal.deliver(&batch);
+        assert!(matches!(member.try_recv(), Some(Delivery::Public(e)) if e.id == 42));
+        assert_eq!(hub.since(0).len(), 2);
+        drop(member);
+        drop(hub);
+        assert!(journal.next_batch(10).is_some(), "the leave is still saved");
+        assert!(journal.next_batch(10).is_none(), "then the journal ends");
     }
 
     #[test]

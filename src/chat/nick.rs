@@ -36,6 +36,12 @@ impl Nick {
         Ok(Self(name.into()))
     }
 
+    /// A nickname read back from storage, trusted as it was valid when stored (the rules
+    /// may have changed since).
+    pub fn restored(name: &str) -> Self {
+        Self(name.into())
+    }
+
     /// The key under which nicknames are unique: two nicks that differ only in case collide.
     pub fn folded(&self) -> String {
         self.0.to_lowercase()

@@ -18,6 +18,7 @@ pub(super) static CATALOG: Catalog = Catalog {
         "describe what you are doing",
         "who is connected",
         "private message",
+        "show the last N messages again",
         "leave (z or FIN too)",
     ],
     bye: "Goodbye!",

@@ -18,6 +18,7 @@ pub(super) static CATALOG: Catalog = Catalog {
         "décrire ce que tu fais",
         "qui est connecté",
         "message privé",
+        "revoir les N derniers messages",
         "quitter (z ou FIN aussi)",
     ],
     bye: "Au revoir !",

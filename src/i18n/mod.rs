@@ -59,7 +59,7 @@ pub struct Catalog {
     /// Heading of `/help`.
     pub help: &'static str,
     /// One description per entry of `chat::COMMANDS`, in the same order.
-    pub commands: [&'static str; 6],
+    pub commands: [&'static str; 7],
     /// Said when a client leaves.
     pub bye: &'static str,
     /// Said to everyone when the server stops.

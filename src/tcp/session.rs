@@ -109,10 +109,7 @@ impl Session {
         let greeting = fill(catalog.greeting, &[("nick", &welcome.nick)]);
         self.out.push(line::notice(&greeting));
         if !welcome.history.is_empty() {
-            self.out.push(line::notice(catalog.history));
-            for event in &welcome.history {
-                self.out.push(line::event(event, catalog));
-            }
+            self.out.push(line::history(&welcome.history, catalog));
         }
     }
 
@@ -208,6 +205,7 @@ impl Session {
                 Ok(Reply::Done) => {}
                 Ok(Reply::Help) => self.out.push(line::help(catalog)),
                 Ok(Reply::Who(users)) => self.out.push(line::who(&users, catalog)),
+                Ok(Reply::History(events)) => self.out.push(line::history(&events, catalog)),
                 Ok(Reply::Sent(message)) => self.out.push(line::private_sent(&message)),
                 Ok(Reply::Quit) => return Some(End::Quit),
                 Err(error) => self.out.push(line::notice(&catalog.error(&error))),

@@ -2,6 +2,7 @@
 
 mod assets;
 mod session;
+mod transcript;
 
 use std::net::SocketAddr;
 
@@ -15,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::Context;
+use crate::transcript::Format;
 
 /// Largest frame a client may send: a message at the length limit, every character escaped.
 const MAX_FRAME: usize = 64 * 1024;
@@ -42,6 +44,18 @@ pub(crate) fn router(context: Context) -> Router {
         .route("/", get(assets::index))
         .route("/static/{*path}", get(assets::file))
         .route("/ws", get(upgrade))
+        .route(
+            "/transcript.txt",
+            get(|peer, range, state| transcript::serve(Format::Txt, peer, range, state)),
+        )
+        .route(
+            "/transcript.csv",
+            get(|peer, range, state| transcript::serve(Format::Csv, peer, range, state)),
+        )
+        .route(
+            "/transcript.json",
+            get(|peer, range, state| transcript::serve(Format::Json, peer, range, state)),
+        )
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -20,6 +20,8 @@ const BURST: usize = 64;
 /// A client whose socket accepts nothing for this long is disconnected: unlike a TCP
 /// session, a WebSocket session cannot read while a write is pending.
 const WRITE_STALL: Duration = Duration::from_secs(30);
+/// Most past events a reconnecting page is sent; older ones it missed are only counted.
+const MAX_RESUME: usize = 1000;
 /// How long a departing client gets to take its last frames.
 const FAREWELL: Duration = Duration::from_secs(2);
 
@@ -38,9 +40,16 @@ enum End {
 
 /// Runs one WebSocket client from upgrade to goodbye.
 pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Context) {
-    let Some((member, welcome, first)) = join(&mut socket, &context).await else {
+    let Some((member, mut welcome, first, since)) = join(&mut socket, &context).await else {
         return;
     };
+    if let Some(since) = since {
+        // Subscribed already: whatever happens while the database is read arrives after.
+        context
+            .archive
+            .complete(&mut welcome, since, MAX_RESUME)
+            .await;
+    }
     tracing::info!(%peer, via = "web", nick = %welcome.nick, "connected");
     let mut session = Session {
         socket,
@@ -59,7 +68,7 @@ pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Contex
 async fn join(
     socket: &mut WebSocket,
     context: &Context,
-) -> Option<(Member, Welcome, Option<ClientFrame>)> {
+) -> Option<(Member, Welcome, Option<ClientFrame>, Option<u64>)> {
     let guest_after = Instant::now() + HELLO_WAIT;
     let mut asked = false;
     let recent = Replay::Last {
@@ -89,7 +98,13 @@ async fn join(
             Some(Ok(other)) => (None, recent, Some(other)),
         };
         match context.hub.join(Via::Web, nick.as_deref(), replay) {
-            Ok((member, welcome)) => return Some((member, welcome, first)),
+            Ok((member, welcome)) => {
+                let since = match replay {
+                    Replay::Since(since) => Some(since),
+                    Replay::Last { .. } => None,
+                };
+                return Some((member, welcome, first, since));
+            }
             Err(error) => {
                 send(socket, json::chat_error(&error, context.catalog))
                     .await
@@ -222,6 +237,7 @@ impl Session {
             Ok(Reply::Done) => {}
             Ok(Reply::Help) => replies.push(json::help(catalog)),
             Ok(Reply::Who(users)) => replies.push(json::who(&users)),
+            Ok(Reply::History(events)) => replies.push(json::history(&events)),
             Ok(Reply::Sent(message)) => replies.push(json::private(&message)),
             Ok(Reply::Quit) => return Err(End::Quit),
             Err(error) => replies.push(json::chat_error(&error, catalog)),

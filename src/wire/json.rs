@@ -116,6 +116,7 @@ enum ServerFrame<'a> {
     Help {
         commands: Vec<HelpEntry<'a>>,
     },
+    History {},
     Missed {
         count: u64,
     },
@@ -188,13 +189,25 @@ pub fn welcome(welcome: &Welcome) -> Utf8Bytes {
         users: users(&welcome.users),
         missed: welcome.missed,
     });
-    // The history is spliced in from each event's shared encoding rather than serialised
-    // again: `head` is a JSON object, so dropping its closing brace leaves room for one more
-    // member.
+    with_events(head, "history", &welcome.history)
+}
+
+/// The answer to `/history`: past message frames, oldest first.
+pub fn history(events: &[Arc<Event>]) -> Utf8Bytes {
+    with_events(encode(&ServerFrame::History {}), "events", events)
+}
+
+/// Adds a list of events to a frame, spliced in from each event's shared encoding rather
+/// than serialised again: `head` is a JSON object, so dropping its closing brace leaves room
+/// for one more member.
+fn with_events(head: String, key: &str, events: &[Arc<Event>]) -> Utf8Bytes {
     let mut out = head;
     out.pop();
-    out.push_str(r#","history":["#);
-    for (n, past) in welcome.history.iter().enumerate() {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push_str(&format!(r#""{key}":["#));
+    for (n, past) in events.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }

@@ -288,6 +288,15 @@ pub fn help(catalog: &Catalog) -> Bytes {
     Bytes::from(text)
 }
 
+/// The answer to `/history`: a heading, then the messages as they were first shown.
+pub fn history(events: &[std::sync::Arc<Event>], catalog: &Catalog) -> Bytes {
+    let mut text = notice_text(catalog.history).into_bytes();
+    for past in events {
+        text.extend_from_slice(&event(past, catalog));
+    }
+    Bytes::from(text)
+}
+
 /// The answer to `/who`: a count, then one notice per person.
 pub fn who(users: &[(Nick, Via)], catalog: &Catalog) -> Bytes {
     let mut text = notice_text(&fill(catalog.who, &[("count", &users.len())]));

@@ -33,6 +33,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::with_addresses(any, any);
     config.lang = Some(Lang::Fr);
     config.quiet_ms = 100;
+    config.db = ":memory:".into();
     tweak(&mut config);
     let app = App::bind(config).await.expect("bind test listeners");
     let (tcp, http) = (app.tcp_addr(), app.http_addr());
@@ -64,6 +65,16 @@ impl TestApp {
         client.expect(&format!("maintenant {nick}")).await;
         client.nick = nick.to_owned();
         client
+    }
+
+    /// A WebSocket client that said hello with `nick` and `since`, and its welcome.
+    pub async fn ws_resuming(&self, nick: &str, since: u64) -> (WsClient, Value) {
+        let mut client = WsClient::connect(self.http).await;
+        client
+            .send(json!({"type": "hello", "nick": nick, "since": since}))
+            .await;
+        let welcome = client.welcome().await;
+        (client, welcome)
     }
 
     /// A WebSocket client that said hello with `nick` and read its welcome.
@@ -127,6 +138,11 @@ impl TcpClient {
     /// Sends `text` and a newline.
     pub async fn send(&mut self, text: &str) {
         self.send_raw(format!("{text}\n").as_bytes()).await;
+    }
+
+    /// The writing half, for tests that need to notice the connection failing.
+    pub fn writer(&mut self) -> &mut OwnedWriteHalf {
+        &mut self.writer
     }
 
     /// Sends bytes as they are.

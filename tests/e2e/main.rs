@@ -6,6 +6,7 @@
 mod binary;
 mod bridge;
 mod helpers;
+mod history;
 mod seed;
 mod shutdown;
 mod tcp;

@@ -178,10 +178,10 @@ async fn help_lists_every_command_and_unknown_commands_are_explained() {
     client.send("/help").await;
     assert_eq!(client.line().await, "* Commandes :");
     let mut listed = String::new();
-    for _ in 0..6 {
+    for _ in 0..7 {
         listed.push_str(&client.line().await);
     }
-    for command in ["/help", "/nick", "/me", "/who", "/msg", "/quit"] {
+    for command in ["/help", "/nick", "/me", "/who", "/msg", "/history", "/quit"] {
         assert!(listed.contains(command), "{command} in {listed}");
     }
     client.send("/danse").await;

@@ -1,0 +1,83 @@
+//! Past events beyond what the hub keeps in memory: read from the database, when there is
+//! one, on a blocking thread so the runtime never waits on the disk.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::chat::{Event, Hub, Welcome};
+use crate::store::Reader;
+
+/// Where older events can be found.
+#[derive(Clone)]
+pub(crate) struct Archive {
+    /// The database, or `None` when nothing is kept beyond memory.
+    db: Option<Arc<PathBuf>>,
+}
+
+impl Archive {
+    pub(crate) fn new(db: Option<PathBuf>) -> Self {
+        Self {
+            db: db.map(Arc::new),
+        }
+    }
+
+    /// Completes a welcome that resumes further back than memory reaches, with at most
+    /// `cap` events in all; what still does not fit is counted in `missed`.
+    pub(crate) async fn complete(&self, welcome: &mut Welcome, since: u64, cap: usize) {
+        let Some(db) = self.db.clone() else {
+            return;
+        };
+        if welcome.missed == 0 {
+            return;
+        }
+        let before = welcome.history.first().map_or(u64::MAX, |event| event.id);
+        let room = cap.saturating_sub(welcome.history.len());
+        let read = tokio::task::spawn_blocking(move || {
+            let reader = Reader::open(&db).map_err(|error| error.to_string())?;
+            let older = reader
+                .between(since, before, room)
+                .map_err(|error| error.to_string())?;
+            let total = reader
+                .count_between(since, before)
+                .map_err(|error| error.to_string())?;
+            Ok::<_, String>((older, total))
+        })
+        .await;
+        match read {
+            Ok(Ok((older, total))) => {
+                welcome.missed = total.saturating_sub(older.len() as u64);
+                let mut history: Vec<_> = older.into_iter().map(Arc::new).collect();
+                history.append(&mut welcome.history);
+                welcome.history = history;
+            }
+            Ok(Err(error)) => tracing::warn!(%error, "history not read back"),
+            Err(error) => tracing::warn!(%error, "history reader failed"),
+        }
+    }
+
+    /// Every public event from `since_ms` (Unix milliseconds) on: the whole database, or
+    /// what memory holds.
+    ///
+    /// # Errors
+    /// The database's error, as a sentence.
+    pub(crate) async fn since_time(
+        &self,
+        hub: &Hub,
+        since_ms: i64,
+    ) -> Result<Vec<Arc<Event>>, String> {
+        let Some(db) = self.db.clone() else {
+            let mut events = hub.since(0);
+            events.retain(|event| event.ts >= since_ms);
+            return Ok(events);
+        };
+        tokio::task::spawn_blocking(move || {
+            let reader = Reader::open(&db).map_err(|error| error.to_string())?;
+            let events = reader
+                .since_time(since_ms)
+                .map_err(|error| error.to_string())?;
+            Ok(events.into_iter().map(Arc::new).collect())
+        })
+        .await
+        .map_err(|error| error.to_string())?
+    }
+}

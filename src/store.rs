@@ -1,0 +1,321 @@
+//! The conversation on disk: one SQLite table of public events, written by one dedicated
+//! thread in grouped transactions, read by short-lived read-only connections.
+//!
+//! The writing thread takes whatever the hub's [`Journal`] has queued, saves it in one
+//! transaction, and only then hands it back for delivery: nothing anyone has seen can be
+//! missing after a crash, and the async runtime never waits on the disk. WAL mode lets
+//! readers (transcripts, catching up) run beside the writer.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::chat::{Event, EventKind, Journal, Nick, Via};
+
+/// Most events saved in one transaction.
+const MAX_BATCH: usize = 1024;
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused: unwritable directory, not a database, corrupt.
+    #[error("cannot open the history database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's reason.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file could not be created or opened.
+    #[error("cannot open the history database {path}: {source}")]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process holds the database.
+    #[error(
+        "the history database {path} is in use by another tchat; stop it or choose another file with --db"
+    )]
+    Locked {
+        /// The database file.
+        path: PathBuf,
+    },
+}
+
+/// The open database, owned by whoever writes to it.
+pub struct Store {
+    // Declared before `_lock`, so SQLite closes the file before the lock is released.
+    connection: Connection,
+    /// An exclusive `flock` on the database file for as long as the store is open, so a second
+    /// tchat on the same file fails at startup instead of interleaving ids. (SQLite's own locks
+    /// are `fcntl` locks, which `flock` does not touch.)
+    _lock: File,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` for writing, and takes it for this
+    /// process alone.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the path: unwritable, not a database, or held by another tchat.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let io = |source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: path.to_owned(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let connection = Connection::open(path).map_err(sqlite)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 CREATE TABLE IF NOT EXISTS events (
+                     id   INTEGER PRIMARY KEY,
+                     ts   INTEGER NOT NULL,
+                     kind TEXT    NOT NULL,
+                     nick TEXT    NOT NULL,
+                     via  TEXT    NOT NULL,
+                     text TEXT    NOT NULL
+                 );
+                 PRAGMA user_version = 1;",
+            )
+            .map_err(sqlite)?;
+        Ok(Self {
+            connection,
+            _lock: lock,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The newest `count` events, oldest first, and the highest id ever given.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if the table cannot be read.
+    pub fn recent(&self, count: usize) -> Result<(Vec<Event>, u64), StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let last_id: i64 = self
+            .connection
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
+                row.get(0)
+            })
+            .map_err(sqlite)?;
+        let mut events = query(
+            &self.connection,
+            "SELECT id, ts, kind, nick, via, text FROM events ORDER BY id DESC LIMIT ?1",
+            params![i64::try_from(count).unwrap_or(i64::MAX)],
+        )
+        .map_err(sqlite)?;
+        events.reverse();
+        Ok((events, u64::try_from(last_id).unwrap_or(0)))
+    }
+
+    /// Saves events in one transaction.
+    ///
+    /// # Errors
+    /// SQLite's error; nothing of the batch was saved.
+    pub fn append(&mut self, events: &[Arc<Event>]) -> rusqlite::Result<()> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO events (id, ts, kind, nick, via, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for event in events {
+                let (kind, nick, via, text) = columns(&event.kind);
+                insert.execute(params![sql(event.id), event.ts, kind, nick, via, text])?;
+            }
+        }
+        transaction.commit()
+    }
+
+    /// Starts the thread that saves and then delivers everything the hub publishes. It ends
+    /// when the hub is gone and every event has been saved.
+    ///
+    /// # Errors
+    /// The operating system's, if the thread cannot be started.
+    pub fn spawn_writer(mut self, journal: Journal) -> std::io::Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("tchat-store".into())
+            .spawn(move || {
+                while let Some(batch) = journal.next_batch(MAX_BATCH) {
+                    if let Err(error) = self.append(&batch) {
+                        // The conversation goes on: better unsaved than unseen.
+                        tracing::error!(%error, path = %self.path.display(), "events not saved");
+                    }
+                    journal.deliver(&batch);
+                }
+            })
+    }
+}
+
+/// A read-only view of a database, for transcripts and catching up.
+pub struct Reader {
+    connection: Connection,
+}
+
+impl Reader {
+    /// Opens an existing database for reading.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the path if it does not exist or is not a database.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        // Fails here, not later, on a file that is not a tchat database.
+        connection
+            .query_row("SELECT COUNT(*) FROM events WHERE id < 0", [], |_| Ok(()))
+            .map_err(sqlite)?;
+        Ok(Self { connection })
+    }
+
+    /// Events with `after < id < before`, oldest first; at most `limit`, the newest ones.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn between(&self, after: u64, before: u64, limit: usize) -> rusqlite::Result<Vec<Event>> {
+        let mut events = query(
+            &self.connection,
+            "SELECT id, ts, kind, nick, via, text FROM events
+             WHERE id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            params![
+                sql(after),
+                sql(before),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+        )?;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// How many events have `after < id < before`.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn count_between(&self, after: u64, before: u64) -> rusqlite::Result<u64> {
+        let count: i64 = self.connection.query_row(
+            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2",
+            params![sql(after), sql(before)],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Every event from `since_ms` (Unix milliseconds) on, oldest first.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
+        query(
+            &self.connection,
+            "SELECT id, ts, kind, nick, via, text FROM events WHERE ts >= ?1 ORDER BY id",
+            params![since_ms],
+        )
+    }
+}
+
+fn query(
+    connection: &Connection,
+    sql: &str,
+    values: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Event>> {
+    let mut statement = connection.prepare_cached(sql)?;
+    let rows = statement.query_map(values, |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (id, ts, kind, nick, via, text) = row?;
+        // A row this version does not understand is skipped rather than fatal.
+        if let (Ok(id), Some(kind)) = (u64::try_from(id), event_kind(&kind, &nick, &via, text)) {
+            events.push(Event::restored(id, ts, kind));
+        }
+    }
+    Ok(events)
+}
+
+/// SQLite integers are signed; ids never come near the limit.
+fn sql(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+/// An event as the table's columns: kind, nick, via, text.
+fn columns(kind: &EventKind) -> (&'static str, &str, &'static str, &str) {
+    match kind {
+        EventKind::Message {
+            from,
+            via,
+            text,
+            action,
+        } => {
+            let name = if *action { "action" } else { "message" };
+            (name, from.as_str(), via.as_str(), text)
+        }
+        EventKind::Join { nick, via } => ("join", nick.as_str(), via.as_str(), ""),
+        EventKind::Leave { nick, via } => ("leave", nick.as_str(), via.as_str(), ""),
+        EventKind::Rename { old, new, via } => ("nick", old.as_str(), via.as_str(), new.as_str()),
+    }
+}
+
+fn event_kind(kind: &str, nick: &str, via: &str, text: String) -> Option<EventKind> {
+    let via: Via = via.parse().ok()?;
+    let nick = Nick::restored(nick);
+    Some(match kind {
+        "message" | "action" => EventKind::Message {
+            from: nick,
+            via,
+            text,
+            action: kind == "action",
+        },
+        "join" => EventKind::Join { nick, via },
+        "leave" => EventKind::Leave { nick, via },
+        "nick" => EventKind::Rename {
+            old: nick,
+            new: Nick::restored(&text),
+            via,
+        },
+        _ => return None,
+    })
+}

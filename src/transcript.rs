@@ -1,0 +1,192 @@
+//! The conversation as a document for the teacher: plain text, CSV or JSON.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
+
+use crate::chat::{Event, EventKind};
+use crate::i18n::Catalog;
+use crate::wire::{json, line};
+
+/// A transcript format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per event, with the local date and time.
+    Txt,
+    /// One row per event: id, time, type, nick, via, text.
+    Csv,
+    /// An array of the WebSocket protocol's event frames.
+    Json,
+}
+
+impl Format {
+    /// The file extension and the HTTP content type.
+    pub fn extension_and_type(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Txt => ("txt", "text/plain; charset=utf-8"),
+            Format::Csv => ("csv", "text/csv; charset=utf-8"),
+            Format::Json => ("json", "application/json"),
+        }
+    }
+}
+
+/// Renders `events` in `format`; notices in the text format use `catalog`'s language.
+pub fn render(events: &[Arc<Event>], format: Format, catalog: &Catalog) -> String {
+    match format {
+        Format::Txt => events
+            .iter()
+            .map(|event| {
+                let line = line::event(event, catalog);
+                let text = String::from_utf8_lossy(&line);
+                format!("{} {}\n", local_time(event.ts), text.trim_end())
+            })
+            .collect(),
+        Format::Csv => csv(events),
+        Format::Json => {
+            let frames: Vec<_> = events
+                .iter()
+                .map(|event| json::event(event).as_str().to_owned())
+                .collect();
+            format!("[{}]\n", frames.join(",\n"))
+        }
+    }
+}
+
+fn csv(events: &[Arc<Event>]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut rows = vec![[
+        "id".to_owned(),
+        "time".to_owned(),
+        "type".to_owned(),
+        "nick".to_owned(),
+        "via".to_owned(),
+        "text".to_owned(),
+    ]];
+    for event in events {
+        let (kind, nick, via, text) = match &event.kind {
+            EventKind::Message {
+                from,
+                via,
+                text,
+                action,
+            } => {
+                let kind = if *action { "action" } else { "message" };
+                (kind, from.as_str(), *via, text.as_str())
+            }
+            EventKind::Join { nick, via } => ("join", nick.as_str(), *via, ""),
+            EventKind::Leave { nick, via } => ("leave", nick.as_str(), *via, ""),
+            EventKind::Rename { old, new, via } => ("nick", old.as_str(), *via, new.as_str()),
+        };
+        let time = Local
+            .timestamp_millis_opt(event.ts)
+            .single()
+            .map(|time| time.to_rfc3339())
+            .unwrap_or_default();
+        rows.push([
+            event.id.to_string(),
+            time,
+            kind.to_owned(),
+            nick.to_owned(),
+            via.as_str().to_owned(),
+            text.to_owned(),
+        ]);
+    }
+    for row in rows {
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn local_time(ts: i64) -> String {
+    Local
+        .timestamp_millis_opt(ts)
+        .single()
+        .map(|time| time.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Parses `2026-11-24`, `2026-11-24T14:30`, `2026-11-24 14:30:05` (local time) or an RFC 3339
+/// date-time, into Unix milliseconds.
+///
+/// # Errors
+/// A sentence saying which forms are accepted.
+pub fn parse_since(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.timestamp_millis());
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|form| NaiveDateTime::parse_from_str(text, form).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|date| date.and_hms_opt(0, 0, 0))
+    });
+    naive
+        .and_then(|naive| Local.from_local_datetime(&naive).earliest())
+        .map(|time| time.timestamp_millis())
+        .ok_or_else(|| {
+            format!("cannot read the date {text:?}: use 2026-11-24, 2026-11-24T14:30 or RFC 3339")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::{Nick, Via};
+    use crate::i18n::Lang;
+
+    fn message(id: u64, text: &str) -> Arc<Event> {
+        Arc::new(Event::restored(
+            id,
+            1_700_000_000_000,
+            EventKind::Message {
+                from: Nick::restored("alice"),
+                via: Via::Tcp,
+                text: text.into(),
+                action: false,
+            },
+        ))
+    }
+
+    #[test]
+    fn csv_quotes_commas_quotes_and_newlines() {
+        let events = [message(1, "a, \"b\"\nc")];
+        let text = render(&events, Format::Csv, Lang::En.catalog());
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row = reader.records().next().expect("a row").expect("valid CSV");
+        assert_eq!(&row[0], "1");
+        assert_eq!(&row[2], "message");
+        assert_eq!(&row[5], "a, \"b\"\nc");
+    }
+
+    #[test]
+    fn json_is_an_array_of_event_frames() {
+        let events = [message(1, "x"), message(2, "y")];
+        let text = render(&events, Format::Json, Lang::En.catalog());
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(value[1]["text"], "y");
+        assert_eq!(value[0]["type"], "message");
+    }
+
+    #[test]
+    fn dates_parse_in_every_documented_form() {
+        for ok in [
+            "2026-11-24",
+            "2026-11-24T14:30",
+            "2026-11-24 14:30:05",
+            "2026-11-24T14:30:00Z",
+        ] {
+            assert!(parse_since(ok).is_ok(), "{ok}");
+        }
+        assert!(parse_since("yesterday").is_err());
+    }
+}
