@@ -15,6 +15,8 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Each client is a file descriptor; a whole school must not hit the default soft limit.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     // Logs go to stderr so that stdout keeps only what the teacher needs to read.
     tracing_subscriber::fmt()
         .with_env_filter(

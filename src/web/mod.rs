@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,6 +31,13 @@ const WRITE_BUFFER: usize = 16 * 1024;
 pub(crate) async fn serve(listener: TcpListener, context: Context) {
     let shutdown = context.shutdown.clone();
     let app = router(context).into_make_service_with_connect_info::<SocketAddr>();
+    // Chat frames are small and must leave at once: without this, Nagle's algorithm holds
+    // a frame until the previous one is acknowledged, up to 40 ms on a delayed ACK.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await;

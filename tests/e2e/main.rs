@@ -7,6 +7,7 @@ mod binary;
 mod bridge;
 mod helpers;
 mod history;
+mod load;
 mod seed;
 mod shutdown;
 mod tcp;

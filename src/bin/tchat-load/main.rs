@@ -1,0 +1,302 @@
+//! `tchat-load`: a load generator for chat servers, and the benchmark suite that compares tchat
+//! with ngircd on the same machine at the same moment.
+//!
+//! `tchat-load run` drives one scenario against a server that is already running (tchat's TCP
+//! and WebSocket protocols, or IRC). `tchat-load suite` starts each server itself, fresh for
+//! every scenario, and prints one table. See BENCHMARKS.md.
+
+mod client;
+mod proc;
+mod servers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use clap::{Parser, Subcommand};
+use hdrhistogram::Histogram;
+use tokio_util::sync::CancellationToken;
+
+use client::{Client, Flight, Pace, Protocol, Shared};
+
+#[derive(Parser)]
+#[command(
+    name = "tchat-load",
+    about = "Load generator and benchmark suite for tchat"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One scenario against a running server.
+    Run(RunArgs),
+    /// Every scenario against fresh tchat (memory and SQLite) and ngircd servers.
+    Suite(servers::SuiteArgs),
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// The server's protocol for TCP clients.
+    #[arg(long, value_enum, default_value = "tchat")]
+    server: Flavor,
+    /// The TCP address (tchat's line protocol, or IRC).
+    #[arg(long)]
+    tcp: String,
+    /// tchat's HTTP address, for WebSocket clients.
+    #[arg(long)]
+    http: Option<String>,
+    /// Raw TCP clients.
+    #[arg(long, default_value_t = 10)]
+    tcp_clients: usize,
+    /// WebSocket clients.
+    #[arg(long, default_value_t = 0)]
+    ws_clients: usize,
+    /// How many of the clients send.
+    #[arg(long, default_value_t = 2)]
+    senders: usize,
+    /// Messages per second per sender; 0 sends the next one once everyone has the last one.
+    #[arg(long, default_value_t = 1.0)]
+    rate: f64,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// The server's process id, for its CPU time and memory.
+    #[arg(long)]
+    pid: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Flavor {
+    Tchat,
+    Irc,
+}
+
+/// One scenario: who connects, who sends, how fast, how long.
+#[derive(Clone, Debug)]
+pub(crate) struct Scenario {
+    pub(crate) name: &'static str,
+    pub(crate) tcp_clients: usize,
+    pub(crate) ws_clients: usize,
+    pub(crate) senders: usize,
+    pub(crate) pace: Pace,
+    pub(crate) duration: Duration,
+}
+
+/// What one scenario measured against one server.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Report {
+    pub(crate) connected: usize,
+    pub(crate) failed: usize,
+    pub(crate) connect_p50_ms: f64,
+    pub(crate) connect_max_ms: f64,
+    pub(crate) sent: u64,
+    pub(crate) expected: u64,
+    pub(crate) delivered: u64,
+    pub(crate) seconds: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) max_ms: f64,
+    pub(crate) cpu_seconds: Option<f64>,
+    pub(crate) rss_bytes: Option<u64>,
+}
+
+impl Report {
+    pub(crate) fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.delivered)
+    }
+
+    pub(crate) fn deliveries_per_cpu_second(&self) -> Option<f64> {
+        self.cpu_seconds
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| self.delivered as f64 / cpu)
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Ten thousand connections need as many file descriptors.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => {
+                let scenario = Scenario {
+                    name: "run",
+                    tcp_clients: args.tcp_clients,
+                    ws_clients: args.ws_clients,
+                    senders: args.senders,
+                    pace: if args.rate > 0.0 {
+                        Pace::Rate(args.rate)
+                    } else {
+                        Pace::ClosedLoop
+                    },
+                    duration: Duration::from_secs_f64(args.duration),
+                };
+                let tcp_protocol = match args.server {
+                    Flavor::Tchat => Protocol::Line,
+                    Flavor::Irc => Protocol::Irc,
+                };
+                let report = run(
+                    &scenario,
+                    tcp_protocol,
+                    &args.tcp,
+                    args.http.as_deref(),
+                    args.pid,
+                )
+                .await?;
+                println!("{}", servers::describe(&report));
+                if report.failed > 0 || report.lost() > 0 {
+                    bail!(
+                        "{} clients failed, {} deliveries lost",
+                        report.failed,
+                        report.lost()
+                    );
+                }
+                Ok(())
+            }
+            Command::Suite(args) => servers::suite(args).await,
+        }
+    })
+}
+
+/// Runs one scenario against a running server.
+pub(crate) async fn run(
+    scenario: &Scenario,
+    tcp_protocol: Protocol,
+    tcp: &str,
+    http: Option<&str>,
+    pid: Option<u32>,
+) -> anyhow::Result<Report> {
+    let total = scenario.tcp_clients + scenario.ws_clients;
+    let mut plan = Vec::with_capacity(total);
+    // Alternate transports so that senders and receivers are spread over both.
+    let (mut tcp_left, mut ws_left) = (scenario.tcp_clients, scenario.ws_clients);
+    for id in 0..total {
+        let ws = ws_left > 0 && (tcp_left == 0 || id % 2 == 1);
+        if ws {
+            ws_left -= 1;
+            plan.push((id, Protocol::WebSocket));
+        } else {
+            tcp_left -= 1;
+            plan.push((id, tcp_protocol));
+        }
+    }
+    let http = http.unwrap_or(tcp).to_owned();
+    let clients = connect_all(&plan, tcp, &http).await;
+    let (clients, failures): (Vec<_>, Vec<_>) = clients.into_iter().partition(Result::is_ok);
+    let clients: Vec<Client> = clients.into_iter().filter_map(Result::ok).collect();
+    let mut connect_times: Vec<Duration> = Vec::new();
+
+    let senders = scenario.senders.min(clients.len());
+    let shared = Arc::new(Shared {
+        epoch: Instant::now(),
+        delivered: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
+        // Indexed by client id, which may differ from the sender's position when a client
+        // failed to connect.
+        in_flight: match scenario.pace {
+            Pace::ClosedLoop => (0..total).map(|_| Flight::new()).collect(),
+            _ => Vec::new(),
+        },
+        receivers: clients.len().saturating_sub(1) as u64,
+        stop_sending: CancellationToken::new(),
+        stop: CancellationToken::new(),
+    });
+    let cpu_before = pid.and_then(proc::cpu_seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(clients.len());
+    for (index, client) in clients.into_iter().enumerate() {
+        let pace = if index < senders {
+            scenario.pace
+        } else {
+            Pace::Silent
+        };
+        tasks.push(tokio::spawn(client.run(pace, shared.clone())));
+    }
+    tokio::time::sleep(scenario.duration).await;
+    shared.stop_sending.cancel();
+    let sending_time = started.elapsed();
+    // Drain: wait until every delivery has arrived, or nothing more arrives for two seconds.
+    let expected = shared.sent.load(Ordering::Relaxed) * shared.receivers;
+    let mut last = (shared.delivered.load(Ordering::Relaxed), Instant::now());
+    while shared.delivered.load(Ordering::Relaxed) < expected {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let now = shared.delivered.load(Ordering::Relaxed);
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+    }
+    let cpu_after = pid.and_then(proc::cpu_seconds);
+    let rss = pid.and_then(proc::rss_bytes);
+    shared.stop.cancel();
+
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut report = Report {
+        failed: failures.len(),
+        sent: shared.sent.load(Ordering::Relaxed),
+        expected,
+        seconds: sending_time.as_secs_f64(),
+        cpu_seconds: cpu_before.zip(cpu_after).map(|(a, b)| b - a),
+        rss_bytes: rss,
+        ..Report::default()
+    };
+    for task in tasks {
+        let outcome = task.await?;
+        latencies.add(&outcome.latencies)?;
+        report.delivered += outcome.delivered;
+        connect_times.push(outcome.connect);
+        if let Some(error) = outcome.failed {
+            report.failed += 1;
+            eprintln!("client failed: {error}");
+        } else {
+            report.connected += 1;
+        }
+    }
+    for failure in failures.into_iter().filter_map(Result::err).take(3) {
+        eprintln!("client could not connect: {failure:#}");
+    }
+    connect_times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    report.connect_p50_ms = connect_times
+        .get(connect_times.len() / 2)
+        .map_or(0.0, |d| ms(*d));
+    report.connect_max_ms = connect_times.last().map_or(0.0, |d| ms(*d));
+    report.p50_ms = latencies.value_at_quantile(0.5) as f64 / 1000.0;
+    report.p99_ms = latencies.value_at_quantile(0.99) as f64 / 1000.0;
+    report.max_ms = latencies.max() as f64 / 1000.0;
+    Ok(report)
+}
+
+/// Connects every planned client, a few hundred at a time so the listen queue never overflows.
+async fn connect_all(
+    plan: &[(usize, Protocol)],
+    tcp: &str,
+    http: &str,
+) -> Vec<anyhow::Result<Client>> {
+    let mut clients = Vec::with_capacity(plan.len());
+    for chunk in plan.chunks(200) {
+        let connecting: Vec<_> = chunk
+            .iter()
+            .map(|&(id, protocol)| {
+                let addr = if protocol == Protocol::WebSocket {
+                    http.to_owned()
+                } else {
+                    tcp.to_owned()
+                };
+                tokio::spawn(async move { Client::connect(id, protocol, &addr).await })
+            })
+            .collect();
+        for task in connecting {
+            clients.push(task.await.unwrap_or_else(|error| Err(error.into())));
+        }
+    }
+    clients
+}

@@ -1,0 +1,27 @@
+//! A smoke run of the load generator against the in-process server: a few clients for a
+//! second, every message delivered to everyone. (The benchmark itself is not a test.)
+
+use std::process::Command;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_load_generator_delivers_everything_on_a_small_run() {
+    let app = spawn_app().await;
+    let (tcp, http) = (app.tcp.to_string(), app.http.to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_tchat-load"))
+            .args(["run", "--tcp", &tcp, "--http", &http])
+            .args(["--tcp-clients", "3", "--ws-clients", "3", "--senders", "4"])
+            .args(["--rate", "10", "--duration", "1"])
+            .output()
+            .expect("run tchat-load")
+    })
+    .await
+    .expect("load generator");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("(lost 0)"), "{stdout}");
+    assert!(stdout.contains("clients 6 (failed 0)"), "{stdout}");
+}
