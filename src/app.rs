@@ -85,7 +85,8 @@ impl App {
             Some(path) => {
                 let store = Store::open(path)?;
                 let (past, last_id) = store.recent(config.hub().recent)?;
-                let (hub, journal) = Hub::durable(config.hub(), past, last_id);
+                let epoch = store.epoch()?;
+                let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);
                 let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
                 (hub, Some(writer))
             }

@@ -104,6 +104,10 @@ impl Store {
                      via  TEXT    NOT NULL,
                      text TEXT    NOT NULL
                  );
+                 CREATE TABLE IF NOT EXISTS meta (
+                     key   TEXT PRIMARY KEY,
+                     value TEXT NOT NULL
+                 );
                  PRAGMA user_version = 1;",
             )
             .map_err(sqlite)?;
@@ -112,6 +116,28 @@ impl Store {
             _lock: lock,
             path: path.to_owned(),
         })
+    }
+
+    /// This conversation's id, made up the first time.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if it can be neither read nor stored.
+    pub fn epoch(&self) -> Result<String, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        self.connection
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
+                params![crate::chat::secret()],
+            )
+            .map_err(sqlite)?;
+        self.connection
+            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
+                row.get(0)
+            })
+            .map_err(sqlite)
     }
 
     /// The newest `count` events, oldest first, and the highest id ever given.

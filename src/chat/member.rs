@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{ChatError, Command, Event, Hub, MemberId, Nick, Private, Via};
 
@@ -16,6 +16,18 @@ pub struct Member {
     public: broadcast::Receiver<Arc<Event>>,
     /// Private messages for this member; the sender sits in the hub's entry for it.
     private: mpsc::Receiver<Arc<Private>>,
+    /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
+    /// `None` once it has been read, as a oneshot must not be polled again.
+    end: Option<oneshot::Receiver<Ending>>,
+}
+
+/// Why the hub ended a member's session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The member left (its session dropped it); nothing to tell.
+    Left,
+    /// Another connection took the nickname back with its token.
+    Replaced,
 }
 
 /// Something for a member's session to pass on to its client.
@@ -27,6 +39,8 @@ pub enum Delivery {
     Private(Arc<Private>),
     /// This many public events were skipped because the client read too slowly.
     Missed(u64),
+    /// The hub ended this member's session; nothing more will come.
+    Ended(Ending),
 }
 
 /// The answer to one line of input, for the session to render.
@@ -53,6 +67,7 @@ impl Member {
         via: Via,
         public: broadcast::Receiver<Arc<Event>>,
         private: mpsc::Receiver<Arc<Private>>,
+        end: oneshot::Receiver<Ending>,
     ) -> Self {
         Self {
             hub,
@@ -60,6 +75,7 @@ impl Member {
             via,
             public,
             private,
+            end: Some(end),
         }
     }
 
@@ -103,6 +119,7 @@ impl Member {
     pub async fn recv(&mut self) -> Delivery {
         tokio::select! {
             biased;
+            why = ended(&mut self.end) => Delivery::Ended(why),
             public = self.public.recv() => public_delivery(public),
             Some(private) = self.private.recv() => Delivery::Private(private),
         }
@@ -111,6 +128,10 @@ impl Member {
     /// The next thing to pass on, if one is ready.
     pub fn try_recv(&mut self) -> Option<Delivery> {
         use broadcast::error::TryRecvError;
+        if let Some(Ok(why)) = self.end.as_mut().map(oneshot::Receiver::try_recv) {
+            self.end = None;
+            return Some(Delivery::Ended(why));
+        }
         match self.public.try_recv() {
             Ok(event) => Some(Delivery::Public(event)),
             Err(TryRecvError::Lagged(n)) => Some(Delivery::Missed(n)),
@@ -118,6 +139,20 @@ impl Member {
                 self.private.try_recv().ok().map(Delivery::Private)
             }
         }
+    }
+}
+
+/// Resolves when the hub ends the session; never, once that has been read.
+async fn ended(end: &mut Option<oneshot::Receiver<Ending>>) -> Ending {
+    let Some(receiver) = end else {
+        return std::future::pending().await;
+    };
+    let why = receiver.await;
+    *end = None;
+    match why {
+        Ok(why) => why,
+        // The hub always says why before dropping the sender; if not, nothing ends.
+        Err(_) => std::future::pending().await,
     }
 }
 

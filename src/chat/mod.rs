@@ -21,11 +21,11 @@ mod text;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc as sync_mpsc};
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use command::{COMMANDS, Command, DEFAULT_HISTORY};
 pub use event::{Event, EventKind, MemberId, Private, Via};
-pub use member::{Delivery, Member, Reply};
+pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use text::sanitize;
 
@@ -126,6 +126,11 @@ pub enum Replay {
 pub struct Welcome {
     /// The nickname the member got.
     pub nick: Nick,
+    /// A secret that lets a later connection of the same person take this nickname back
+    /// from this one (a page reconnecting before the server noticed the old link died).
+    pub token: String,
+    /// Identifies this conversation, so that a page can tell its `since` belongs to it.
+    pub epoch: String,
     /// Everyone present, the new member included, sorted by nickname.
     pub users: Vec<(Nick, Via)>,
     /// Past events, oldest first, as asked by [`Replay`].
@@ -141,6 +146,8 @@ pub struct Hub {
 }
 
 struct Shared {
+    /// Identifies this conversation across restarts (stored with the history).
+    epoch: String,
     /// A `std` mutex, not tokio's: it is only locked inside the short, synchronous methods
     /// below, never across an `.await`, and publishing under it is what makes every member
     /// see events in id order.
@@ -169,22 +176,32 @@ struct State {
 struct Entry {
     nick: Nick,
     via: Via,
+    /// The secret that may take this member's nickname over (see [`Welcome::token`]).
+    token: String,
     /// The member's own queue of private messages; its `Member` holds the receiver.
     private: mpsc::Sender<Arc<Private>>,
+    /// Ends the member's session; its `Member` holds the receiver. Separate from the
+    /// private queue so that a full queue cannot keep anyone from being ended.
+    end: oneshot::Sender<Ending>,
 }
 
 impl Hub {
     /// Creates an empty conversation that delivers events as soon as they happen.
     pub fn new(config: HubConfig) -> Self {
-        Self::with_state(config, Vec::new(), None)
+        Self::with_state(config, Vec::new(), None, secret())
     }
 
     /// Creates a conversation that continues from `past` (oldest first, the last ones kept in
     /// memory) and numbers new events after `last_id`. Events are delivered only once the
     /// returned [`Journal`] hands them back.
-    pub fn durable(config: HubConfig, past: Vec<Event>, last_id: u64) -> (Self, Journal) {
+    pub fn durable(
+        config: HubConfig,
+        past: Vec<Event>,
+        last_id: u64,
+        epoch: String,
+    ) -> (Self, Journal) {
         let (tx, rx) = sync_mpsc::channel();
-        let hub = Self::with_state(config, past, Some(tx));
+        let hub = Self::with_state(config, past, Some(tx), epoch);
         hub.lock().last_id = last_id;
         let journal = Journal {
             pending: rx,
@@ -197,6 +214,7 @@ impl Hub {
         config: HubConfig,
         past: Vec<Event>,
         journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+        epoch: String,
     ) -> Self {
         let (public, _) = broadcast::channel(config.backlog.max(1));
         let skip = past.len().saturating_sub(config.recent);
@@ -213,10 +231,16 @@ impl Hub {
         };
         Self {
             shared: Arc::new(Shared {
+                epoch,
                 state: Mutex::new(state),
                 config,
             }),
         }
+    }
+
+    /// Identifies this conversation across restarts.
+    pub fn epoch(&self) -> &str {
+        &self.shared.epoch
     }
 
     /// The limits this hub was created with.
@@ -225,7 +249,9 @@ impl Hub {
     }
 
     /// Adds a member under `nick`, or under a fresh `guestN` when `nick` is `None`, and
-    /// announces the arrival to everyone, the new member included.
+    /// announces the arrival to everyone, the new member included. A `takeover` token
+    /// matching the current holder of `nick` ends that holder's session and gives the
+    /// nickname to the newcomer.
     ///
     /// The member is subscribed before the history is read and the arrival published, all
     /// under one lock: it sees every event exactly once, either in the history or live.
@@ -237,39 +263,54 @@ impl Hub {
         via: Via,
         nick: Option<&str>,
         replay: Replay,
+        takeover: Option<&str>,
     ) -> Result<(Member, Welcome), ChatError> {
         let wanted = nick.map(Nick::parse).transpose()?;
+        let token = secret();
         let mut state = self.lock();
         let nick = match wanted {
-            Some(nick) if state.by_nick.contains_key(&nick.folded()) => {
-                return Err(ChatError::NickTaken(nick.to_string()));
+            Some(nick) => {
+                if let Some(&holder) = state.by_nick.get(&nick.folded()) {
+                    let owned = state.members.get(&holder).is_some_and(|entry| {
+                        takeover.is_some_and(|token| same_secret(token, &entry.token))
+                    });
+                    if !owned {
+                        return Err(ChatError::NickTaken(nick.to_string()));
+                    }
+                    state.remove(holder, Ending::Replaced, &self.shared.config);
+                }
+                nick
             }
-            Some(nick) => nick,
             None => state.next_guest(),
         };
         state.last_member += 1;
         let id = MemberId(state.last_member);
         let (private_tx, private_rx) = mpsc::channel(PRIVATE_BACKLOG);
+        let (end_tx, end_rx) = oneshot::channel();
         state.by_nick.insert(nick.folded(), id);
         state.members.insert(
             id,
             Entry {
                 nick: nick.clone(),
                 via,
+                token: token.clone(),
                 private: private_tx,
+                end: end_tx,
             },
         );
         let public = state.public.subscribe();
         let (history, missed) = state.replay(replay);
         let welcome = Welcome {
             nick: nick.clone(),
+            token,
+            epoch: self.shared.epoch.clone(),
             users: state.users(),
             history,
             missed,
         };
         state.publish(id, EventKind::Join { nick, via }, &self.shared.config);
         drop(state);
-        let member = Member::new(self.clone(), id, via, public, private_rx);
+        let member = Member::new(self.clone(), id, via, public, private_rx, end_rx);
         Ok((member, welcome))
     }
 
@@ -373,15 +414,7 @@ impl Hub {
     }
 
     fn leave(&self, id: MemberId) {
-        let mut state = self.lock();
-        if let Some(entry) = state.members.remove(&id) {
-            state.by_nick.remove(&entry.nick.folded());
-            let kind = EventKind::Leave {
-                nick: entry.nick,
-                via: entry.via,
-            };
-            state.publish(id, kind, &self.shared.config);
-        }
+        self.lock().remove(id, Ending::Left, &self.shared.config);
     }
 
     fn checked_text(&self, text: &str) -> Result<String, ChatError> {
@@ -419,6 +452,21 @@ impl State {
         }
         // An error only means nobody is subscribed, which is fine.
         let _ = self.public.send(event);
+    }
+
+    /// Takes a member out, tells its session why, and announces the departure.
+    fn remove(&mut self, id: MemberId, why: Ending, config: &HubConfig) {
+        let Some(entry) = self.members.remove(&id) else {
+            return;
+        };
+        self.by_nick.remove(&entry.nick.folded());
+        // The session may be gone already, which is fine.
+        let _ = entry.end.send(why);
+        let kind = EventKind::Leave {
+            nick: entry.nick,
+            via: entry.via,
+        };
+        self.publish(id, kind, config);
     }
 
     fn next_guest(&mut self) -> Nick {
@@ -475,6 +523,26 @@ impl State {
     }
 }
 
+/// 128 random bits, in hex: a resume token or a conversation id.
+pub fn secret() -> String {
+    let mut bytes = [0u8; 16];
+    // Without an entropy source the tokens are guessable, but the server still works.
+    if getrandom::fill(&mut bytes).is_err() {
+        let now = event::now_ms().to_le_bytes();
+        bytes[..8].copy_from_slice(&now);
+    }
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
 /// The queue of numbered events of a durable hub, waiting to be saved. Owned by the storage
 /// thread: it takes a batch, saves it, then delivers it.
 pub struct Journal {
@@ -527,29 +595,50 @@ mod tests {
     #[test]
     fn guests_get_distinct_names_and_taken_names_are_refused_ignoring_case() {
         let hub = hub();
-        let (_a, a) = hub.join(Via::Tcp, None, NONE).expect("join");
-        let (_b, b) = hub.join(Via::Web, None, NONE).expect("join");
+        let (_a, a) = hub.join(Via::Tcp, None, NONE, None).expect("join");
+        let (_b, b) = hub.join(Via::Web, None, NONE, None).expect("join");
         assert_ne!(a.nick, b.nick);
-        let (_c, _) = hub.join(Via::Web, Some("Alice"), NONE).expect("join");
+        let (_c, _) = hub.join(Via::Web, Some("Alice"), NONE, None).expect("join");
         assert_eq!(
-            hub.join(Via::Tcp, Some("alice"), NONE).err(),
+            hub.join(Via::Tcp, Some("alice"), NONE, None).err(),
             Some(ChatError::NickTaken("alice".into()))
         );
     }
 
     #[test]
+    fn the_token_takes_a_nickname_back_from_a_ghost_and_nothing_else_does() {
+        let hub = hub();
+        let (mut ghost, first) = hub.join(Via::Web, Some("zoe"), NONE, None).expect("join");
+        assert!(
+            hub.join(Via::Web, Some("zoe"), NONE, Some("guess"))
+                .is_err()
+        );
+        let (_back, again) = hub
+            .join(Via::Web, Some("zoe"), NONE, Some(&first.token))
+            .expect("takeover");
+        assert_eq!(again.nick.as_str(), "zoe");
+        assert_ne!(again.token, first.token);
+        let ended = std::iter::from_fn(|| ghost.try_recv())
+            .any(|delivery| matches!(delivery, Delivery::Ended(Ending::Replaced)));
+        assert!(ended);
+        assert_eq!(hub.users().len(), 1);
+    }
+
+    #[test]
     fn a_guest_name_someone_chose_is_skipped() {
         let hub = hub();
-        let (_taken, _) = hub.join(Via::Web, Some("guest1"), NONE).expect("join");
-        let (_guest, welcome) = hub.join(Via::Tcp, None, NONE).expect("join");
+        let (_taken, _) = hub
+            .join(Via::Web, Some("guest1"), NONE, None)
+            .expect("join");
+        let (_guest, welcome) = hub.join(Via::Tcp, None, NONE, None).expect("join");
         assert_eq!(welcome.nick.as_str(), "guest2");
     }
 
     #[test]
     fn leaving_frees_the_nickname_and_is_announced() {
         let hub = hub();
-        let (mut watcher, _) = hub.join(Via::Web, None, NONE).expect("join");
-        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE).expect("join");
+        let (mut watcher, _) = hub.join(Via::Web, None, NONE, None).expect("join");
+        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE, None).expect("join");
         drop(alice);
         let kinds: Vec<_> = std::iter::from_fn(|| watcher.try_recv())
             .filter_map(|delivery| match delivery {
@@ -560,7 +649,7 @@ mod tests {
         assert!(
             matches!(kinds.last(), Some(EventKind::Leave { nick, .. }) if nick.as_str() == "alice")
         );
-        assert!(hub.join(Via::Tcp, Some("ALICE"), NONE).is_ok());
+        assert!(hub.join(Via::Tcp, Some("ALICE"), NONE, None).is_ok());
     }
 
     #[test]
@@ -569,14 +658,16 @@ mod tests {
             recent: 3,
             ..HubConfig::default()
         });
-        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE).expect("join");
+        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE, None).expect("join");
         for n in 0..5 {
             alice.handle(&format!("line {n}")).expect("say");
         }
         // Ids: 1 is the join, 2..=6 the lines; only 4, 5, 6 are kept.
         let ids = |events: &[Arc<Event>]| events.iter().map(|e| e.id).collect::<Vec<_>>();
         assert_eq!(ids(&hub.since(4)), [5, 6]);
-        let (_bob, welcome) = hub.join(Via::Web, None, Replay::Since(1)).expect("join");
+        let (_bob, welcome) = hub
+            .join(Via::Web, None, Replay::Since(1), None)
+            .expect("join");
         assert_eq!(ids(&welcome.history), [4, 5, 6]);
         assert_eq!(welcome.missed, 2);
     }
@@ -591,8 +682,8 @@ mod tests {
                 via: Via::Tcp,
             },
         )];
-        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41);
-        let (mut member, welcome) = hub.join(Via::Web, None, NONE).expect("join");
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41, secret());
+        let (mut member, welcome) = hub.join(Via::Web, None, NONE, None).expect("join");
         assert!(welcome.history.is_empty());
         assert!(
             member.try_recv().is_none(),
@@ -615,8 +706,8 @@ mod tests {
             backlog: 4,
             ..HubConfig::default()
         });
-        let (mut slow, _) = hub.join(Via::Tcp, None, NONE).expect("join");
-        let (talker, _) = hub.join(Via::Tcp, None, NONE).expect("join");
+        let (mut slow, _) = hub.join(Via::Tcp, None, NONE, None).expect("join");
+        let (talker, _) = hub.join(Via::Tcp, None, NONE, None).expect("join");
         for n in 0..10 {
             talker.handle(&format!("{n}")).expect("say");
         }

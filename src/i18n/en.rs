@@ -23,6 +23,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     ],
     bye: "Goodbye!",
     stopping: "The server is stopping. Goodbye!",
+    replaced: "You connected again elsewhere: this connection closes.",
     missed: "{count} messages missed: your connection is not keeping up.",
     nick_taken: "The nickname {nick} is already taken.",
     nick_invalid: "Invalid nickname: 1 to {max} letters, digits, _ - or .",

@@ -23,6 +23,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     ],
     bye: "Au revoir !",
     stopping: "Le serveur s'arrête. Au revoir !",
+    replaced: "Tu t'es reconnecté·e ailleurs : cette connexion se ferme.",
     missed: "{count} messages manqués : ta connexion ne suit pas.",
     nick_taken: "Le pseudo {nick} est déjà pris.",
     nick_invalid: "Pseudo invalide : 1 à {max} lettres, chiffres, _ - ou .",

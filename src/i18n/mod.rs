@@ -64,6 +64,8 @@ pub struct Catalog {
     pub bye: &'static str,
     /// Said to everyone when the server stops.
     pub stopping: &'static str,
+    /// A newer connection of the same person took over this one.
+    pub replaced: &'static str,
     /// A slow client skipped events: `{count}`.
     pub missed: &'static str,
     /// Errors, by `ChatError` variant.

@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::app::Context;
-use crate::chat::{Delivery, EventKind, Member, Replay, Reply, Via, Welcome};
+use crate::chat::{Delivery, Ending, EventKind, Member, Replay, Reply, Via, Welcome};
 use crate::i18n::fill;
 use crate::wire::line::{self, Inbound, LineDecoder};
 
@@ -40,6 +40,8 @@ const FAREWELL: Duration = Duration::from_secs(2);
 enum End {
     /// The client asked to leave.
     Quit,
+    /// The hub ended the session.
+    Ended(Ending),
     /// The client closed its side.
     Closed,
     /// The server is stopping.
@@ -52,6 +54,7 @@ impl std::fmt::Display for End {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             End::Quit => f.write_str("quit"),
+            End::Ended(why) => write!(f, "ended: {why:?}"),
             End::Closed => f.write_str("closed by client"),
             End::Stopped => f.write_str("server stopping"),
             End::Failed(error) => write!(f, "failed: {error}"),
@@ -70,7 +73,7 @@ pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, context: Context) {
         count: context.config.tcp_history,
         chat_only: true,
     };
-    let (member, welcome) = match context.hub.join(Via::Tcp, None, replay) {
+    let (member, welcome) = match context.hub.join(Via::Tcp, None, replay, None) {
         Ok(joined) => joined,
         Err(error) => {
             tracing::warn!(%peer, %error, "could not join");
@@ -131,10 +134,15 @@ impl Session {
                     }
                 }
                 delivery = self.member.recv(), if self.out.lines() < OUT_LINES => {
-                    self.deliver(delivery);
-                    while self.out.lines() < OUT_LINES {
-                        let Some(delivery) = self.member.try_recv() else { break };
+                    let mut next = Some(delivery);
+                    while let Some(delivery) = next {
+                        if let Delivery::Ended(why) = delivery {
+                            return End::Ended(why);
+                        }
                         self.deliver(delivery);
+                        next = (self.out.lines() < OUT_LINES)
+                            .then(|| self.member.try_recv())
+                            .flatten();
                     }
                 }
                 ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
@@ -234,6 +242,8 @@ impl Session {
                 self.out
                     .push(line::notice(&fill(catalog.missed, &[("count", &count)])));
             }
+            // Handled by the caller, which ends the session.
+            Delivery::Ended(_) => {}
         }
     }
 
@@ -251,7 +261,7 @@ impl Session {
             End::Quit => out.push(line::notice(context.catalog.bye)),
             End::Stopped => out.push(line::notice(context.catalog.stopping)),
             End::Closed => {}
-            End::Failed(_) => return,
+            End::Failed(_) | End::Ended(_) => return,
         }
         let flush = async {
             while !out.is_empty() {

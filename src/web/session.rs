@@ -9,7 +9,7 @@ use futures_util::SinkExt;
 use tokio::time::{Instant, timeout};
 
 use crate::app::Context;
-use crate::chat::{Command, Delivery, Member, Replay, Reply, Via, Welcome};
+use crate::chat::{Command, Delivery, Ending, Member, Replay, Reply, Via, Welcome};
 use crate::wire::json::{self, ClientFrame};
 
 /// How long a new connection may stay silent before it joins under a `guestN` name. A page
@@ -36,6 +36,8 @@ enum End {
     Stalled,
     /// The server is stopping.
     Stopped,
+    /// The hub ended the session.
+    Ended(Ending),
 }
 
 /// Runs one WebSocket client from upgrade to goodbye.
@@ -85,19 +87,34 @@ async fn join(
                 Incoming::Leaving => return None,
             },
         };
-        let (nick, replay, first) = match frame {
-            None => (None, recent, None),
+        let (nick, replay, first, token) = match frame {
+            None => (None, recent, None, None),
             Some(Err(detail)) => {
                 send(socket, bad_frame(context, &detail)).await.ok()?;
                 continue;
             }
-            Some(Ok(ClientFrame::Hello { nick, since })) => {
+            Some(Ok(ClientFrame::Hello {
+                nick,
+                since,
+                epoch,
+                token,
+            })) => {
                 asked = true;
-                (nick, since.map_or(recent, Replay::Since), None)
+                // A `since` from another conversation (a server that lost its history)
+                // would hide new events behind old ids: start afresh instead.
+                let same = epoch.is_none_or(|epoch| epoch == context.hub.epoch());
+                let replay = match since {
+                    Some(since) if same => Replay::Since(since),
+                    _ => recent,
+                };
+                (nick, replay, None, token)
             }
-            Some(Ok(other)) => (None, recent, Some(other)),
+            Some(Ok(other)) => (None, recent, Some(other), None),
         };
-        match context.hub.join(Via::Web, nick.as_deref(), replay) {
+        match context
+            .hub
+            .join(Via::Web, nick.as_deref(), replay, token.as_deref())
+        {
             Ok((member, welcome)) => {
                 let since = match replay {
                     Replay::Since(since) => Some(since),
@@ -176,8 +193,10 @@ impl Session {
                 biased;
                 () = shutdown.cancelled() => return End::Stopped,
                 delivery = self.member.recv() => {
-                    if let Err(end) = bounded(self.send_burst(delivery), &shutdown).await {
-                        return end;
+                    match bounded(self.send_burst(delivery), &shutdown).await {
+                        Ok(None) => {}
+                        Ok(Some(why)) => return End::Ended(why),
+                        Err(end) => return end,
                     }
                 }
                 message = self.socket.recv() => match incoming(message) {
@@ -193,15 +212,21 @@ impl Session {
         }
     }
 
-    /// Writes `first` and whatever else is ready, then flushes once.
-    async fn send_burst(&mut self, first: Delivery) -> Result<(), axum::Error> {
+    /// Writes `first` and whatever else is ready, then flushes once. Returns why the hub
+    /// ended the session, if it did.
+    async fn send_burst(&mut self, first: Delivery) -> Result<Option<Ending>, axum::Error> {
         let mut next = Some(first);
         let mut sent = 0;
+        let mut ending = None;
         while let Some(delivery) = next {
             let frame = match delivery {
                 Delivery::Public(event) => json::event(&event),
                 Delivery::Private(message) => json::private(&message),
                 Delivery::Missed(count) => json::missed(count),
+                Delivery::Ended(why) => {
+                    ending = Some(why);
+                    break;
+                }
             };
             self.socket.feed(Message::Text(frame)).await?;
             sent += 1;
@@ -211,7 +236,8 @@ impl Session {
                 None
             };
         }
-        self.socket.flush().await
+        self.socket.flush().await?;
+        Ok(ending)
     }
 
     /// Acts on one frame from the client, queueing any answer in `replies`.
@@ -256,7 +282,10 @@ impl Session {
         let (reason, text, code) = match end {
             End::Quit => ("quit", context.catalog.bye, close_code::NORMAL),
             End::Stopped => ("shutdown", context.catalog.stopping, close_code::AWAY),
-            End::Closed | End::Stalled => return,
+            End::Ended(Ending::Replaced) => {
+                ("replaced", context.catalog.replaced, close_code::NORMAL)
+            }
+            End::Ended(Ending::Left) | End::Closed | End::Stalled => return,
         };
         let farewell = async {
             socket.feed(Message::Text(json::bye(reason, text))).await?;
@@ -271,13 +300,13 @@ impl Session {
 }
 
 /// Runs a write, giving up when the client stalls or the server stops.
-async fn bounded(
-    write: impl Future<Output = Result<(), axum::Error>>,
+async fn bounded<T>(
+    write: impl Future<Output = Result<T, axum::Error>>,
     shutdown: &tokio_util::sync::CancellationToken,
-) -> Result<(), End> {
+) -> Result<T, End> {
     tokio::select! {
         written = timeout(WRITE_STALL, write) => match written {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(_)) => Err(End::Closed),
             Err(_) => Err(End::Stalled),
         },

@@ -21,6 +21,13 @@ pub enum ClientFrame {
         /// Resume after this event id: the welcome then carries exactly what followed it.
         #[serde(default)]
         since: Option<u64>,
+        /// The conversation `since` belongs to (the `epoch` of an earlier welcome).
+        #[serde(default)]
+        epoch: Option<String>,
+        /// The `token` of an earlier welcome: takes the nickname back from a connection
+        /// the server still thinks is alive.
+        #[serde(default)]
+        token: Option<String>,
     },
     /// A line typed by the user: a message, or a `/` command.
     Say {
@@ -100,6 +107,8 @@ enum ServerFrame<'a> {
     },
     Welcome {
         nick: &'a str,
+        token: &'a str,
+        epoch: &'a str,
         users: Vec<User<'a>>,
         missed: u64,
     },
@@ -186,6 +195,8 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
 pub fn welcome(welcome: &Welcome) -> Utf8Bytes {
     let head = encode(&ServerFrame::Welcome {
         nick: welcome.nick.as_str(),
+        token: &welcome.token,
+        epoch: &welcome.epoch,
         users: users(&welcome.users),
         missed: welcome.missed,
     });
@@ -274,7 +285,9 @@ mod tests {
             ClientFrame::parse(r#"{"type":"hello","nick":"alice"}"#),
             Ok(ClientFrame::Hello {
                 nick: Some("alice".into()),
-                since: None
+                since: None,
+                epoch: None,
+                token: None,
             })
         );
         assert_eq!(
