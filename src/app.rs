@@ -133,16 +133,23 @@ impl App {
             context,
             writer,
         } = self;
-        let stop = context.shutdown.clone();
-        let forward = async move {
-            shutdown.cancelled().await;
-            stop.cancel();
-        };
-        let tcp = tcp::serve(tcp, context.clone());
-        let http = web::serve(http, context.clone());
-        tokio::join!(forward, tcp, http);
+        let (for_tcp, for_http) = (context.clone(), context.clone());
+        // Boxed so it can be dropped, with the hub handles it holds, before the end.
+        let mut listeners =
+            Box::pin(
+                async move { tokio::join!(tcp::serve(tcp, for_tcp), web::serve(http, for_http)) },
+            );
+        tokio::select! {
+            _ = &mut listeners => {}
+            () = shutdown.cancelled() => {}
+        }
+        context.shutdown.cancel();
+        let deadline = tokio::time::Instant::now() + FAREWELL_GRACE;
+        // HTTP's graceful shutdown waits for requests in progress; one that never finishes
+        // arriving (a student typing into port 8080 with nc) must not keep the server up.
+        let _ = tokio::time::timeout_at(deadline, &mut listeners).await;
         context.tracker.close();
-        if tokio::time::timeout(FAREWELL_GRACE, context.tracker.wait())
+        if tokio::time::timeout_at(deadline, context.tracker.wait())
             .await
             .is_err()
         {
@@ -153,6 +160,7 @@ impl App {
         }
         // The storage thread ends once the last handle on the hub is gone, after saving
         // what is left.
+        drop(listeners);
         drop(context);
         if let Some(writer) = writer {
             let saved = tokio::task::spawn_blocking(move || writer.join());

@@ -46,6 +46,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(async move {
         shutdown_signal().await;
         stop.cancel();
+        // A second Ctrl-C means now, whatever is still being said goodbye to.
+        shutdown_signal().await;
+        std::process::exit(130);
     });
     app.run(shutdown).await;
     say(format_args!("tchat stopped."));

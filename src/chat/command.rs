@@ -90,7 +90,10 @@ impl<'a> Command<'a> {
                     _ => Err(ChatError::Usage(COMMANDS[4])),
                 }
             }
-            _ => Err(ChatError::UnknownCommand(format!("/{name}"))),
+            _ => Err(ChatError::UnknownCommand(format!(
+                "/{}",
+                super::sanitize(name)
+            ))),
         }
     }
 }

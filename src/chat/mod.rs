@@ -389,14 +389,14 @@ impl Hub {
             let target = Nick::parse(to)
                 .ok()
                 .and_then(|nick| state.by_nick.get(&nick.folded()).copied())
-                .ok_or_else(|| ChatError::NoSuchUser(to.to_owned()))?;
+                .ok_or_else(|| ChatError::NoSuchUser(sanitize(to)))?;
             if target == id {
                 return Err(ChatError::SelfMessage);
             }
             let (Some(sender), Some(recipient)) =
                 (state.members.get(&id), state.members.get(&target))
             else {
-                return Err(ChatError::NoSuchUser(to.to_owned()));
+                return Err(ChatError::NoSuchUser(sanitize(to)));
             };
             let message = Arc::new(Private {
                 ts: event::now_ms(),

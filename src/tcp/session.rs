@@ -121,6 +121,13 @@ impl Session {
             if let Some(replies) = self.decoder.take_replies() {
                 self.out.push(replies);
             }
+            // Lines held back while the client was not reading its answers.
+            if self.out.bytes < OUT_BYTES
+                && self.decoder.has_inbound()
+                && let Some(end) = self.handle_input()
+            {
+                return end;
+            }
             if let Err(error) = self.out.write_to(&self.stream) {
                 return End::Failed(error);
             }
@@ -194,7 +201,10 @@ impl Session {
     /// Acts on every complete line; returns how the session ends, if one of them ends it.
     fn handle_input(&mut self) -> Option<End> {
         let catalog = self.context.catalog;
-        while let Some(inbound) = self.decoder.next_inbound() {
+        // Past the output cap, the rest waits in the decoder until the client reads.
+        while self.out.bytes < OUT_BYTES
+            && let Some(inbound) = self.decoder.next_inbound()
+        {
             let text = match inbound {
                 Inbound::TooLong => {
                     let max = self.context.config.max_length;

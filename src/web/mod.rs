@@ -19,8 +19,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::app::Context;
 use crate::transcript::Format;
 
-/// Largest frame a client may send: a message at the length limit, every character escaped.
-const MAX_FRAME: usize = 64 * 1024;
+/// Largest frame a client may send, at the least: ample for a message at the default length
+/// limit with every character escaped. A larger `--max-length` raises it.
+const MIN_FRAME: usize = 64 * 1024;
 /// Per-connection read buffer. tungstenite's default (128 KiB) is sized for file transfers;
 /// chat frames are small, and an idle page should cost little.
 const READ_BUFFER: usize = 4 * 1024;
@@ -88,9 +89,16 @@ async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(context): State<Context>,
 ) -> impl IntoResponse {
+    // A character may take 12 bytes once JSON-escaped (a surrogate pair of \u escapes).
+    let max_frame = context
+        .config
+        .max_length
+        .saturating_mul(12)
+        .saturating_add(1024)
+        .max(MIN_FRAME);
     upgrade
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
+        .max_message_size(max_frame)
+        .max_frame_size(max_frame)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| {

@@ -15,6 +15,8 @@ use crate::wire::json::{self, ClientFrame};
 /// How long a new connection may stay silent before it joins under a `guestN` name. A page
 /// sends its `hello` at once; this is for bare WebSocket clients that only listen.
 const HELLO_WAIT: Duration = Duration::from_secs(2);
+/// How long a connection may go on choosing a nickname that is free before it is closed.
+const JOIN_WAIT: Duration = Duration::from_secs(10 * 60);
 /// Frames written before one flush: a burst leaves in few system calls.
 const BURST: usize = 64;
 /// A client whose socket accepts nothing for this long is disconnected: unlike a TCP
@@ -72,6 +74,7 @@ async fn join(
     context: &Context,
 ) -> Option<(Member, Welcome, Option<ClientFrame>, Option<u64>)> {
     let guest_after = Instant::now() + HELLO_WAIT;
+    let give_up = Instant::now() + JOIN_WAIT;
     let mut asked = false;
     let recent = Replay::Last {
         count: context.config.history,
@@ -80,6 +83,7 @@ async fn join(
     loop {
         let frame = tokio::select! {
             () = context.shutdown.cancelled() => return None,
+            () = tokio::time::sleep_until(give_up) => return None,
             () = tokio::time::sleep_until(guest_after), if !asked => None,
             message = socket.recv() => match incoming(message) {
                 Incoming::Frame(frame) => Some(frame),
@@ -90,7 +94,9 @@ async fn join(
         let (nick, replay, first, token) = match frame {
             None => (None, recent, None, None),
             Some(Err(detail)) => {
-                send(socket, bad_frame(context, &detail)).await.ok()?;
+                bounded(send(socket, bad_frame(context, &detail)), &context.shutdown)
+                    .await
+                    .ok()?;
                 continue;
             }
             Some(Ok(ClientFrame::Hello {
@@ -123,7 +129,8 @@ async fn join(
                 return Some((member, welcome, first, since));
             }
             Err(error) => {
-                send(socket, json::chat_error(&error, context.catalog))
+                let refusal = json::chat_error(&error, context.catalog);
+                bounded(send(socket, refusal), &context.shutdown)
                     .await
                     .ok()?;
             }

@@ -37,6 +37,9 @@ const DO: u8 = 253;
 const WONT: u8 = 252;
 const WILL: u8 = 251;
 const SB: u8 = 250;
+/// Telnet's "erase line" and "erase character" commands.
+const EL: u8 = 248;
+const EC: u8 = 247;
 const SE: u8 = 240;
 
 /// Where the decoder is within telnet's in-band commands.
@@ -96,6 +99,11 @@ impl LineDecoder {
         self.ready.pop_front()
     }
 
+    /// True when complete input is waiting to be taken.
+    pub fn has_inbound(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// True when a chunk mode client has sent bytes that no line holds yet.
     pub fn has_chunk(&self) -> bool {
         !self.line_mode && (!self.pending.is_empty() || self.overflow)
@@ -141,6 +149,8 @@ impl LineDecoder {
                     IAC => self.data(IAC),
                     WILL..=DONT => self.telnet = Telnet::Option(byte),
                     SB => self.telnet = Telnet::Subnegotiation,
+                    EC => self.erase_char(),
+                    EL => self.pending.clear(),
                     SE.. => {}
                     // Not a telnet command after all: a stray 0xFF, which is not UTF-8.
                     _ => {
@@ -181,12 +191,23 @@ impl LineDecoder {
                 self.end_line();
             }
             _ if self.overflow => {}
+            // Backspace and delete, as a Windows telnet in character mode sends them.
+            0x08 | 0x7f => self.erase_char(),
             _ if self.pending.len() >= self.max_bytes => {
                 self.overflow = true;
                 self.pending = Vec::new();
                 self.ready.push_back(Inbound::TooLong);
             }
             _ => self.pending.push(byte),
+        }
+    }
+
+    /// Removes the last character of the pending line (all its UTF-8 bytes).
+    fn erase_char(&mut self) {
+        while let Some(byte) = self.pending.pop() {
+            if byte & 0b1100_0000 != 0b1000_0000 {
+                return;
+            }
         }
     }
 
@@ -391,6 +412,14 @@ mod tests {
         decoder.feed(&[b'x'; 25]);
         decoder.feed(b"\nok\n");
         assert_eq!(lines(&mut decoder), [Inbound::TooLong, line("ok")]);
+    }
+
+    #[test]
+    fn backspace_and_telnet_erase_edit_the_line() {
+        let mut decoder = LineDecoder::new(100);
+        decoder.feed("helo\x08lo é\x7f!\n".as_bytes());
+        decoder.feed(b"abc\xff\xf7d\xff\xf8xyz\n");
+        assert_eq!(lines(&mut decoder), [line("hello !"), line("xyz")]);
     }
 
     #[test]

@@ -98,7 +98,9 @@ async fn telnet_negotiation_is_never_relayed_and_is_refused() {
 async fn a_telnet_client_sending_one_character_per_packet_keeps_its_line_whole() {
     let app = spawn_app_with(|config| config.quiet_ms = 40).await;
     let mut listener = app.tcp_client().await;
-    let mut telnet = app.tcp_named("slowtyper").await;
+    // Connected and silent: nothing has put it in line mode yet but the telnet command.
+    let mut telnet = app.tcp_client().await;
+    listener.expect("a rejoint").await;
     telnet.send_raw(b"\xff\xfd\x01").await;
     for byte in b"bonjour" {
         telnet.send_raw(&[*byte]).await;
@@ -106,7 +108,8 @@ async fn a_telnet_client_sending_one_character_per_packet_keeps_its_line_whole()
         tokio::time::sleep(Duration::from_millis(80)).await;
     }
     telnet.send_raw(b"\r\n").await;
-    assert_eq!(listener.expect("<slowtyper>").await, "<slowtyper> bonjour");
+    let expected = format!("<{}> bonjour", telnet.nick);
+    assert_eq!(listener.expect(&telnet.nick).await, expected);
 }
 
 #[tokio::test]
@@ -115,7 +118,7 @@ async fn escape_sequences_and_control_characters_are_stripped() {
     let mut listener = app.tcp_client().await;
     let mut talker = app.tcp_named("hacker").await;
     talker
-        .send_raw(b"\x1b[2J\x1b[H\x1b[1;31mrouge\x1b[0m\x07 \x1b]0;titre\x07fin\x08\n")
+        .send_raw(b"\x1b[2J\x1b[H\x1b[1;31mrouge\x1b[0m\x07 \x1b]0;titre\x07fin!\x08\n")
         .await;
     let line = listener.expect("rouge").await;
     assert_eq!(line, "<hacker> rouge fin");

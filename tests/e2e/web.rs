@@ -119,6 +119,7 @@ async fn hello_since_returns_exactly_what_was_missed() {
     let first = page.expect("message").await;
     let seen = first["id"].as_u64().expect("id");
     drop(page);
+    talker.expect("reader a quitté").await;
     talker.send("deux").await;
     talker.send("trois").await;
     talker.send("/who").await;

@@ -1,0 +1,148 @@
+// Turning frames into page elements. Text from the network only ever goes in through
+// textContent (never innerHTML), so nothing a user types is interpreted as HTML; links are
+// built as elements, and only for http(s) URLs.
+
+import { t } from "./i18n.js";
+
+/** Most messages kept on the page: older ones are removed so long sessions stay fast. */
+const MAX_ITEMS = 1000;
+const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+
+const log = document.getElementById("log");
+const jump = document.getElementById("jump");
+let unseenBelow = 0;
+
+/** A stable hue for a nickname, so everyone sees each person in the same colour. */
+export function hueOf(nick) {
+  let hash = 0;
+  for (const char of nick.toLowerCase()) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Text with its http(s) links made clickable; everything else stays text. */
+export function linkified(text) {
+  const fragment = document.createDocumentFragment();
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    // Trailing punctuation usually ends the sentence, not the link.
+    const url = match[0].replace(/[.,;:!?)\]]+$/, "");
+    let parsed = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) continue;
+    fragment.append(text.slice(last, match.index));
+    const link = element("a", "", url);
+    link.href = parsed.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    fragment.append(link);
+    last = match.index + url.length;
+  }
+  fragment.append(text.slice(last));
+  return fragment;
+}
+
+export function nickElement(nick) {
+  const node = element("span", "nick", nick);
+  node.style.setProperty("--hue", hueOf(nick));
+  return node;
+}
+
+function timeElement(ts) {
+  const node = element("time", "time");
+  if (ts) {
+    const date = new Date(ts);
+    node.dateTime = date.toISOString();
+    node.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  return node;
+}
+
+function isAtBottom() {
+  return log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+}
+
+/** Adds items at the end of the log, following them down unless the reader scrolled up. */
+export function append(...items) {
+  const follow = isAtBottom();
+  log.append(...items);
+  while (log.childElementCount > MAX_ITEMS) log.firstElementChild.remove();
+  if (follow) {
+    log.scrollTop = log.scrollHeight;
+  } else {
+    unseenBelow += items.length;
+    jump.hidden = false;
+    jump.textContent = `${t("newMessages")} (${unseenBelow})`;
+  }
+}
+
+export function scrollToEnd() {
+  log.scrollTop = log.scrollHeight;
+  unseenBelow = 0;
+  jump.hidden = true;
+}
+
+log.addEventListener("scroll", () => {
+  if (isAtBottom()) {
+    unseenBelow = 0;
+    jump.hidden = true;
+  }
+});
+jump.addEventListener("click", scrollToEnd);
+
+/** A chat message or a /me action. */
+export function message(frame, { mine, mention }) {
+  const item = element("li", "message");
+  if (frame.id) item.dataset.id = frame.id;
+  item.classList.toggle("mine", mine);
+  item.classList.toggle("mention", mention);
+  item.classList.toggle("action", Boolean(frame.action));
+  item.append(timeElement(frame.ts));
+  if (frame.action) item.append(element("span", "bullet", "•"));
+  item.append(nickElement(frame.from), element("span", "via", frame.via === "tcp" ? "TCP" : ""));
+  const text = element("span", "text");
+  text.append(linkified(frame.text));
+  item.append(text);
+  return item;
+}
+
+/** A line from the server: arrivals, departures, answers, errors. */
+export function notice(text, { ts, kind = "notice" } = {}) {
+  const item = element("li", kind);
+  item.append(timeElement(ts), element("span", "text", text));
+  return item;
+}
+
+/** A private message, with a button to answer it. */
+export function privateMessage(frame, { mine, onReply }) {
+  const item = element("li", "private");
+  item.append(timeElement(frame.ts));
+  const other = mine ? frame.to : frame.from;
+  item.append(element("span", "tag", mine ? t("privateTo", { nick: other }) : t("privateFrom", { nick: other })));
+  item.append(nickElement(frame.from));
+  const text = element("span", "text");
+  text.append(linkified(frame.text));
+  item.append(text);
+  const reply = element("button", "reply", t("reply"));
+  reply.type = "button";
+  reply.addEventListener("click", () => onReply(other));
+  item.append(reply);
+  return item;
+}
+
+/** A line typed while offline, waiting to be sent. */
+export function pending(text) {
+  const item = element("li", "message mine pending");
+  item.append(element("span", "time", "⏳"), element("span", "tag", t("pending")), element("span", "text", text));
+  return item;
+}
