@@ -46,7 +46,12 @@ function connect() {
     } catch {
       return;
     }
-    handle(frame);
+    try {
+      handle(frame);
+    } catch (error) {
+      // One frame the page cannot show must not stop it from showing the next ones.
+      console.error("frame not shown", frame, error);
+    }
   });
   socket.addEventListener("close", () => {
     if (state.socket !== socket) return;
@@ -246,10 +251,19 @@ function viaName(via) {
   return via === "tcp" ? t("viaTcp") : t("viaWeb");
 }
 
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** True when `text` names the reader as a whole word (`@bruno`, `bruno:`, not `brunos`). */
 function mentions(text) {
   if (!state.me) return false;
-  const escaped = state.me.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-  return new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}($|[^\\p{L}\\p{N}_])`, "iu").test(text);
+  const haystack = text.toLowerCase();
+  const needle = state.me.toLowerCase();
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+    const before = haystack[at - 1] ?? "";
+    const after = haystack[at + needle.length] ?? "";
+    if (!WORD_CHAR.test(before) && !WORD_CHAR.test(after)) return true;
+  }
+  return false;
 }
 
 // ---- attention: unread count, mentions, notifications ----------------------------------

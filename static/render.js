@@ -2,7 +2,7 @@
 // textContent (never innerHTML), so nothing a user types is interpreted as HTML; links are
 // built as elements, and only for http(s) URLs.
 
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 /** Most messages kept on the page: older ones are removed so long sessions stay fast. */
 const MAX_ITEMS = 1000;
@@ -63,7 +63,7 @@ function timeElement(ts) {
   if (ts) {
     const date = new Date(ts);
     node.dateTime = date.toISOString();
-    node.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    node.textContent = date.toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
   }
   return node;
 }

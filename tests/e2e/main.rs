@@ -5,9 +5,11 @@
 
 mod binary;
 mod bridge;
+mod chromium;
 mod helpers;
 mod history;
 mod load;
+mod page;
 mod seed;
 mod shutdown;
 mod tcp;

@@ -1,0 +1,352 @@
+//! The page in a real headless Chromium, as students use it.
+
+use serde_json::json;
+
+use crate::chromium::{Browser, Screen, TAB, UP};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+fn url(app: &TestApp) -> String {
+    format!("http://{}/", app.http)
+}
+
+/// Classes and texts of the log's messages, for precise checks.
+const MESSAGES: &str = "return [...document.querySelectorAll('#log .message')].map(item => ({
+    nick: item.querySelector('.nick')?.textContent,
+    via: item.querySelector('.via')?.textContent,
+    text: item.querySelector('.text')?.textContent,
+    classes: item.className,
+}));";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pages_and_a_tcp_client_share_one_conversation() {
+    let app = spawn_app().await;
+    let a = Browser::open(Screen::Desktop).await;
+    a.visit(&url(&app)).await;
+    a.join("alice").await;
+    let b = Browser::open(Screen::Desktop).await;
+    b.visit(&url(&app)).await;
+    b.join("bruno").await;
+    let mut tcp = app.tcp_named("charlie").await;
+
+    a.say("Bonjour depuis la page A").await;
+    b.wait_text("Bonjour depuis la page A").await;
+    assert_eq!(
+        tcp.expect("page A").await,
+        "<alice> Bonjour depuis la page A"
+    );
+
+    tcp.send("Salut depuis nc").await;
+    for page in [&a, &b] {
+        page.wait_text("Salut depuis nc").await;
+        let messages = page.js(MESSAGES).await;
+        let last = messages
+            .as_array()
+            .and_then(|all| all.last())
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(last["nick"], "charlie", "{messages}");
+        assert_eq!(last["via"], "TCP", "{messages}");
+        assert_eq!(last["text"], "Salut depuis nc", "{messages}");
+        let users = page
+            .js("return document.getElementById('user-list').innerText;")
+            .await;
+        let users = users.as_str().unwrap_or_default();
+        assert!(
+            users.contains("charlie") && users.contains("TCP"),
+            "{users}"
+        );
+        assert!(
+            users.contains("alice") && users.contains("bruno"),
+            "{users}"
+        );
+    }
+    let own = a.js(MESSAGES).await;
+    assert!(
+        own[0]["classes"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("mine"),
+        "one's own messages stand out: {own}"
+    );
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_in_a_message_is_shown_as_text_and_runs_nothing() {
+    let app = spawn_app().await;
+    let a = Browser::open(Screen::Desktop).await;
+    a.visit(&url(&app)).await;
+    a.join("mallory").await;
+    let b = Browser::open(Screen::Desktop).await;
+    b.visit(&url(&app)).await;
+    b.join("victime").await;
+
+    let attack = r#"<img src=x onerror="document.title='pwned'"> et https://example.org/a?b=1"#;
+    a.say(attack).await;
+    b.wait_text("<img src=x").await;
+    for page in [&a, &b] {
+        assert_ne!(page.js("return document.title;").await, json!("pwned"));
+        assert_eq!(
+            page.js("return document.querySelectorAll('#log img').length;")
+                .await,
+            json!(0)
+        );
+    }
+    let link = b
+        .js("const a = document.querySelector('#log a'); return [a.href, a.rel, a.target];")
+        .await;
+    assert_eq!(
+        link,
+        json!(["https://example.org/a?b=1", "noopener noreferrer", "_blank"])
+    );
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_reconnects_after_a_restart_with_no_gap_no_duplicate_and_sends_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("class.db");
+    let app = spawn_app_with(|config| config.db = db.clone()).await;
+    let (tcp_addr, http_addr) = (app.tcp, app.http);
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&url(&app)).await;
+    page.join("persévérante").await;
+    let mut tcp = app.tcp_named("prof").await;
+    tcp.send("avant la coupure").await;
+    page.wait_text("avant la coupure").await;
+
+    app.stop().await;
+    page.wait(
+        "the offline state",
+        "document.getElementById('status').dataset.state === 'offline'",
+    )
+    .await;
+    page.say("écrit hors ligne").await;
+    page.wait(
+        "the pending line",
+        "document.querySelectorAll('#log .pending').length === 1",
+    )
+    .await;
+
+    let app = spawn_app_with(|config| {
+        config.db = db.clone();
+        config.tcp = tcp_addr;
+        config.http = http_addr;
+    })
+    .await;
+    let mut tcp = app.tcp_named("prof").await;
+    // Said while the page is still waiting to retry: it must arrive with the resume.
+    tcp.send("pendant la coupure").await;
+    page.wait(
+        "the reconnection",
+        "document.getElementById('status').dataset.state === 'online'",
+    )
+    .await;
+    page.wait_text("pendant la coupure").await;
+    assert_eq!(
+        tcp.expect("hors ligne").await,
+        "<persévérante> écrit hors ligne"
+    );
+    page.say("de retour").await;
+    assert_eq!(tcp.expect("de retour").await, "<persévérante> de retour");
+    page.wait(
+        "the echo",
+        "document.querySelectorAll('#log .pending').length === 0",
+    )
+    .await;
+
+    let texts = page.js(MESSAGES).await;
+    let count = |wanted: &str| {
+        texts
+            .as_array()
+            .map_or(0, |all| all.iter().filter(|m| m["text"] == wanted).count())
+    };
+    for text in [
+        "avant la coupure",
+        "pendant la coupure",
+        "écrit hors ligne",
+        "de retour",
+    ] {
+        assert_eq!(count(text), 1, "{text} once: {texts}");
+    }
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_unread_count_actions_and_a_remembered_nickname() {
+    let app = spawn_app().await;
+    let alice = Browser::open(Screen::Desktop).await;
+    alice.visit(&url(&app)).await;
+    alice.join("alice").await;
+    let bruno = Browser::open(Screen::Desktop).await;
+    bruno.visit(&url(&app)).await;
+    bruno.join("bruno").await;
+
+    // Bruno minimises the browser: the chat is hidden.
+    bruno.client.minimize_window().await.expect("minimise");
+    bruno
+        .wait("the hidden page", "document.visibilityState === 'hidden'")
+        .await;
+    alice.say("bonjour tout le monde").await;
+    alice.say("@bruno tu es là ?").await;
+    alice.say("/me fait coucou").await;
+    bruno.wait_text("fait coucou").await;
+    let state = bruno
+        .js("return [document.visibilityState, document.title];")
+        .await;
+    assert_eq!(
+        state,
+        json!(["hidden", "(3) tchat"]),
+        "unread count in the title"
+    );
+
+    let messages = bruno.js(MESSAGES).await;
+    let all = messages.as_array().cloned().unwrap_or_default();
+    let find = |text: &str| {
+        all.iter()
+            .find(|m| m["text"].as_str().is_some_and(|t| t.contains(text)))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        find("tu es là").to_string().contains("mention"),
+        "{messages}"
+    );
+    assert!(
+        !find("tout le monde").to_string().contains("mention"),
+        "{messages}"
+    );
+    let action = find("fait coucou");
+    assert!(
+        action["classes"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("action"),
+        "{messages}"
+    );
+    assert_eq!(action["nick"], "alice");
+    assert_eq!(
+        bruno
+            .js("return document.querySelector('#log .action .bullet')?.textContent;")
+            .await,
+        json!("•")
+    );
+
+    // Back from a reload, the page joins again under the same name without asking.
+    bruno.client.refresh().await.expect("reload");
+    bruno
+        .wait(
+            "the automatic join",
+            "!document.getElementById('chat').hidden",
+        )
+        .await;
+    let status = bruno
+        .js("return document.getElementById('status-text').textContent;")
+        .await;
+    assert!(
+        status.as_str().unwrap_or_default().contains("bruno"),
+        "{status}"
+    );
+    assert_eq!(
+        bruno
+            .js("return document.getElementById('nick-dialog').hidden;")
+            .await,
+        json!(true)
+    );
+    alice.close().await;
+    bruno.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_nickname_is_explained_and_input_helpers_work() {
+    let app = spawn_app().await;
+    let _holder = app.tcp_named("camille").await;
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&url(&app)).await;
+    page.join_attempt("camille").await;
+    page.wait(
+        "the explanation",
+        "document.getElementById('nick-error').textContent.includes('camille')",
+    )
+    .await;
+    page.join("camille2").await;
+    let status = page
+        .js("return document.getElementById('status-text').textContent;")
+        .await;
+    assert!(
+        status.as_str().unwrap_or_default().contains("camille2"),
+        "{status}"
+    );
+
+    // Tab completes a nickname; the up arrow brings the last line back.
+    page.type_into("#msg", &format!("cam{TAB}coucou\u{E007}"))
+        .await;
+    page.wait_text("camille: coucou").await;
+    page.type_into("#msg", UP).await;
+    assert_eq!(
+        page.js("return document.getElementById('msg').value;")
+            .await,
+        json!("camille: coucou")
+    );
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_messages_keep_the_page_small_and_responsive() {
+    let app = spawn_app().await;
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&url(&app)).await;
+    page.join("lecteur").await;
+    let mut tcp = app.tcp_named("bavard").await;
+    let mut burst = String::new();
+    for n in 0..10_000 {
+        burst.push_str(&format!("message {n}\n"));
+    }
+    tcp.send_raw(burst.as_bytes()).await;
+    page.wait_text("message 9999").await;
+    let items = page
+        .js("return document.getElementById('log').childElementCount;")
+        .await;
+    assert!(
+        items.as_u64().is_some_and(|n| n <= 1000),
+        "{items} items in the page"
+    );
+    let started = std::time::Instant::now();
+    page.say("toujours réactif").await;
+    assert_eq!(tcp.expect("réactif").await, "<lecteur> toujours réactif");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_on_a_phone_and_a_lab_pc() {
+    let app = spawn_app().await;
+    let mut tcp = app.tcp_named("Mme_Durand").await;
+    for (screen, name) in [(Screen::Phone, "phone"), (Screen::Desktop, "desktop")] {
+        let page = Browser::open(screen).await;
+        page.visit(&url(&app)).await;
+        page.join(&format!("élève-{name}")).await;
+        tcp.send(&format!(
+            "Bienvenue élève-{name} ! Ouvrez https://example.org/cours.pdf"
+        ))
+        .await;
+        page.say("/me lève la main").await;
+        page.say("Bonjour Mme_Durand, on commence quand ?").await;
+        page.wait_text("on commence quand").await;
+        page.wait_text("cours.pdf").await;
+        page.wait(
+            "the online state",
+            "document.getElementById('status').dataset.state === 'online'",
+        )
+        .await;
+        let width = page.js("return [document.documentElement.clientWidth, document.documentElement.scrollWidth];").await;
+        if let Screen::Phone = screen {
+            assert_eq!(width, json!([360, 360]), "nothing wider than a phone");
+        }
+        let path = page.screenshot(name).await;
+        assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
+        page.close().await;
+    }
+}
