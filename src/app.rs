@@ -10,10 +10,12 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admission::Admission;
 use crate::archive::Archive;
 use crate::chat::Hub;
 use crate::config::Config;
 use crate::i18n::Catalog;
+use crate::join::Entrances;
 use crate::store::{Store, StoreError};
 use crate::{tcp, web};
 
@@ -30,10 +32,24 @@ pub(crate) struct Context {
     pub(crate) catalog: &'static Catalog,
     /// Past events beyond memory.
     pub(crate) archive: Archive,
+    /// Connection caps, real client addresses, password guesses.
+    pub(crate) admission: Arc<Admission>,
+    /// The addresses students use, for the `/join` page.
+    pub(crate) entrances: Arc<Entrances>,
     /// Cancelled once when the server stops; every session watches it.
     pub(crate) shutdown: CancellationToken,
     /// Every session runs on it, so stopping can wait for their goodbyes.
     pub(crate) tracker: TaskTracker,
+}
+
+impl Context {
+    /// True if the room has no password or `guess` is it (compared in constant time).
+    pub(crate) fn password_matches(&self, guess: &str) -> bool {
+        self.config
+            .password
+            .as_deref()
+            .is_none_or(|password| crate::chat::same_secret(guess, password))
+    }
 }
 
 /// Why the server could not start.
@@ -79,7 +95,9 @@ impl App {
     ///
     /// # Errors
     /// [`StartError`] naming the database or the listener that failed.
-    pub async fn bind(config: Config) -> Result<Self, StartError> {
+    pub async fn bind(mut config: Config) -> Result<Self, StartError> {
+        // A teacher token always exists: a random one unless the teacher chose it.
+        config.teacher_token.get_or_insert_with(crate::chat::secret);
         let (hub, writer) = match config.db_path() {
             None => (Hub::new(config.hub()), None),
             Some(path) => {
@@ -98,10 +116,16 @@ impl App {
         };
         let tcp = listen("TCP", config.tcp).await?;
         let http = listen("HTTP", config.http).await?;
+        let entrances = Entrances::new(
+            http.local_addr().unwrap_or(config.http),
+            tcp.local_addr().unwrap_or(config.tcp),
+        );
         let context = Context {
+            entrances: Arc::new(entrances),
             hub,
             catalog: config.lang().catalog(),
             archive: Archive::new(config.db_path().map(ToOwned::to_owned)),
+            admission: Admission::new(&config),
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -117,6 +141,20 @@ impl App {
     /// Where raw TCP clients connect.
     pub fn tcp_addr(&self) -> SocketAddr {
         self.tcp.local_addr().unwrap_or(self.context.config.tcp)
+    }
+
+    /// The addresses students use.
+    pub fn entrances(&self) -> &Entrances {
+        &self.context.entrances
+    }
+
+    /// The teacher's secret.
+    pub fn teacher_token(&self) -> &str {
+        self.context
+            .config
+            .teacher_token
+            .as_deref()
+            .unwrap_or_default()
     }
 
     /// Where the web page is served.

@@ -1,7 +1,7 @@
 //! Settings: command line flags, each also settable from a `TCHAT_*` environment variable.
 //! Parsing only; nothing here opens a socket or reads a file.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -85,6 +85,45 @@ pub struct Config {
     #[arg(long, env = "TCHAT_BACKLOG", default_value_t = 4096)]
     pub backlog: usize,
 
+    /// The teacher's secret (`/op TOKEN`, or `?teacher=TOKEN` in the page's address)
+    /// [default: a random one, printed at startup].
+    #[arg(long, env = "TCHAT_TEACHER_TOKEN", hide_env_values = true)]
+    pub teacher_token: Option<String>,
+
+    /// A class password: nobody sees or says anything without it.
+    #[arg(long, env = "TCHAT_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+
+    /// Lines per second each connection may send (bursts of twice that); 0 turns flood
+    /// control off.
+    #[arg(long, env = "TCHAT_MAX_RATE", default_value_t = 5)]
+    pub max_rate: u32,
+
+    /// Connections in all (TCP and WebSocket together).
+    #[arg(long, env = "TCHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Connections from one address. A whole class behind one NAT address counts as one.
+    #[arg(long, env = "TCHAT_MAX_PER_ADDRESS", default_value_t = 200)]
+    pub max_per_address: usize,
+
+    /// A reverse proxy whose X-Forwarded-For header is believed (repeat for several).
+    #[arg(
+        long = "trusted-proxy",
+        env = "TCHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
+
+    /// Another origin allowed to open the WebSocket, e.g. https://ent.example.org (repeat
+    /// for several). The page's own origin always is.
+    #[arg(
+        long = "allow-origin",
+        env = "TCHAT_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
     /// Public events kept in memory for late joiners, reconnecting pages and `/history`.
     #[arg(long, env = "TCHAT_MEMORY", default_value_t = 1000, hide = true)]
     pub memory: usize,
@@ -120,6 +159,8 @@ impl Config {
             backlog: self.backlog,
             recent: self.memory.max(self.history).max(self.tcp_history),
             max_message_chars: self.max_length,
+            teacher_token: self.teacher_token.clone(),
+            max_rate: self.max_rate,
         }
     }
 

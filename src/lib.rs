@@ -12,12 +12,16 @@
 //! - [`app`]: opens the database, binds both listeners and runs until told to stop.
 //! - [`config`]: command line and environment settings.
 //! - [`i18n`]: every sentence the server writes, per language.
+//! - [`join`]: the addresses students use, and their QR code.
+//! - `admission`: connection caps, bans at the door, real addresses behind a proxy.
 
+mod admission;
 pub mod app;
 mod archive;
 pub mod chat;
 pub mod config;
 pub mod i18n;
+pub mod join;
 pub mod store;
 mod tcp;
 pub mod transcript;

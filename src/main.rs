@@ -1,14 +1,13 @@
 //! The `tchat` binary: settings, logging, listeners, and a clean stop on Ctrl-C or SIGTERM.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tchat::config::{Cli, Export, Task};
 use tchat::store::Reader;
-use tchat::transcript;
 use tchat::{App, Config, StartError};
+use tchat::{join, transcript};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -40,7 +39,7 @@ async fn main() -> ExitCode {
 
 async fn run(config: Config) -> anyhow::Result<()> {
     let app = App::bind(config).await.map_err(explain)?;
-    print_addresses(app.http_addr(), app.tcp_addr());
+    print_addresses(&app);
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     tokio::spawn(async move {
@@ -99,20 +98,31 @@ fn run_export(export: &Export) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot write the transcript: {error}"))
 }
 
-fn print_addresses(http: SocketAddr, tcp: SocketAddr) {
-    let shown = |addr: SocketAddr| {
-        if addr.ip().is_unspecified() {
-            SocketAddr::new([127, 0, 0, 1].into(), addr.port())
-        } else {
-            addr
-        }
-    };
-    say(format_args!(
-        "tchat is running.\n  Web page:    http://{}/\n  TCP clients: nc {} {}\nStop with Ctrl-C.",
-        shown(http),
-        shown(tcp).ip(),
-        tcp.port()
+/// What the teacher reads at startup: where students connect, the QR code of the page, the
+/// teacher's own address. The token appears here and nowhere else (never in the logs).
+fn print_addresses(app: &App) {
+    let entrances = app.entrances();
+    let mut text = String::from("tchat is running. Students join at:\n");
+    for (url, tcp) in &entrances.addresses {
+        text.push_str(&format!(
+            "  Page: {url}\n  TCP:  nc {} {}\n",
+            tcp.ip(),
+            tcp.port()
+        ));
+    }
+    let main = entrances.main_url();
+    if let Some(qr) = join::qr_terminal(main) {
+        text.push_str(&qr);
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "To project for the class: {main}join\n\
+         Teacher (keep it to yourself): {main}?teacher={token}\n  \
+         (on a TCP client: /op {token})\n\
+         Stop with Ctrl-C.",
+        token = app.teacher_token()
     ));
+    say(format_args!("{text}"));
 }
 
 /// Prints a line for the teacher. A closed or full stdout (`tchat | head`) is no reason to

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OpenFlags, params};
 
-use crate::chat::{Event, EventKind, Journal, Nick, Via};
+use crate::chat::{Event, EventKind, Journal, Nick, NoticeKind, Via};
 
 /// Most events saved in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -108,9 +108,10 @@ impl Store {
                      key   TEXT PRIMARY KEY,
                      value TEXT NOT NULL
                  );
-                 PRAGMA user_version = 1;",
+",
             )
             .map_err(sqlite)?;
+        migrate(&connection).map_err(sqlite)?;
         Ok(Self {
             connection,
             _lock: lock,
@@ -157,7 +158,7 @@ impl Store {
             .map_err(sqlite)?;
         let mut events = query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text FROM events ORDER BY id DESC LIMIT ?1",
+            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events ORDER BY id DESC LIMIT ?1",
             params![i64::try_from(count).unwrap_or(i64::MAX)],
         )
         .map_err(sqlite)?;
@@ -173,11 +174,33 @@ impl Store {
         let transaction = self.connection.transaction()?;
         {
             let mut insert = transaction.prepare_cached(
-                "INSERT INTO events (id, ts, kind, nick, via, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO events (id, ts, kind, nick, via, text, actor, number, teacher)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
+            let mut forget = transaction
+                .prepare_cached("UPDATE events SET kind = 'deleted', text = '' WHERE id = ?1")?;
             for event in events {
-                let (kind, nick, via, text) = columns(&event.kind);
-                insert.execute(params![sql(event.id), event.ts, kind, nick, via, text])?;
+                let row = Row::of(&event.kind);
+                insert.execute(params![
+                    sql(event.id),
+                    event.ts,
+                    row.kind,
+                    row.nick,
+                    row.via,
+                    row.text,
+                    row.actor,
+                    sql(row.number),
+                    row.teacher,
+                ])?;
+                // A deleted message is gone from disk too, not only from the screens.
+                if let EventKind::Notice {
+                    kind: NoticeKind::Delete,
+                    number,
+                    ..
+                } = &event.kind
+                {
+                    forget.execute(params![sql(*number)])?;
+                }
             }
         }
         transaction.commit()
@@ -237,7 +260,7 @@ impl Reader {
     pub fn between(&self, after: u64, before: u64, limit: usize) -> rusqlite::Result<Vec<Event>> {
         let mut events = query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text FROM events
+            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
              WHERE id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
             params![
                 sql(after),
@@ -269,7 +292,7 @@ impl Reader {
     pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
         query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text FROM events WHERE ts >= ?1 ORDER BY id",
+            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events WHERE ts >= ?1 ORDER BY id",
             params![since_ms],
         )
     }
@@ -285,21 +308,41 @@ fn query(
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, i64>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, String>(4)?,
-            row.get::<_, String>(5)?,
+            Stored {
+                kind: row.get(2)?,
+                nick: row.get(3)?,
+                via: row.get(4)?,
+                text: row.get(5)?,
+                actor: row.get(6)?,
+                number: row.get(7)?,
+                teacher: row.get(8)?,
+            },
         ))
     })?;
     let mut events = Vec::new();
     for row in rows {
-        let (id, ts, kind, nick, via, text) = row?;
-        // A row this version does not understand is skipped rather than fatal.
-        if let (Ok(id), Some(kind)) = (u64::try_from(id), event_kind(&kind, &nick, &via, text)) {
+        let (id, ts, stored) = row?;
+        // A row this version does not understand (or a deleted message) is skipped.
+        if let (Ok(id), Some(kind)) = (u64::try_from(id), stored.event_kind()) {
             events.push(Event::restored(id, ts, kind));
         }
     }
     Ok(events)
+}
+
+/// Brings an older database up to date, one step per version.
+fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version < 2 {
+        // Teachers: who did a moderation action, its number, and teacher messages.
+        connection.execute_batch(
+            "ALTER TABLE events ADD COLUMN actor   TEXT    NOT NULL DEFAULT '';
+             ALTER TABLE events ADD COLUMN number  INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE events ADD COLUMN teacher INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 2;",
+        )?;
+    }
+    Ok(())
 }
 
 /// SQLite integers are signed; ids never come near the limit.
@@ -307,41 +350,101 @@ fn sql(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
 
-/// An event as the table's columns: kind, nick, via, text.
-fn columns(kind: &EventKind) -> (&'static str, &str, &'static str, &str) {
-    match kind {
-        EventKind::Message {
-            from,
-            via,
+/// An event as the table's columns.
+struct Row<'a> {
+    kind: &'static str,
+    nick: &'a str,
+    via: &'static str,
+    text: &'a str,
+    actor: &'a str,
+    number: u64,
+    teacher: bool,
+}
+
+impl<'a> Row<'a> {
+    fn of(kind: &'a EventKind) -> Self {
+        let plain = |kind, nick: &'a Nick, via: Via, text| Row {
+            kind,
+            nick: nick.as_str(),
+            via: via.as_str(),
             text,
-            action,
-        } => {
-            let name = if *action { "action" } else { "message" };
-            (name, from.as_str(), via.as_str(), text)
+            actor: "",
+            number: 0,
+            teacher: false,
+        };
+        match kind {
+            EventKind::Message {
+                from,
+                via,
+                text,
+                action,
+                teacher,
+            } => Row {
+                teacher: *teacher,
+                ..plain(if *action { "action" } else { "message" }, from, *via, text)
+            },
+            EventKind::Join { nick, via } => plain("join", nick, *via, ""),
+            EventKind::Leave { nick, via } => plain("leave", nick, *via, ""),
+            EventKind::Rename { old, new, via } => plain("nick", old, *via, new.as_str()),
+            EventKind::Notice {
+                kind,
+                by,
+                target,
+                text,
+                number,
+            } => Row {
+                kind: kind.as_str(),
+                nick: target.as_ref().map_or("", |nick| nick.as_str()),
+                via: "",
+                text,
+                actor: by.as_str(),
+                number: *number,
+                teacher: true,
+            },
         }
-        EventKind::Join { nick, via } => ("join", nick.as_str(), via.as_str(), ""),
-        EventKind::Leave { nick, via } => ("leave", nick.as_str(), via.as_str(), ""),
-        EventKind::Rename { old, new, via } => ("nick", old.as_str(), via.as_str(), new.as_str()),
     }
 }
 
-fn event_kind(kind: &str, nick: &str, via: &str, text: String) -> Option<EventKind> {
-    let via: Via = via.parse().ok()?;
-    let nick = Nick::restored(nick);
-    Some(match kind {
-        "message" | "action" => EventKind::Message {
-            from: nick,
-            via,
-            text,
-            action: kind == "action",
-        },
-        "join" => EventKind::Join { nick, via },
-        "leave" => EventKind::Leave { nick, via },
-        "nick" => EventKind::Rename {
-            old: nick,
-            new: Nick::restored(&text),
-            via,
-        },
-        _ => return None,
-    })
+/// A row as read back.
+struct Stored {
+    kind: String,
+    nick: String,
+    via: String,
+    text: String,
+    actor: String,
+    number: i64,
+    teacher: bool,
+}
+
+impl Stored {
+    fn event_kind(self) -> Option<EventKind> {
+        if let Some(kind) = NoticeKind::parse(&self.kind) {
+            return Some(EventKind::Notice {
+                kind,
+                by: Nick::restored(&self.actor),
+                target: (!self.nick.is_empty()).then(|| Nick::restored(&self.nick)),
+                text: self.text,
+                number: u64::try_from(self.number).unwrap_or(0),
+            });
+        }
+        let via: Via = self.via.parse().ok()?;
+        let nick = Nick::restored(&self.nick);
+        Some(match self.kind.as_str() {
+            "message" | "action" => EventKind::Message {
+                from: nick,
+                via,
+                action: self.kind == "action",
+                text: self.text,
+                teacher: self.teacher,
+            },
+            "join" => EventKind::Join { nick, via },
+            "leave" => EventKind::Leave { nick, via },
+            "nick" => EventKind::Rename {
+                old: nick,
+                new: Nick::restored(&self.text),
+                via,
+            },
+            _ => return None,
+        })
+    }
 }

@@ -13,7 +13,7 @@ use crate::wire::{json, line};
 pub enum Format {
     /// One line per event, with the local date and time.
     Txt,
-    /// One row per event: id, time, type, nick, via, text.
+    /// One row per event: id, time, type, nick, via, text, by.
     Csv,
     /// An array of the WebSocket protocol's event frames.
     Json,
@@ -61,21 +61,38 @@ fn csv(events: &[Arc<Event>]) -> String {
         "nick".to_owned(),
         "via".to_owned(),
         "text".to_owned(),
+        "by".to_owned(),
     ]];
     for event in events {
-        let (kind, nick, via, text) = match &event.kind {
+        let (kind, nick, via, text, by) = match &event.kind {
             EventKind::Message {
                 from,
                 via,
                 text,
                 action,
+                ..
             } => {
                 let kind = if *action { "action" } else { "message" };
-                (kind, from.as_str(), *via, text.as_str())
+                (kind, from.as_str(), via.as_str(), text.as_str(), "")
             }
-            EventKind::Join { nick, via } => ("join", nick.as_str(), *via, ""),
-            EventKind::Leave { nick, via } => ("leave", nick.as_str(), *via, ""),
-            EventKind::Rename { old, new, via } => ("nick", old.as_str(), *via, new.as_str()),
+            EventKind::Join { nick, via } => ("join", nick.as_str(), via.as_str(), "", ""),
+            EventKind::Leave { nick, via } => ("leave", nick.as_str(), via.as_str(), "", ""),
+            EventKind::Rename { old, new, via } => {
+                ("nick", old.as_str(), via.as_str(), new.as_str(), "")
+            }
+            EventKind::Notice {
+                kind,
+                by,
+                target,
+                text,
+                ..
+            } => (
+                kind.as_str(),
+                target.as_ref().map_or("", |nick| nick.as_str()),
+                "",
+                text.as_str(),
+                by.as_str(),
+            ),
         };
         let time = Local
             .timestamp_millis_opt(event.ts)
@@ -87,8 +104,9 @@ fn csv(events: &[Arc<Event>]) -> String {
             time,
             kind.to_owned(),
             nick.to_owned(),
-            via.as_str().to_owned(),
+            via.to_owned(),
             text.to_owned(),
+            by.to_owned(),
         ]);
     }
     for row in rows {
@@ -153,6 +171,7 @@ mod tests {
                 via: Via::Tcp,
                 text: text.into(),
                 action: false,
+                teacher: false,
             },
         ))
     }

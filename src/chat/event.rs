@@ -76,6 +76,8 @@ pub enum EventKind {
         text: String,
         /// True for `/me` actions.
         action: bool,
+        /// True when the author is a teacher.
+        teacher: bool,
     },
     /// Someone arrived.
     Join {
@@ -100,6 +102,93 @@ pub enum EventKind {
         /// How they are connected.
         via: Via,
     },
+    /// Something a teacher did to the room or to someone in it.
+    Notice {
+        /// What.
+        kind: NoticeKind,
+        /// The teacher who did it.
+        by: Nick,
+        /// Whom it was done to, if anyone.
+        target: Option<Nick>,
+        /// The topic, the announcement, or a reason.
+        text: String,
+        /// Minutes of a mute, seconds of slow mode, or the id of a deleted message.
+        number: u64,
+    },
+}
+
+/// The kinds of [`EventKind::Notice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// Someone became a teacher.
+    Op,
+    /// The topic changed (an empty text clears it).
+    Topic,
+    /// A teacher's announcement.
+    Announce,
+    /// Someone was sent away.
+    Kick,
+    /// Someone was silenced for `number` minutes.
+    Mute,
+    /// Someone may write again.
+    Unmute,
+    /// Someone's address was banned until restart.
+    Ban,
+    /// Only teachers may write.
+    Lock,
+    /// Everyone may write again.
+    Unlock,
+    /// At most one message every `number` seconds each (0 ends it).
+    Slow,
+    /// Students may no longer write privately to each other.
+    PrivateOff,
+    /// Students may write privately to each other again.
+    PrivateOn,
+    /// Message `number` (by `target`) was removed.
+    Delete,
+}
+
+impl NoticeKind {
+    /// Every kind, for parsing.
+    const ALL: [NoticeKind; 13] = [
+        NoticeKind::Op,
+        NoticeKind::Topic,
+        NoticeKind::Announce,
+        NoticeKind::Kick,
+        NoticeKind::Mute,
+        NoticeKind::Unmute,
+        NoticeKind::Ban,
+        NoticeKind::Lock,
+        NoticeKind::Unlock,
+        NoticeKind::Slow,
+        NoticeKind::PrivateOff,
+        NoticeKind::PrivateOn,
+        NoticeKind::Delete,
+    ];
+
+    /// The name used on the wire and on disk.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Op => "op",
+            NoticeKind::Topic => "topic",
+            NoticeKind::Announce => "announce",
+            NoticeKind::Kick => "kick",
+            NoticeKind::Mute => "mute",
+            NoticeKind::Unmute => "unmute",
+            NoticeKind::Ban => "ban",
+            NoticeKind::Lock => "lock",
+            NoticeKind::Unlock => "unlock",
+            NoticeKind::Slow => "slow",
+            NoticeKind::PrivateOff => "private_off",
+            NoticeKind::PrivateOn => "private_on",
+            NoticeKind::Delete => "delete",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
 }
 
 impl Event {

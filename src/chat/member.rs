@@ -1,11 +1,20 @@
 //! One participant's handle on the conversation, held by its session. Dropping it leaves the
 //! conversation, so no early return or error path can leave a ghost user behind.
 
+use std::cell::Cell;
+use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{ChatError, Command, Event, Hub, MemberId, Nick, Private, Via};
+use super::{ChatError, Command, Event, Hub, MemberId, Private, User, Via};
+
+/// Lines dropped in a row for flooding before the member is silenced.
+const FLOOD_STRIKES: u32 = 10;
+/// How long a flooder is silenced.
+const FLOOD_MUTE: Duration = Duration::from_secs(60);
 
 /// One participant, as seen by its session.
 pub struct Member {
@@ -19,6 +28,10 @@ pub struct Member {
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
     /// `None` once it has been read, as a oneshot must not be polled again.
     end: Option<oneshot::Receiver<Ending>>,
+    /// Flood control: a token bucket of `max_rate` lines per second (`None` when off).
+    flood: Option<DefaultDirectRateLimiter>,
+    /// Lines dropped in a row by flood control.
+    strikes: Cell<u32>,
 }
 
 /// Why the hub ended a member's session.
@@ -28,6 +41,10 @@ pub enum Ending {
     Left,
     /// Another connection took the nickname back with its token.
     Replaced,
+    /// A teacher sent the member away, with this reason (possibly empty).
+    Kicked(String),
+    /// A teacher banned the member's address.
+    Banned,
 }
 
 /// Something for a member's session to pass on to its client.
@@ -51,7 +68,7 @@ pub enum Reply {
     /// List the commands.
     Help,
     /// Who is here.
-    Who(Vec<(Nick, Via)>),
+    Who(Vec<User>),
     /// Past messages, oldest first.
     History(Vec<Arc<Event>>),
     /// A private message was delivered.
@@ -69,6 +86,11 @@ impl Member {
         private: mpsc::Receiver<Arc<Private>>,
         end: oneshot::Receiver<Ending>,
     ) -> Self {
+        let flood = NonZeroU32::new(hub.config().max_rate).map(|rate| {
+            // A burst of twice the rate: a quick exchange is fine, a script is not.
+            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
+            RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
+        });
         Self {
             hub,
             id,
@@ -76,6 +98,8 @@ impl Member {
             public,
             private,
             end: Some(end),
+            flood,
+            strikes: Cell::new(0),
         }
     }
 
@@ -89,12 +113,44 @@ impl Member {
         self.via
     }
 
+    /// True if this member is a teacher now.
+    pub fn is_teacher(&self) -> bool {
+        self.hub.is_member_teacher(self.id)
+    }
+
     /// Acts on one line of input: a message, or a `/` command.
     ///
     /// # Errors
     /// A [`ChatError`] for the client when the line is refused; nothing was published.
     pub fn handle(&self, line: &str) -> Result<Reply, ChatError> {
+        self.check_flood()?;
         self.run(Command::parse(line)?)
+    }
+
+    /// Flood control: past the rate, the first dropped line gets a warning, later ones are
+    /// dropped silently, and a long run of them silences the member for a while.
+    ///
+    /// # Errors
+    /// [`ChatError::Flood`] for the warning, [`ChatError::Muted`] when silenced; both mean
+    /// the line was dropped. A silently dropped line returns `Ok` from `handle` instead.
+    fn check_flood(&self) -> Result<(), ChatError> {
+        let Some(limiter) = &self.flood else {
+            return Ok(());
+        };
+        if limiter.check().is_ok() {
+            self.strikes.set(0);
+            return Ok(());
+        }
+        let strikes = self.strikes.get().saturating_add(1);
+        self.strikes.set(strikes);
+        match strikes {
+            1 => Err(ChatError::Flood),
+            FLOOD_STRIKES => {
+                self.hub.mute_for_flooding(self.id, FLOOD_MUTE);
+                Err(ChatError::Muted(FLOOD_MUTE.as_secs()))
+            }
+            _ => Err(ChatError::Dropped),
+        }
     }
 
     /// Carries out one command.
@@ -111,6 +167,9 @@ impl Member {
             Command::History(count) => Ok(Reply::History(self.hub.history(count))),
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
+            Command::Op(token) => self.hub.op(self.id, token).map(|()| Reply::Done),
+            Command::Pass(_) => Err(ChatError::AlreadyIn),
+            Command::Teacher(command) => self.hub.moderate(self.id, command).map(|()| Reply::Done),
         }
     }
 

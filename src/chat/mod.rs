@@ -15,16 +15,19 @@
 mod command;
 mod event;
 mod member;
+mod moderation;
 mod nick;
 mod text;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc as sync_mpsc};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-pub use command::{COMMANDS, Command, DEFAULT_HISTORY};
-pub use event::{Event, EventKind, MemberId, Private, Via};
+pub use command::{COMMANDS, Command, DEFAULT_HISTORY, TEACHER_COMMANDS, TeacherCommand};
+pub use event::{Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use text::sanitize;
@@ -38,6 +41,10 @@ pub struct HubConfig {
     pub recent: usize,
     /// Longest message, in characters.
     pub max_message_chars: usize,
+    /// The secret that makes a member a teacher (`/op TOKEN`); `None`: nobody can be one.
+    pub teacher_token: Option<String>,
+    /// Lines per second a member may send, with a burst of a few; 0 turns flood control off.
+    pub max_rate: u32,
 }
 
 impl Default for HubConfig {
@@ -46,6 +53,8 @@ impl Default for HubConfig {
             backlog: 4096,
             recent: 1000,
             max_message_chars: 2000,
+            teacher_token: None,
+            max_rate: 0,
         }
     }
 }
@@ -83,6 +92,42 @@ pub enum ChatError {
         /// The limit.
         max: usize,
     },
+    /// A name only a teacher may use.
+    #[error("the nickname {0} is reserved")]
+    NickReserved(String),
+    /// A teacher's command from someone who is not one.
+    #[error("only a teacher can do that")]
+    NotTeacher,
+    /// `/op` with the wrong token.
+    #[error("wrong teacher token")]
+    BadToken,
+    /// The member was silenced, for this many more seconds.
+    #[error("muted for {0} more seconds")]
+    Muted(u64),
+    /// Only teachers may write for now.
+    #[error("the conversation is locked")]
+    Locked,
+    /// Slow mode: wait this many more seconds.
+    #[error("slow mode: wait {0} more seconds")]
+    Slow(u64),
+    /// Students may not write privately to each other for now.
+    #[error("private messages are off")]
+    PrivateOff,
+    /// Too many lines too fast: this one was dropped.
+    #[error("too many messages too fast")]
+    Flood,
+    /// The address is banned until the server restarts.
+    #[error("banned")]
+    Banned,
+    /// No message with this id is kept.
+    #[error("no message {0}")]
+    NoSuchMessage(u64),
+    /// `/pass` once already in.
+    #[error("already in")]
+    AlreadyIn,
+    /// A line dropped by flood control after the warning: nothing to say.
+    #[error("dropped")]
+    Dropped,
 }
 
 impl ChatError {
@@ -97,6 +142,18 @@ impl ChatError {
             ChatError::UnknownCommand(_) => "unknown_command",
             ChatError::Usage(_) => "usage",
             ChatError::TooLong { .. } => "too_long",
+            ChatError::NickReserved(_) => "nick_reserved",
+            ChatError::NotTeacher => "not_teacher",
+            ChatError::BadToken => "bad_token",
+            ChatError::Muted(_) => "muted",
+            ChatError::Locked => "locked",
+            ChatError::Slow(_) => "slow",
+            ChatError::PrivateOff => "private_off",
+            ChatError::Flood => "flood",
+            ChatError::Banned => "banned",
+            ChatError::NoSuchMessage(_) => "no_such_message",
+            ChatError::AlreadyIn => "already_in",
+            ChatError::Dropped => "dropped",
         }
     }
 }
@@ -121,6 +178,61 @@ pub enum Replay {
     Since(u64),
 }
 
+/// Someone present.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Their nickname.
+    pub nick: Nick,
+    /// How they are connected.
+    pub via: Via,
+    /// True for teachers.
+    pub teacher: bool,
+}
+
+/// The room's rules and topic, as a newcomer needs them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomState {
+    /// The topic, if one is set.
+    pub topic: Option<String>,
+    /// Only teachers may write.
+    pub locked: bool,
+    /// Seconds between two messages of one student; 0: no limit.
+    pub slow: u64,
+    /// Students may write privately to each other.
+    pub private: bool,
+}
+
+/// Who is joining, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrival<'a> {
+    /// The transport.
+    pub via: Via,
+    /// The client's address (behind a trusted proxy, the one it forwarded).
+    pub addr: IpAddr,
+    /// The nickname wanted; a fresh `guestN` when `None`.
+    pub nick: Option<&'a str>,
+    /// What to be shown of the past.
+    pub replay: Replay,
+    /// A resume token from an earlier welcome, to take the nickname back from a ghost.
+    pub takeover: Option<&'a str>,
+    /// The teacher token, to join as a teacher.
+    pub teacher: Option<&'a str>,
+}
+
+impl<'a> Arrival<'a> {
+    /// A newcomer with a guest name, shown the last `count` events.
+    pub fn guest(via: Via, addr: IpAddr, replay: Replay) -> Self {
+        Self {
+            via,
+            addr,
+            nick: None,
+            replay,
+            takeover: None,
+            teacher: None,
+        }
+    }
+}
+
 /// What a member learns on joining.
 #[derive(Debug)]
 pub struct Welcome {
@@ -131,8 +243,12 @@ pub struct Welcome {
     pub token: String,
     /// Identifies this conversation, so that a page can tell its `since` belongs to it.
     pub epoch: String,
+    /// True if the member joined as a teacher.
+    pub teacher: bool,
+    /// The room's rules and topic.
+    pub room: RoomState,
     /// Everyone present, the new member included, sorted by nickname.
-    pub users: Vec<(Nick, Via)>,
+    pub users: Vec<User>,
     /// Past events, oldest first, as asked by [`Replay`].
     pub history: Vec<Arc<Event>>,
     /// Events asked for by [`Replay::Since`] that are no longer kept.
@@ -171,11 +287,30 @@ struct State {
     last_id: u64,
     last_member: u64,
     last_guest: u64,
+    room: Room,
+}
+
+/// What the teacher decided about the room.
+struct Room {
+    topic: Option<String>,
+    locked: bool,
+    slow: Option<Duration>,
+    private: bool,
+    /// Addresses sent away with `/ban`, until restart.
+    banned: HashSet<IpAddr>,
+    /// Keys of nicknames teachers have used: nobody else may take them until restart.
+    teacher_nicks: HashSet<String>,
 }
 
 struct Entry {
     nick: Nick,
     via: Via,
+    addr: IpAddr,
+    teacher: bool,
+    /// Until when the member may not write (`/mute`, or flooding).
+    muted_until: Option<Instant>,
+    /// When the member last wrote, for slow mode.
+    last_post: Option<Instant>,
     /// The secret that may take this member's nickname over (see [`Welcome::token`]).
     token: String,
     /// The member's own queue of private messages; its `Member` holds the receiver.
@@ -228,6 +363,14 @@ impl Hub {
             journal,
             last_member: 0,
             last_guest: 0,
+            room: Room {
+                topic: None,
+                locked: false,
+                slow: None,
+                private: true,
+                banned: HashSet::new(),
+                teacher_nicks: HashSet::new(),
+            },
         };
         Self {
             shared: Arc::new(Shared {
@@ -248,35 +391,34 @@ impl Hub {
         &self.shared.config
     }
 
-    /// Adds a member under `nick`, or under a fresh `guestN` when `nick` is `None`, and
+    /// Adds a member under the nickname it asked for, or under a fresh `guestN`, and
     /// announces the arrival to everyone, the new member included. A `takeover` token
-    /// matching the current holder of `nick` ends that holder's session and gives the
-    /// nickname to the newcomer.
+    /// matching the current holder of the nickname ends that holder's session and gives the
+    /// nickname to the newcomer. A valid `teacher` token makes the newcomer a teacher.
     ///
     /// The member is subscribed before the history is read and the arrival published, all
     /// under one lock: it sees every event exactly once, either in the history or live.
     ///
     /// # Errors
-    /// [`ChatError::NickInvalid`] or [`ChatError::NickTaken`] for a refused `nick`.
-    pub fn join(
-        &self,
-        via: Via,
-        nick: Option<&str>,
-        replay: Replay,
-        takeover: Option<&str>,
-    ) -> Result<(Member, Welcome), ChatError> {
-        let wanted = nick.map(Nick::parse).transpose()?;
+    /// [`ChatError::Banned`] for a banned address; [`ChatError::BadToken`] for a wrong
+    /// teacher token; [`ChatError::NickInvalid`], [`ChatError::NickTaken`] or
+    /// [`ChatError::NickReserved`] for a refused nickname.
+    pub fn join(&self, arrival: Arrival<'_>) -> Result<(Member, Welcome), ChatError> {
+        let wanted = arrival.nick.map(Nick::parse).transpose()?;
+        let teacher = match arrival.teacher {
+            Some(token) if self.is_teacher_token(token) => true,
+            Some(_) => return Err(ChatError::BadToken),
+            None => false,
+        };
         let token = secret();
         let mut state = self.lock();
+        if state.room.banned.contains(&arrival.addr) {
+            return Err(ChatError::Banned);
+        }
         let nick = match wanted {
             Some(nick) => {
-                if let Some(&holder) = state.by_nick.get(&nick.folded()) {
-                    let owned = state.members.get(&holder).is_some_and(|entry| {
-                        takeover.is_some_and(|token| same_secret(token, &entry.token))
-                    });
-                    if !owned {
-                        return Err(ChatError::NickTaken(nick.to_string()));
-                    }
+                state.check_free(&nick, None, teacher, arrival.takeover)?;
+                if let Some(&holder) = state.by_nick.get(&nick.key()) {
                     state.remove(holder, Ending::Replaced, &self.shared.config);
                 }
                 nick
@@ -287,35 +429,66 @@ impl Hub {
         let id = MemberId(state.last_member);
         let (private_tx, private_rx) = mpsc::channel(PRIVATE_BACKLOG);
         let (end_tx, end_rx) = oneshot::channel();
-        state.by_nick.insert(nick.folded(), id);
+        state.by_nick.insert(nick.key(), id);
+        if teacher {
+            state.room.teacher_nicks.insert(nick.key());
+        }
         state.members.insert(
             id,
             Entry {
                 nick: nick.clone(),
-                via,
+                via: arrival.via,
+                addr: arrival.addr,
+                teacher,
+                muted_until: None,
+                last_post: None,
                 token: token.clone(),
                 private: private_tx,
                 end: end_tx,
             },
         );
         let public = state.public.subscribe();
-        let (history, missed) = state.replay(replay);
+        let (history, missed) = state.replay(arrival.replay);
         let welcome = Welcome {
             nick: nick.clone(),
             token,
             epoch: self.shared.epoch.clone(),
+            teacher,
+            room: state.room.state(),
             users: state.users(),
             history,
             missed,
         };
+        let via = arrival.via;
         state.publish(id, EventKind::Join { nick, via }, &self.shared.config);
         drop(state);
         let member = Member::new(self.clone(), id, via, public, private_rx, end_rx);
         Ok((member, welcome))
     }
 
+    /// True if `token` is the teacher token (compared in constant time).
+    pub fn is_teacher_token(&self, token: &str) -> bool {
+        self.shared
+            .config
+            .teacher_token
+            .as_deref()
+            .is_some_and(|expected| same_secret(token, expected))
+    }
+
+    fn is_member_teacher(&self, id: MemberId) -> bool {
+        self.lock()
+            .members
+            .get(&id)
+            .is_some_and(|entry| entry.teacher)
+    }
+
+    /// True if connections from `addr` are refused.
+    pub fn is_banned(&self, addr: IpAddr) -> bool {
+        self.lock().room.banned.contains(&addr)
+    }
+
     /// Everyone present, sorted by nickname.
-    pub fn users(&self) -> Vec<(Nick, Via)> {
+    pub fn users(&self) -> Vec<User> {
         self.lock().users()
     }
 
@@ -348,14 +521,19 @@ impl Hub {
             return Ok(());
         }
         let mut state = self.lock();
-        let Some(entry) = state.members.get(&id) else {
+        let now = Instant::now();
+        let (locked, slow) = (state.room.locked, state.room.slow);
+        let Some(entry) = state.members.get_mut(&id) else {
             return Ok(());
         };
+        entry.may_write(now, locked, slow)?;
+        entry.last_post = Some(now);
         let kind = EventKind::Message {
             from: entry.nick.clone(),
             via: entry.via,
             text,
             action,
+            teacher: entry.teacher,
         };
         state.publish(id, kind, &self.shared.config);
         Ok(())
@@ -364,10 +542,11 @@ impl Hub {
     fn rename(&self, id: MemberId, new: &str) -> Result<(), ChatError> {
         let new = Nick::parse(new)?;
         let mut state = self.lock();
-        let folded = new.folded();
-        if state.by_nick.get(&folded).is_some_and(|owner| *owner != id) {
-            return Err(ChatError::NickTaken(new.to_string()));
-        }
+        let Some(teacher) = state.members.get(&id).map(|entry| entry.teacher) else {
+            return Ok(());
+        };
+        state.check_free(&new, Some(id), teacher, None)?;
+        let key = new.key();
         let Some(entry) = state.members.get_mut(&id) else {
             return Ok(());
         };
@@ -376,8 +555,11 @@ impl Hub {
         }
         let old = std::mem::replace(&mut entry.nick, new.clone());
         let via = entry.via;
-        state.by_nick.remove(&old.folded());
-        state.by_nick.insert(folded, id);
+        state.by_nick.remove(&old.key());
+        state.by_nick.insert(key.clone(), id);
+        if teacher {
+            state.room.teacher_nicks.insert(key);
+        }
         state.publish(id, EventKind::Rename { old, new, via }, &self.shared.config);
         Ok(())
     }
@@ -386,9 +568,8 @@ impl Hub {
         let text = self.checked_text(text)?;
         let (message, queue) = {
             let state = self.lock();
-            let target = Nick::parse(to)
-                .ok()
-                .and_then(|nick| state.by_nick.get(&nick.folded()).copied())
+            let target = state
+                .find(to)
                 .ok_or_else(|| ChatError::NoSuchUser(sanitize(to)))?;
             if target == id {
                 return Err(ChatError::SelfMessage);
@@ -398,6 +579,13 @@ impl Hub {
             else {
                 return Err(ChatError::NoSuchUser(sanitize(to)));
             };
+            // A student may always write to a teacher, whatever the rules of the moment.
+            if !recipient.teacher && !sender.teacher {
+                if !state.room.private {
+                    return Err(ChatError::PrivateOff);
+                }
+                sender.check_mute(Instant::now())?;
+            }
             let message = Arc::new(Private {
                 ts: event::now_ms(),
                 from: sender.nick.clone(),
@@ -415,6 +603,24 @@ impl Hub {
 
     fn leave(&self, id: MemberId) {
         self.lock().remove(id, Ending::Left, &self.shared.config);
+    }
+
+    /// Silences a member for flooding (the automatic counterpart of `/mute`).
+    fn mute_for_flooding(&self, id: MemberId, duration: Duration) {
+        let mut state = self.lock();
+        let Some(entry) = state.members.get_mut(&id) else {
+            return;
+        };
+        entry.muted_until = Some(Instant::now() + duration);
+        let target = Some(entry.nick.clone());
+        let kind = EventKind::Notice {
+            kind: NoticeKind::Mute,
+            by: Nick::restored("tchat"),
+            target,
+            text: String::new(),
+            number: duration.as_secs().div_ceil(60),
+        };
+        state.publish(id, kind, &self.shared.config);
     }
 
     fn checked_text(&self, text: &str) -> Result<String, ChatError> {
@@ -454,41 +660,82 @@ impl State {
         let _ = self.public.send(event);
     }
 
-    /// Takes a member out, tells its session why, and announces the departure.
+    /// Takes a member out, tells its session why, and announces the departure (a kick or a
+    /// ban announces itself instead).
     fn remove(&mut self, id: MemberId, why: Ending, config: &HubConfig) {
         let Some(entry) = self.members.remove(&id) else {
             return;
         };
-        self.by_nick.remove(&entry.nick.folded());
+        self.by_nick.remove(&entry.nick.key());
+        let announce = matches!(why, Ending::Left | Ending::Replaced);
         // The session may be gone already, which is fine.
         let _ = entry.end.send(why);
-        let kind = EventKind::Leave {
-            nick: entry.nick,
-            via: entry.via,
-        };
-        self.publish(id, kind, config);
+        if announce {
+            let kind = EventKind::Leave {
+                nick: entry.nick,
+                via: entry.via,
+            };
+            self.publish(id, kind, config);
+        }
+    }
+
+    /// The member called `name`, if any (look-alikes included).
+    fn find(&self, name: &str) -> Option<MemberId> {
+        let nick = Nick::parse(name).ok()?;
+        self.by_nick.get(&nick.key()).copied()
+    }
+
+    /// Checks that `nick` may be taken by member `me` (a newcomer when `None`): not held by
+    /// someone else (unless `takeover` is that holder's token), and not reserved.
+    fn check_free(
+        &self,
+        nick: &Nick,
+        me: Option<MemberId>,
+        teacher: bool,
+        takeover: Option<&str>,
+    ) -> Result<(), ChatError> {
+        let key = nick.key();
+        if !teacher && (nick.is_reserved() || self.room.teacher_nicks.contains(&key)) {
+            return Err(ChatError::NickReserved(nick.to_string()));
+        }
+        match self.by_nick.get(&key) {
+            Some(holder) if Some(*holder) != me => {
+                let owned = self.members.get(holder).is_some_and(|entry| {
+                    takeover.is_some_and(|token| same_secret(token, &entry.token))
+                });
+                if owned {
+                    Ok(())
+                } else {
+                    Err(ChatError::NickTaken(nick.to_string()))
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     fn next_guest(&mut self) -> Nick {
         loop {
             self.last_guest += 1;
-            let name = format!("guest{}", self.last_guest);
-            if !self.by_nick.contains_key(&name) {
-                // "guest" and a number always make a valid nickname.
-                if let Ok(nick) = Nick::parse(&name) {
-                    return nick;
-                }
+            // "guest" and a number always make a valid nickname.
+            if let Ok(nick) = Nick::parse(&format!("guest{}", self.last_guest))
+                && !self.by_nick.contains_key(&nick.key())
+            {
+                return nick;
             }
         }
     }
 
-    fn users(&self) -> Vec<(Nick, Via)> {
+    fn users(&self) -> Vec<User> {
         let mut users: Vec<_> = self
             .members
             .values()
-            .map(|entry| (entry.nick.clone(), entry.via))
+            .map(|entry| User {
+                nick: entry.nick.clone(),
+                via: entry.via,
+                teacher: entry.teacher,
+            })
             .collect();
-        users.sort_by_cached_key(|(nick, _)| nick.folded());
+        users.sort_by_cached_key(|user| user.nick.as_str().to_lowercase());
         users
     }
 
@@ -523,6 +770,55 @@ impl State {
     }
 }
 
+impl Room {
+    fn state(&self) -> RoomState {
+        RoomState {
+            topic: self.topic.clone(),
+            locked: self.locked,
+            slow: self.slow.map_or(0, |slow| slow.as_secs()),
+            private: self.private,
+        }
+    }
+}
+
+impl Entry {
+    /// Whether the member may post now: teachers always; students unless muted, locked out
+    /// or inside their slow-mode interval.
+    fn may_write(
+        &self,
+        now: Instant,
+        locked: bool,
+        slow: Option<Duration>,
+    ) -> Result<(), ChatError> {
+        if self.teacher {
+            return Ok(());
+        }
+        self.check_mute(now)?;
+        if locked {
+            return Err(ChatError::Locked);
+        }
+        if let (Some(slow), Some(last)) = (slow, self.last_post) {
+            let next = last + slow;
+            if next > now {
+                return Err(ChatError::Slow(seconds_until(now, next)));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_mute(&self, now: Instant) -> Result<(), ChatError> {
+        match self.muted_until {
+            Some(until) if until > now => Err(ChatError::Muted(seconds_until(now, until))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whole seconds from `now` to `then`, rounded up.
+fn seconds_until(now: Instant, then: Instant) -> u64 {
+    then.duration_since(now).as_millis().div_ceil(1000) as u64
+}
+
 /// 128 random bits, in hex: a resume token or a conversation id.
 pub fn secret() -> String {
     let mut bytes = [0u8; 16];
@@ -535,7 +831,7 @@ pub fn secret() -> String {
 }
 
 /// Compares secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -583,6 +879,23 @@ impl Journal {
 mod tests {
     use super::*;
 
+    fn enter(
+        hub: &Hub,
+        via: Via,
+        nick: Option<&str>,
+        replay: Replay,
+        takeover: Option<&str>,
+    ) -> Result<(Member, Welcome), ChatError> {
+        hub.join(Arrival {
+            via,
+            addr: IpAddr::from([127, 0, 0, 1]),
+            nick,
+            replay,
+            takeover,
+            teacher: None,
+        })
+    }
+
     fn hub() -> Hub {
         Hub::new(HubConfig::default())
     }
@@ -595,12 +908,12 @@ mod tests {
     #[test]
     fn guests_get_distinct_names_and_taken_names_are_refused_ignoring_case() {
         let hub = hub();
-        let (_a, a) = hub.join(Via::Tcp, None, NONE, None).expect("join");
-        let (_b, b) = hub.join(Via::Web, None, NONE, None).expect("join");
+        let (_a, a) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        let (_b, b) = enter(&hub, Via::Web, None, NONE, None).expect("join");
         assert_ne!(a.nick, b.nick);
-        let (_c, _) = hub.join(Via::Web, Some("Alice"), NONE, None).expect("join");
+        let (_c, _) = enter(&hub, Via::Web, Some("Alice"), NONE, None).expect("join");
         assert_eq!(
-            hub.join(Via::Tcp, Some("alice"), NONE, None).err(),
+            enter(&hub, Via::Tcp, Some("alice"), NONE, None).err(),
             Some(ChatError::NickTaken("alice".into()))
         );
     }
@@ -608,14 +921,10 @@ mod tests {
     #[test]
     fn the_token_takes_a_nickname_back_from_a_ghost_and_nothing_else_does() {
         let hub = hub();
-        let (mut ghost, first) = hub.join(Via::Web, Some("zoe"), NONE, None).expect("join");
-        assert!(
-            hub.join(Via::Web, Some("zoe"), NONE, Some("guess"))
-                .is_err()
-        );
-        let (_back, again) = hub
-            .join(Via::Web, Some("zoe"), NONE, Some(&first.token))
-            .expect("takeover");
+        let (mut ghost, first) = enter(&hub, Via::Web, Some("zoe"), NONE, None).expect("join");
+        assert!(enter(&hub, Via::Web, Some("zoe"), NONE, Some("guess")).is_err());
+        let (_back, again) =
+            enter(&hub, Via::Web, Some("zoe"), NONE, Some(&first.token)).expect("takeover");
         assert_eq!(again.nick.as_str(), "zoe");
         assert_ne!(again.token, first.token);
         let ended = std::iter::from_fn(|| ghost.try_recv())
@@ -627,18 +936,16 @@ mod tests {
     #[test]
     fn a_guest_name_someone_chose_is_skipped() {
         let hub = hub();
-        let (_taken, _) = hub
-            .join(Via::Web, Some("guest1"), NONE, None)
-            .expect("join");
-        let (_guest, welcome) = hub.join(Via::Tcp, None, NONE, None).expect("join");
+        let (_taken, _) = enter(&hub, Via::Web, Some("guest1"), NONE, None).expect("join");
+        let (_guest, welcome) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
         assert_eq!(welcome.nick.as_str(), "guest2");
     }
 
     #[test]
     fn leaving_frees_the_nickname_and_is_announced() {
         let hub = hub();
-        let (mut watcher, _) = hub.join(Via::Web, None, NONE, None).expect("join");
-        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE, None).expect("join");
+        let (mut watcher, _) = enter(&hub, Via::Web, None, NONE, None).expect("join");
+        let (alice, _) = enter(&hub, Via::Tcp, Some("alice"), NONE, None).expect("join");
         drop(alice);
         let kinds: Vec<_> = std::iter::from_fn(|| watcher.try_recv())
             .filter_map(|delivery| match delivery {
@@ -649,7 +956,7 @@ mod tests {
         assert!(
             matches!(kinds.last(), Some(EventKind::Leave { nick, .. }) if nick.as_str() == "alice")
         );
-        assert!(hub.join(Via::Tcp, Some("ALICE"), NONE, None).is_ok());
+        assert!(enter(&hub, Via::Tcp, Some("ALICE"), NONE, None).is_ok());
     }
 
     #[test]
@@ -658,16 +965,14 @@ mod tests {
             recent: 3,
             ..HubConfig::default()
         });
-        let (alice, _) = hub.join(Via::Tcp, Some("alice"), NONE, None).expect("join");
+        let (alice, _) = enter(&hub, Via::Tcp, Some("alice"), NONE, None).expect("join");
         for n in 0..5 {
             alice.handle(&format!("line {n}")).expect("say");
         }
         // Ids: 1 is the join, 2..=6 the lines; only 4, 5, 6 are kept.
         let ids = |events: &[Arc<Event>]| events.iter().map(|e| e.id).collect::<Vec<_>>();
         assert_eq!(ids(&hub.since(4)), [5, 6]);
-        let (_bob, welcome) = hub
-            .join(Via::Web, None, Replay::Since(1), None)
-            .expect("join");
+        let (_bob, welcome) = enter(&hub, Via::Web, None, Replay::Since(1), None).expect("join");
         assert_eq!(ids(&welcome.history), [4, 5, 6]);
         assert_eq!(welcome.missed, 2);
     }
@@ -683,7 +988,7 @@ mod tests {
             },
         )];
         let (hub, journal) = Hub::durable(HubConfig::default(), past, 41, secret());
-        let (mut member, welcome) = hub.join(Via::Web, None, NONE, None).expect("join");
+        let (mut member, welcome) = enter(&hub, Via::Web, None, NONE, None).expect("join");
         assert!(welcome.history.is_empty());
         assert!(
             member.try_recv().is_none(),
@@ -706,8 +1011,8 @@ mod tests {
             backlog: 4,
             ..HubConfig::default()
         });
-        let (mut slow, _) = hub.join(Via::Tcp, None, NONE, None).expect("join");
-        let (talker, _) = hub.join(Via::Tcp, None, NONE, None).expect("join");
+        let (mut slow, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        let (talker, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
         for n in 0..10 {
             talker.handle(&format!("{n}")).expect("say");
         }

@@ -59,7 +59,61 @@ pub struct Catalog {
     /// Heading of `/help`.
     pub help: &'static str,
     /// One description per entry of `chat::COMMANDS`, in the same order.
-    pub commands: [&'static str; 7],
+    pub commands: [&'static str; 8],
+    /// Heading of the teacher's part of `/help`.
+    pub help_teacher: &'static str,
+    /// One description per entry of `chat::TEACHER_COMMANDS`, in the same order.
+    pub teacher_commands: [&'static str; 11],
+    /// After a teacher's nickname on TCP: `<alice (prof)> …`.
+    pub teacher_tag: &'static str,
+    /// Notices, by kind: `{nick}` the target, `{by}` the teacher, `{text}`, `{number}`.
+    pub notice_op: &'static str,
+    /// `{by}`, `{text}`.
+    pub notice_topic: &'static str,
+    /// `{by}`.
+    pub notice_topic_cleared: &'static str,
+    /// `{by}`, `{text}`.
+    pub notice_announce: &'static str,
+    /// `{nick}`, `{by}`, `{text}` (the reason, possibly empty).
+    pub notice_kick: &'static str,
+    /// `{nick}`, `{by}`, `{number}` minutes.
+    pub notice_mute: &'static str,
+    /// `{nick}`, `{by}`.
+    pub notice_unmute: &'static str,
+    /// `{nick}`, `{by}`.
+    pub notice_ban: &'static str,
+    /// `{by}`.
+    pub notice_lock: &'static str,
+    /// `{by}`.
+    pub notice_unlock: &'static str,
+    /// `{by}`, `{number}` seconds.
+    pub notice_slow: &'static str,
+    /// `{by}`.
+    pub notice_slow_off: &'static str,
+    /// `{by}`.
+    pub notice_private_off: &'static str,
+    /// `{by}`.
+    pub notice_private_on: &'static str,
+    /// `{nick}` (the author), `{by}`, `{number}` (the message id).
+    pub notice_delete: &'static str,
+    /// Greeting line with the current topic: `{text}`.
+    pub topic_now: &'static str,
+    /// To a teacher, after the greeting.
+    pub teacher_welcome: &'static str,
+    /// To a kicked member: `{text}` is the reason, possibly empty.
+    pub kicked: &'static str,
+    /// To a banned member.
+    pub banned: &'static str,
+    /// To a TCP client of a room with a password.
+    pub password_prompt: &'static str,
+    /// A wrong password.
+    pub password_wrong: &'static str,
+    /// Too many wrong passwords from this address.
+    pub password_wait: &'static str,
+    /// Refused at the door: too many connections (in all or from this address).
+    pub too_many: &'static str,
+    /// A TCP line far over the limit: the connection is closed. `{max}` characters.
+    pub cut_off: &'static str,
     /// Said when a client leaves.
     pub bye: &'static str,
     /// Said to everyone when the server stops.
@@ -86,6 +140,26 @@ pub struct Catalog {
     pub too_long: &'static str,
     /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
     pub bad_frame: &'static str,
+    /// `{nick}` only a teacher may use.
+    pub nick_reserved: &'static str,
+    /// A teacher's command from a student.
+    pub not_teacher: &'static str,
+    /// A wrong teacher token.
+    pub bad_token: &'static str,
+    /// Silenced for `{seconds}` more seconds.
+    pub muted: &'static str,
+    /// Only teachers write for now.
+    pub locked: &'static str,
+    /// Slow mode: `{seconds}` more to wait.
+    pub slow: &'static str,
+    /// Private messages between students are off.
+    pub private_off: &'static str,
+    /// Flood warning.
+    pub flood: &'static str,
+    /// `/delete` of an unknown id: `{id}`.
+    pub no_such_message: &'static str,
+    /// `/pass` once in.
+    pub already_in: &'static str,
 }
 
 /// Replaces each `{name}` in `template` by its value.
@@ -98,6 +172,49 @@ pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String
 }
 
 impl Catalog {
+    /// The sentence for a teacher's notice.
+    pub fn notice(
+        &self,
+        kind: crate::chat::NoticeKind,
+        by: &str,
+        target: Option<&str>,
+        text: &str,
+        number: u64,
+    ) -> String {
+        use crate::chat::NoticeKind;
+        let template = match kind {
+            NoticeKind::Op => self.notice_op,
+            NoticeKind::Topic if text.is_empty() => self.notice_topic_cleared,
+            NoticeKind::Topic => self.notice_topic,
+            NoticeKind::Announce => self.notice_announce,
+            NoticeKind::Kick => self.notice_kick,
+            NoticeKind::Mute => self.notice_mute,
+            NoticeKind::Unmute => self.notice_unmute,
+            NoticeKind::Ban => self.notice_ban,
+            NoticeKind::Lock => self.notice_lock,
+            NoticeKind::Unlock => self.notice_unlock,
+            NoticeKind::Slow if number == 0 => self.notice_slow_off,
+            NoticeKind::Slow => self.notice_slow,
+            NoticeKind::PrivateOff => self.notice_private_off,
+            NoticeKind::PrivateOn => self.notice_private_on,
+            NoticeKind::Delete => self.notice_delete,
+        };
+        let reason = if kind == NoticeKind::Kick && !text.is_empty() {
+            format!(" ({text})")
+        } else {
+            text.to_owned()
+        };
+        fill(
+            template,
+            &[
+                ("nick", &target.unwrap_or_default()),
+                ("by", &by),
+                ("text", &reason),
+                ("number", &number),
+            ],
+        )
+    }
+
     /// How a transport is described to people.
     pub fn via(&self, via: crate::chat::Via) -> &'static str {
         match via {
@@ -120,6 +237,18 @@ impl Catalog {
             }
             ChatError::Usage(usage) => fill(self.usage, &[("usage", usage)]),
             ChatError::TooLong { max } => fill(self.too_long, &[("max", max)]),
+            ChatError::NickReserved(nick) => fill(self.nick_reserved, &[("nick", nick)]),
+            ChatError::NotTeacher => self.not_teacher.to_owned(),
+            ChatError::BadToken => self.bad_token.to_owned(),
+            ChatError::Muted(seconds) => fill(self.muted, &[("seconds", seconds)]),
+            ChatError::Locked => self.locked.to_owned(),
+            ChatError::Slow(seconds) => fill(self.slow, &[("seconds", seconds)]),
+            ChatError::PrivateOff => self.private_off.to_owned(),
+            ChatError::Flood => self.flood.to_owned(),
+            ChatError::Banned => self.banned.to_owned(),
+            ChatError::NoSuchMessage(id) => fill(self.no_such_message, &[("id", id)]),
+            ChatError::AlreadyIn => self.already_in.to_owned(),
+            ChatError::Dropped => String::new(),
         }
     }
 }

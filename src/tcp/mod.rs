@@ -19,9 +19,25 @@ pub(crate) async fn serve(listener: TcpListener, context: Context) {
         match accepted {
             Ok((stream, peer)) => {
                 backoff = Duration::from_millis(10);
-                context
-                    .tracker
-                    .spawn(session::run(stream, peer, context.clone()));
+                let addr = peer.ip().to_canonical();
+                let admitted = if context.hub.is_banned(addr) {
+                    Err(context.catalog.banned)
+                } else {
+                    context
+                        .admission
+                        .admit(addr)
+                        .map_err(|_| context.catalog.too_many)
+                };
+                match admitted {
+                    Ok(permit) => {
+                        let session = session::run(stream, peer, permit, context.clone());
+                        context.tracker.spawn(session);
+                    }
+                    Err(reason) => {
+                        tracing::info!(%peer, via = "tcp", reason, "refused");
+                        tokio::spawn(session::refuse(stream, reason));
+                    }
+                }
             }
             // Out of file descriptors, most likely: wait for sessions to end rather than
             // spin, without giving up on the listener.

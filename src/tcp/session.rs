@@ -16,8 +16,11 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use crate::admission::Permit;
 use crate::app::Context;
-use crate::chat::{Delivery, Ending, EventKind, Member, Replay, Reply, Via, Welcome};
+use crate::chat::{
+    Arrival, ChatError, Delivery, Ending, EventKind, Member, Replay, Reply, Via, Welcome,
+};
 use crate::i18n::fill;
 use crate::wire::line::{self, Inbound, LineDecoder};
 
@@ -35,6 +38,10 @@ const READ_CHUNK: usize = 4096;
 const MAX_IOV: usize = 64;
 /// How long a departing client gets to take its last lines.
 const FAREWELL: Duration = Duration::from_secs(2);
+/// Keepalive: first probe after this much silence, then one per interval, up to the count.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+const KEEPALIVE_RETRIES: u32 = 4;
 
 /// Why a session ended.
 enum End {
@@ -42,6 +49,8 @@ enum End {
     Quit,
     /// The hub ended the session.
     Ended(Ending),
+    /// A line far over the limit: cut off.
+    CutOff,
     /// The client closed its side.
     Closed,
     /// The server is stopping.
@@ -55,6 +64,7 @@ impl std::fmt::Display for End {
         match self {
             End::Quit => f.write_str("quit"),
             End::Ended(why) => write!(f, "ended: {why:?}"),
+            End::CutOff => f.write_str("cut off: line too long"),
             End::Closed => f.write_str("closed by client"),
             End::Stopped => f.write_str("server stopping"),
             End::Failed(error) => write!(f, "failed: {error}"),
@@ -62,38 +72,146 @@ impl std::fmt::Display for End {
     }
 }
 
+/// Tells a client it cannot come in, and closes.
+pub(crate) async fn refuse(mut stream: TcpStream, reason: &str) {
+    let line = line::notice(reason);
+    let _ = tokio::time::timeout(FAREWELL, stream.write_all(&line)).await;
+    let _ = stream.shutdown().await;
+}
+
 /// Runs one TCP client from connection to goodbye.
-pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, context: Context) {
+pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, permit: Permit, context: Context) {
     // Chat lines are small and must leave at once; Nagle's algorithm would hold each one
     // until the previous one is acknowledged.
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%peer, %error, "TCP_NODELAY not set");
     }
+    // A laptop that went to sleep or lost its Wi-Fi never closes its connection: keepalive
+    // probes notice within about two minutes and free its nickname.
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_RETRIES);
+    if let Err(error) = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive) {
+        tracing::debug!(%peer, %error, "keepalive not set");
+    }
+    let max_line = context.config.max_length.saturating_mul(4).max(64);
+    let mut door = Door {
+        stream,
+        decoder: LineDecoder::new(max_line),
+        out: Outbox::default(),
+        addr: peer.ip().to_canonical(),
+        context,
+    };
+    if door.context.config.password.is_some() {
+        match door.ask_password().await {
+            Ok(()) => {}
+            Err(end) => {
+                tracing::info!(%peer, via = "tcp", reason = %end, "not admitted");
+                return door.close(end).await;
+            }
+        }
+    }
     let replay = Replay::Last {
-        count: context.config.tcp_history,
+        count: door.context.config.tcp_history,
         chat_only: true,
     };
-    let (member, welcome) = match context.hub.join(Via::Tcp, None, replay, None) {
+    let arrival = Arrival::guest(Via::Tcp, door.addr, replay);
+    let (member, welcome) = match door.context.hub.join(arrival) {
         Ok(joined) => joined,
         Err(error) => {
-            tracing::warn!(%peer, %error, "could not join");
-            return;
+            let reason = door.context.catalog.error(&error);
+            door.out.push(line::notice(&reason));
+            return door.close(End::Closed).await;
         }
     };
     tracing::info!(%peer, via = "tcp", nick = %welcome.nick, "connected");
-    let max_line = context.config.max_length.saturating_mul(4).max(64);
+    let Door {
+        stream,
+        decoder,
+        out,
+        context,
+        ..
+    } = door;
     let mut session = Session {
         stream,
         member,
-        decoder: LineDecoder::new(max_line),
-        out: Outbox::default(),
+        decoder,
+        out,
         quiet_until: None,
         context,
+        _permit: permit,
     };
     session.greet(&welcome);
     let end = session.relay().await;
     tracing::info!(%peer, via = "tcp", nick = %welcome.nick, reason = %end, "disconnected");
     session.close(end).await;
+}
+
+/// A connection not yet in the conversation: it may only give the password (or leave).
+struct Door {
+    stream: TcpStream,
+    decoder: LineDecoder,
+    out: Outbox,
+    addr: std::net::IpAddr,
+    context: Context,
+}
+
+impl Door {
+    /// Waits for `/pass PASSWORD` or the password alone on a line.
+    async fn ask_password(&mut self) -> Result<(), End> {
+        let catalog = self.context.catalog;
+        self.out.push(line::notice(catalog.password_prompt));
+        loop {
+            self.out.write_to(&self.stream).map_err(End::Failed)?;
+            tokio::select! {
+                () = self.context.shutdown.cancelled() => return Err(End::Stopped),
+                ready = self.stream.writable(), if !self.out.is_empty() => {
+                    ready.map_err(End::Failed)?;
+                }
+                ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
+                    let mut chunk = [0u8; READ_CHUNK];
+                    match ready.and_then(|()| self.stream.try_read(&mut chunk)) {
+                        Ok(0) => return Err(End::Closed),
+                        Ok(n) => self.decoder.feed(&chunk[..n]),
+                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(error) => return Err(End::Failed(error)),
+                    }
+                    // A password sent without a newline counts once the client pauses.
+                    if self.decoder.has_chunk() {
+                        self.decoder.flush_chunk();
+                    }
+                    while let Some(inbound) = self.decoder.next_inbound() {
+                        let Inbound::Line(text) = inbound else {
+                            return Err(End::CutOff);
+                        };
+                        let word = text.trim();
+                        if is_goodbye(word) || word.eq_ignore_ascii_case("/quit") {
+                            return Err(End::Quit);
+                        }
+                        let guess = word.strip_prefix("/pass ").unwrap_or(word).trim();
+                        if !self.context.admission.may_guess(self.addr) {
+                            self.out.push(line::notice(catalog.password_wait));
+                            return Err(End::Closed);
+                        }
+                        if self.context.password_matches(guess) {
+                            return Ok(());
+                        }
+                        self.out.push(line::notice(catalog.password_wrong));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn close(self, end: End) {
+        finish(self.stream, self.out, &self.context, end).await;
+    }
+}
+
+/// True for the seed activity's words for leaving: a bare "z" or "FIN".
+fn is_goodbye(word: &str) -> bool {
+    word.eq_ignore_ascii_case("z") || word.eq_ignore_ascii_case("fin")
 }
 
 struct Session {
@@ -104,6 +222,8 @@ struct Session {
     /// When a chunk mode client's pending text becomes a message, if it has any.
     quiet_until: Option<Instant>,
     context: Context,
+    /// This connection's place at the door, given back when the session ends.
+    _permit: Permit,
 }
 
 impl Session {
@@ -111,6 +231,10 @@ impl Session {
         let catalog = self.context.catalog;
         let greeting = fill(catalog.greeting, &[("nick", &welcome.nick)]);
         self.out.push(line::notice(&greeting));
+        if let Some(topic) = &welcome.room.topic {
+            self.out
+                .push(line::notice(&fill(catalog.topic_now, &[("text", topic)])));
+        }
         if !welcome.history.is_empty() {
             self.out.push(line::history(&welcome.history, catalog));
         }
@@ -206,22 +330,20 @@ impl Session {
             && let Some(inbound) = self.decoder.next_inbound()
         {
             let text = match inbound {
-                Inbound::TooLong => {
-                    let max = self.context.config.max_length;
-                    self.out
-                        .push(line::notice(&fill(catalog.too_long, &[("max", &max)])));
-                    continue;
-                }
+                // Far over any message's length without a newline: a runaway script or an
+                // attack, not a person typing. Told, and cut off before it costs more.
+                Inbound::TooLong => return Some(End::CutOff),
                 Inbound::Line(text) => text,
             };
-            // The seed activity's clients end their session with a bare "z" or "FIN".
-            let word = text.trim();
-            if word.eq_ignore_ascii_case("z") || word.eq_ignore_ascii_case("fin") {
+            if is_goodbye(text.trim()) {
                 return Some(End::Quit);
             }
             match self.member.handle(&text) {
-                Ok(Reply::Done) => {}
-                Ok(Reply::Help) => self.out.push(line::help(catalog)),
+                Ok(Reply::Done) | Err(ChatError::Dropped) => {}
+                Ok(Reply::Help) => {
+                    let teacher = self.member.is_teacher();
+                    self.out.push(line::help(catalog, teacher));
+                }
                 Ok(Reply::Who(users)) => self.out.push(line::who(&users, catalog)),
                 Ok(Reply::History(events)) => self.out.push(line::history(&events, catalog)),
                 Ok(Reply::Sent(message)) => self.out.push(line::private_sent(&message)),
@@ -260,29 +382,49 @@ impl Session {
     /// Leaves the conversation, then gives the client its last lines and closes.
     async fn close(self, end: End) {
         let Session {
-            mut stream,
+            stream,
             member,
-            mut out,
+            out,
             context,
             ..
         } = self;
         drop(member);
-        match end {
-            End::Quit => out.push(line::notice(context.catalog.bye)),
-            End::Stopped => out.push(line::notice(context.catalog.stopping)),
-            End::Closed => {}
-            End::Failed(_) | End::Ended(_) => return,
-        }
-        let flush = async {
-            while !out.is_empty() {
-                if stream.writable().await.is_err() || out.write_to(&stream).is_err() {
-                    return;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(FAREWELL, flush).await;
-        let _ = stream.shutdown().await;
+        finish(stream, out, &context, end).await;
     }
+}
+
+/// Says why the connection ends, gives the client a moment to read it, and closes.
+async fn finish(mut stream: TcpStream, mut out: Outbox, context: &Context, end: End) {
+    let catalog = context.catalog;
+    let max_length = context.config.max_length;
+    let last = match &end {
+        End::Quit => Some(catalog.bye.to_owned()),
+        End::Stopped => Some(catalog.stopping.to_owned()),
+        End::CutOff => Some(fill(catalog.cut_off, &[("max", &max_length)])),
+        End::Ended(Ending::Kicked(reason)) => {
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({reason})")
+            };
+            Some(fill(catalog.kicked, &[("text", &reason)]))
+        }
+        End::Ended(Ending::Banned) => Some(catalog.banned.to_owned()),
+        End::Closed => None,
+        End::Failed(_) | End::Ended(_) => return,
+    };
+    if let Some(last) = last {
+        out.push(line::notice(&last));
+    }
+    let flush = async {
+        while !out.is_empty() {
+            if stream.writable().await.is_err() || out.write_to(&stream).is_err() {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(FAREWELL, flush).await;
+    let _ = stream.shutdown().await;
 }
 
 /// Bytes waiting for the socket: shared event encodings, never copied.

@@ -1,11 +1,16 @@
 //! The page and its static files, compiled into the binary so tchat runs from any directory.
 
+use std::net::SocketAddr;
+
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
+
+use crate::app::Context;
+use crate::join::qr_svg;
 
 /// `static/`, embedded (in debug builds too, thanks to the `debug-embed` feature).
 #[derive(RustEmbed)]
@@ -19,6 +24,35 @@ pub(super) struct Index;
 
 pub(super) async fn index() -> Index {
     Index
+}
+
+/// The page to project on the board: the addresses, the QR code, the other ways in.
+#[derive(Template, WebTemplate)]
+#[template(path = "join.html")]
+pub(super) struct Join {
+    qr: String,
+    main_url: String,
+    addresses: Vec<(String, SocketAddr)>,
+    python_host: String,
+    python_port: u16,
+}
+
+pub(super) async fn join(State(context): State<Context>) -> Join {
+    let entrances = &context.entrances;
+    let main_url = entrances.main_url().to_owned();
+    let (python_host, python_port) = entrances
+        .addresses
+        .first()
+        .map_or(("127.0.0.1".to_owned(), 50000), |(_, tcp)| {
+            (tcp.ip().to_string(), tcp.port())
+        });
+    Join {
+        qr: qr_svg(&main_url).unwrap_or_default(),
+        main_url,
+        addresses: entrances.addresses.clone(),
+        python_host,
+        python_port,
+    }
 }
 
 /// A file from `static/`, with its type and an ETag so browsers revalidate cheaply.

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -51,6 +51,7 @@ pub(crate) async fn serve(listener: TcpListener, context: Context) {
 pub(crate) fn router(context: Context) -> Router {
     Router::new()
         .route("/", get(assets::index))
+        .route("/join", get(assets::join))
         .route("/static/{*path}", get(assets::file))
         .route("/ws", get(upgrade))
         .route(
@@ -87,8 +88,26 @@ pub(crate) fn router(context: Context) -> Router {
 async fn upgrade(
     upgrade: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     State(context): State<Context>,
-) -> impl IntoResponse {
+) -> Response {
+    // Another site open in a student's browser must not join on their behalf: a browser
+    // always says where a WebSocket comes from, and only the page's own origin (or one the
+    // teacher allowed) may open one. Programs that send no Origin are not browsers.
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !origin_allowed(origin, &headers, &context.config.allowed_origins)
+    {
+        tracing::info!(%peer, origin = ?origin, "WebSocket from another origin refused");
+        return (StatusCode::FORBIDDEN, "This page's origin may not join.\n").into_response();
+    }
+    let addr = context.admission.client_ip(peer, &headers);
+    if context.hub.is_banned(addr) {
+        return (StatusCode::FORBIDDEN, context.catalog.banned).into_response();
+    }
+    let Ok(permit) = context.admission.admit(addr) else {
+        tracing::info!(%peer, %addr, "WebSocket refused: too many connections");
+        return (StatusCode::SERVICE_UNAVAILABLE, context.catalog.too_many).into_response();
+    };
     // A character may take 12 bytes once JSON-escaped (a surrogate pair of \u escapes).
     let max_frame = context
         .config
@@ -105,6 +124,26 @@ async fn upgrade(
             // Tracked, because axum's graceful shutdown does not wait for upgraded
             // connections: the session watches our shutdown token and says goodbye itself.
             let tracker = context.tracker.clone();
-            tracker.track_future(session::run(socket, peer, context))
+            tracker.track_future(session::run(socket, addr, permit, context))
         })
+        .into_response()
+}
+
+/// True when `origin` is the page's own (same host as the request) or one allowed by flag.
+fn origin_allowed(origin: &HeaderValue, headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let own = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .is_some_and(|host| {
+            ["http://", "https://"]
+                .iter()
+                .filter_map(|scheme| origin.strip_prefix(scheme))
+                .any(|rest| rest.eq_ignore_ascii_case(host))
+        });
+    own || allowed
+        .iter()
+        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }

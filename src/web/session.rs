@@ -1,15 +1,18 @@
 //! One WebSocket client: the optional `hello`, the welcome, then relaying both ways until it
 //! quits, the connection drops or the server stops.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::SinkExt;
 use tokio::time::{Instant, timeout};
 
+use crate::admission::Permit;
 use crate::app::Context;
-use crate::chat::{Command, Delivery, Ending, Member, Replay, Reply, Via, Welcome};
+use crate::chat::{
+    Arrival, ChatError, Command, Delivery, Ending, Member, Replay, Reply, Via, Welcome,
+};
 use crate::wire::json::{self, ClientFrame};
 
 /// How long a new connection may stay silent before it joins under a `guestN` name. A page
@@ -24,6 +27,10 @@ const BURST: usize = 64;
 const WRITE_STALL: Duration = Duration::from_secs(30);
 /// Most past events a reconnecting page is sent; older ones it missed are only counted.
 const MAX_RESUME: usize = 1000;
+/// How often the server pings a page, and how long it waits for any sign of life before
+/// deciding the link is dead (a laptop that went to sleep sends no close).
+const PING_EVERY: Duration = Duration::from_secs(30);
+const DEAD_AFTER: Duration = Duration::from_secs(75);
 /// How long a departing client gets to take its last frames.
 const FAREWELL: Duration = Duration::from_secs(2);
 
@@ -40,11 +47,13 @@ enum End {
     Stopped,
     /// The hub ended the session.
     Ended(Ending),
+    /// The client answered no ping for too long: the link is dead.
+    Dead,
 }
 
 /// Runs one WebSocket client from upgrade to goodbye.
-pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Context) {
-    let Some((member, mut welcome, first, since)) = join(&mut socket, &context).await else {
+pub(crate) async fn run(mut socket: WebSocket, peer: IpAddr, permit: Permit, context: Context) {
+    let Some((member, mut welcome, first, since)) = join(&mut socket, peer, &context).await else {
         return;
     };
     if let Some(since) = since {
@@ -59,6 +68,7 @@ pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Contex
         socket,
         member,
         context,
+        _permit: permit,
     };
     let end = session.relay(&welcome, first).await;
     tracing::info!(%peer, via = "web", nick = %welcome.nick, reason = ?end, "disconnected");
@@ -71,8 +81,10 @@ pub(crate) async fn run(mut socket: WebSocket, peer: SocketAddr, context: Contex
 /// any other first frame joins as a guest and is handled once joined.
 async fn join(
     socket: &mut WebSocket,
+    addr: IpAddr,
     context: &Context,
 ) -> Option<(Member, Welcome, Option<ClientFrame>, Option<u64>)> {
+    let locked = context.config.password.is_some();
     let guest_after = Instant::now() + HELLO_WAIT;
     let give_up = Instant::now() + JOIN_WAIT;
     let mut asked = false;
@@ -84,15 +96,15 @@ async fn join(
         let frame = tokio::select! {
             () = context.shutdown.cancelled() => return None,
             () = tokio::time::sleep_until(give_up) => return None,
-            () = tokio::time::sleep_until(guest_after), if !asked => None,
+            () = tokio::time::sleep_until(guest_after), if !asked && !locked => None,
             message = socket.recv() => match incoming(message) {
                 Incoming::Frame(frame) => Some(frame),
                 Incoming::Control => continue,
                 Incoming::Leaving => return None,
             },
         };
-        let (nick, replay, first, token) = match frame {
-            None => (None, recent, None, None),
+        let (nick, replay, first, token, teacher) = match frame {
+            None => (None, recent, None, None, None),
             Some(Err(detail)) => {
                 bounded(send(socket, bad_frame(context, &detail)), &context.shutdown)
                     .await
@@ -104,8 +116,16 @@ async fn join(
                 since,
                 epoch,
                 token,
+                password,
+                teacher,
             })) => {
                 asked = true;
+                if let Err(refusal) = check_password(password.as_deref(), addr, context) {
+                    bounded(send(socket, refusal), &context.shutdown)
+                        .await
+                        .ok()?;
+                    continue;
+                }
                 // A `since` from another conversation (a server that lost its history)
                 // would hide new events behind old ids: start afresh instead.
                 let same = epoch.is_none_or(|epoch| epoch == context.hub.epoch());
@@ -113,14 +133,26 @@ async fn join(
                     Some(since) if same => Replay::Since(since),
                     _ => recent,
                 };
-                (nick, replay, None, token)
+                (nick, replay, None, token, teacher)
             }
-            Some(Ok(other)) => (None, recent, Some(other), None),
+            Some(Ok(_)) if locked => {
+                let refusal = json::error("password_required", context.catalog.password_prompt);
+                bounded(send(socket, refusal), &context.shutdown)
+                    .await
+                    .ok()?;
+                continue;
+            }
+            Some(Ok(other)) => (None, recent, Some(other), None, None),
         };
-        match context
-            .hub
-            .join(Via::Web, nick.as_deref(), replay, token.as_deref())
-        {
+        let arrival = Arrival {
+            via: Via::Web,
+            addr,
+            nick: nick.as_deref(),
+            replay,
+            takeover: token.as_deref(),
+            teacher: teacher.as_deref().filter(|token| !token.is_empty()),
+        };
+        match context.hub.join(arrival) {
             Ok((member, welcome)) => {
                 let since = match replay {
                     Replay::Since(since) => Some(since),
@@ -135,6 +167,26 @@ async fn join(
                     .ok()?;
             }
         }
+    }
+}
+
+/// Checks a `hello`'s password, counting wrong guesses per address. The refusal is the
+/// frame to send back.
+fn check_password(given: Option<&str>, addr: IpAddr, context: &Context) -> Result<(), Utf8Bytes> {
+    if context.config.password.is_none() {
+        return Ok(());
+    }
+    let catalog = context.catalog;
+    let Some(given) = given.filter(|given| !given.is_empty()) else {
+        return Err(json::error("password_required", catalog.password_prompt));
+    };
+    if !context.admission.may_guess(addr) {
+        return Err(json::error("too_many_attempts", catalog.password_wait));
+    }
+    if context.password_matches(given) {
+        Ok(())
+    } else {
+        Err(json::error("password_wrong", catalog.password_wrong))
     }
 }
 
@@ -172,6 +224,8 @@ struct Session {
     socket: WebSocket,
     member: Member,
     context: Context,
+    /// This connection's place at the door, given back when the session ends.
+    _permit: Permit,
 }
 
 impl Session {
@@ -183,6 +237,9 @@ impl Session {
         {
             return end;
         }
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut heard = Instant::now();
         loop {
             if !replies.is_empty() {
                 let frames = std::mem::take(&mut replies);
@@ -206,13 +263,23 @@ impl Session {
                         Err(end) => return end,
                     }
                 }
+                _ = ping.tick() => {
+                    if heard.elapsed() > DEAD_AFTER {
+                        return End::Dead;
+                    }
+                    let ping = self.socket.send(Message::Ping(Default::default()));
+                    if let Err(end) = bounded(ping, &shutdown).await {
+                        return end;
+                    }
+                }
                 message = self.socket.recv() => match incoming(message) {
                     Incoming::Frame(frame) => {
+                        heard = Instant::now();
                         if let Err(end) = self.handle(frame, &mut replies) {
                             return end;
                         }
                     }
-                    Incoming::Control => {}
+                    Incoming::Control => heard = Instant::now(),
                     Incoming::Leaving => return End::Closed,
                 },
             }
@@ -267,8 +334,8 @@ impl Session {
             Ok(ClientFrame::Nick { nick }) => self.member.run(Command::Nick(&nick)),
         };
         match outcome {
-            Ok(Reply::Done) => {}
-            Ok(Reply::Help) => replies.push(json::help(catalog)),
+            Ok(Reply::Done) | Err(ChatError::Dropped) => {}
+            Ok(Reply::Help) => replies.push(json::help(catalog, self.member.is_teacher())),
             Ok(Reply::Who(users)) => replies.push(json::who(&users)),
             Ok(Reply::History(events)) => replies.push(json::history(&events)),
             Ok(Reply::Sent(message)) => replies.push(json::private(&message)),
@@ -284,18 +351,30 @@ impl Session {
             mut socket,
             member,
             context,
+            ..
         } = self;
         drop(member);
+        let catalog = context.catalog;
         let (reason, text, code) = match end {
-            End::Quit => ("quit", context.catalog.bye, close_code::NORMAL),
-            End::Stopped => ("shutdown", context.catalog.stopping, close_code::AWAY),
+            End::Quit => ("quit", catalog.bye.to_owned(), close_code::NORMAL),
+            End::Stopped => ("shutdown", catalog.stopping.to_owned(), close_code::AWAY),
             End::Ended(Ending::Replaced) => {
-                ("replaced", context.catalog.replaced, close_code::NORMAL)
+                ("replaced", catalog.replaced.to_owned(), close_code::NORMAL)
             }
-            End::Ended(Ending::Left) | End::Closed | End::Stalled => return,
+            End::Ended(Ending::Kicked(reason)) => {
+                let reason = if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({reason})")
+                };
+                let text = crate::i18n::fill(catalog.kicked, &[("text", &reason)]);
+                ("kicked", text, close_code::POLICY)
+            }
+            End::Ended(Ending::Banned) => ("banned", catalog.banned.to_owned(), close_code::POLICY),
+            End::Ended(Ending::Left) | End::Closed | End::Stalled | End::Dead => return,
         };
         let farewell = async {
-            socket.feed(Message::Text(json::bye(reason, text))).await?;
+            socket.feed(Message::Text(json::bye(reason, &text))).await?;
             let close = CloseFrame {
                 code,
                 reason: reason.into(),

@@ -1,5 +1,6 @@
-//! `GET /transcript.{txt,csv,json}`: the conversation for the teacher. Only served to the
-//! machine tchat runs on until teacher sign-in exists: students share the network.
+//! `GET /transcript.{txt,csv,json}`: the conversation for the teacher. Served to the machine
+//! tchat runs on, and elsewhere to whoever gives the teacher token: students share the
+//! network.
 
 use std::net::SocketAddr;
 
@@ -11,10 +12,12 @@ use serde::Deserialize;
 use crate::app::Context;
 use crate::transcript::{self, Format};
 
-/// The query string: `?since=2026-11-24T14:00`.
+/// The query string: `?since=2026-11-24T14:00`, and `&teacher=TOKEN` from elsewhere than
+/// the machine itself.
 #[derive(Deserialize)]
 pub(super) struct Range {
     since: Option<String>,
+    teacher: Option<String>,
 }
 
 pub(super) async fn serve(
@@ -23,10 +26,15 @@ pub(super) async fn serve(
     Query(range): Query<Range>,
     State(context): State<Context>,
 ) -> Response {
-    if !peer.ip().to_canonical().is_loopback() {
+    let teacher = range
+        .teacher
+        .as_deref()
+        .is_some_and(|token| context.hub.is_teacher_token(token));
+    if !teacher && !peer.ip().to_canonical().is_loopback() {
         return (
             StatusCode::FORBIDDEN,
-            "The transcript is only available on the machine running tchat.\n",
+            "The transcript is for the teacher: open it on the machine running tchat, or add \
+             &teacher=TOKEN to its address.\n",
         )
             .into_response();
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::chat::{ChatError, Event, EventKind, Nick, Private, Via, Welcome};
+use crate::chat::{ChatError, Event, EventKind, Private, RoomState, User, Welcome};
 use crate::i18n::Catalog;
 
 /// A frame from the page.
@@ -28,6 +28,12 @@ pub enum ClientFrame {
         /// the server still thinks is alive.
         #[serde(default)]
         token: Option<String>,
+        /// The class password, when the room has one.
+        #[serde(default)]
+        password: Option<String>,
+        /// The teacher token, to join as a teacher.
+        #[serde(default)]
+        teacher: Option<String>,
     },
     /// A line typed by the user: a message, or a `/` command.
     Say {
@@ -52,18 +58,38 @@ impl ClientFrame {
 }
 
 #[derive(Serialize)]
-struct User<'a> {
+struct UserFrame<'a> {
     nick: &'a str,
     via: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    teacher: bool,
 }
 
-fn users(list: &[(Nick, Via)]) -> Vec<User<'_>> {
+fn users(list: &[User]) -> Vec<UserFrame<'_>> {
     list.iter()
-        .map(|(nick, via)| User {
-            nick: nick.as_str(),
-            via: via.as_str(),
+        .map(|user| UserFrame {
+            nick: user.nick.as_str(),
+            via: user.via.as_str(),
+            teacher: user.teacher,
         })
         .collect()
+}
+
+#[derive(Serialize)]
+struct RoomFrame<'a> {
+    topic: Option<&'a str>,
+    locked: bool,
+    slow: u64,
+    private: bool,
+}
+
+fn room(state: &RoomState) -> RoomFrame<'_> {
+    RoomFrame {
+        topic: state.topic.as_deref(),
+        locked: state.locked,
+        slow: state.slow,
+        private: state.private,
+    }
 }
 
 #[derive(Serialize)]
@@ -85,6 +111,18 @@ enum ServerFrame<'a> {
         text: &'a str,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         action: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        teacher: bool,
+    },
+    Notice {
+        id: u64,
+        ts: i64,
+        kind: &'static str,
+        by: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nick: Option<&'a str>,
+        text: &'a str,
+        number: u64,
     },
     Join {
         id: u64,
@@ -109,7 +147,9 @@ enum ServerFrame<'a> {
         nick: &'a str,
         token: &'a str,
         epoch: &'a str,
-        users: Vec<User<'a>>,
+        teacher: bool,
+        room: RoomFrame<'a>,
+        users: Vec<UserFrame<'a>>,
         missed: u64,
     },
     Private {
@@ -120,10 +160,11 @@ enum ServerFrame<'a> {
         text: &'a str,
     },
     Users {
-        users: Vec<User<'a>>,
+        users: Vec<UserFrame<'a>>,
     },
     Help {
         commands: Vec<HelpEntry<'a>>,
+        teacher: Vec<HelpEntry<'a>>,
     },
     History {},
     Missed {
@@ -161,6 +202,7 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
             via,
             text,
             action,
+            teacher,
         } => ServerFrame::Message {
             id,
             ts,
@@ -168,6 +210,22 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
             via: via.as_str(),
             text,
             action: *action,
+            teacher: *teacher,
+        },
+        EventKind::Notice {
+            kind,
+            by,
+            target,
+            text,
+            number,
+        } => ServerFrame::Notice {
+            id,
+            ts,
+            kind: kind.as_str(),
+            by: by.as_str(),
+            nick: target.as_ref().map(|nick| nick.as_str()),
+            text,
+            number: *number,
         },
         EventKind::Join { nick, via } => ServerFrame::Join {
             id,
@@ -197,6 +255,8 @@ pub fn welcome(welcome: &Welcome) -> Utf8Bytes {
         nick: welcome.nick.as_str(),
         token: &welcome.token,
         epoch: &welcome.epoch,
+        teacher: welcome.teacher,
+        room: room(&welcome.room),
         users: users(&welcome.users),
         missed: welcome.missed,
     });
@@ -241,18 +301,27 @@ pub fn private(message: &Arc<Private>) -> Utf8Bytes {
 }
 
 /// The answer to `/who`.
-pub fn who(list: &[(Nick, Via)]) -> Utf8Bytes {
+pub fn who(list: &[User]) -> Utf8Bytes {
     encode(&ServerFrame::Users { users: users(list) }).into()
 }
 
-/// The answer to `/help`: each command's usage and what it does.
-pub fn help(catalog: &Catalog) -> Utf8Bytes {
-    let commands = crate::chat::COMMANDS
-        .iter()
-        .zip(catalog.commands)
-        .map(|(usage, text)| HelpEntry { usage, text })
-        .collect();
-    encode(&ServerFrame::Help { commands }).into()
+/// The answer to `/help`: each command's usage and what it does; the teacher's for a
+/// teacher.
+pub fn help(catalog: &'static Catalog, teacher: bool) -> Utf8Bytes {
+    let entries = |usages: &'static [&'static str], texts: &'static [&'static str]| {
+        usages
+            .iter()
+            .zip(texts)
+            .map(|(usage, text)| HelpEntry { usage, text })
+            .collect::<Vec<_>>()
+    };
+    let commands = entries(&crate::chat::COMMANDS, &catalog.commands);
+    let teacher = if teacher {
+        entries(&crate::chat::TEACHER_COMMANDS, &catalog.teacher_commands)
+    } else {
+        Vec::new()
+    };
+    encode(&ServerFrame::Help { commands, teacher }).into()
 }
 
 /// Events were skipped because this client read too slowly.
@@ -288,6 +357,8 @@ mod tests {
                 since: None,
                 epoch: None,
                 token: None,
+                password: None,
+                teacher: None,
             })
         );
         assert_eq!(

@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::chat::{COMMANDS, Event, EventKind, Nick, Private, Via};
+use crate::chat::{COMMANDS, Event, EventKind, Private, TEACHER_COMMANDS, User};
 use crate::i18n::{Catalog, fill};
 
 /// One unit of input from a TCP client.
@@ -261,15 +261,36 @@ fn render(event: &Event, catalog: &Catalog) -> String {
         EventKind::Message {
             from,
             text,
-            action: false,
+            action,
+            teacher,
             ..
-        } => format!("<{from}> {text}\r\n"),
-        EventKind::Message {
-            from,
+        } => {
+            // A teacher's tag sits inside the brackets, where a nickname's characters
+            // cannot reach, so nobody can fake it.
+            let name = if *teacher {
+                format!("{from} ({})", catalog.teacher_tag)
+            } else {
+                from.to_string()
+            };
+            if *action {
+                format!("• {name} {text}\r\n")
+            } else {
+                format!("<{name}> {text}\r\n")
+            }
+        }
+        EventKind::Notice {
+            kind,
+            by,
+            target,
             text,
-            action: true,
-            ..
-        } => format!("• {from} {text}\r\n"),
+            number,
+        } => notice_text(&catalog.notice(
+            *kind,
+            by.as_str(),
+            target.as_ref().map(|nick| nick.as_str()),
+            text,
+            *number,
+        )),
         EventKind::Join { nick, via } => notice_text(&fill(
             catalog.joined,
             &[("nick", nick), ("via", &catalog.via(*via))],
@@ -300,11 +321,17 @@ pub fn private_sent(message: &Private) -> Bytes {
     Bytes::from(format!("-> *{}* {}\r\n", message.to, message.text))
 }
 
-/// The answer to `/help`: one notice per command.
-pub fn help(catalog: &Catalog) -> Bytes {
+/// The answer to `/help`: one notice per command, the teacher's too for a teacher.
+pub fn help(catalog: &Catalog, teacher: bool) -> Bytes {
     let mut text = notice_text(catalog.help);
     for (usage, description) in COMMANDS.iter().zip(catalog.commands) {
-        text.push_str(&notice_text(&format!("  {usage:<16} {description}")));
+        text.push_str(&notice_text(&format!("  {usage:<20} {description}")));
+    }
+    if teacher {
+        text.push_str(&notice_text(catalog.help_teacher));
+        for (usage, description) in TEACHER_COMMANDS.iter().zip(catalog.teacher_commands) {
+            text.push_str(&notice_text(&format!("  {usage:<20} {description}")));
+        }
     }
     Bytes::from(text)
 }
@@ -319,10 +346,16 @@ pub fn history(events: &[std::sync::Arc<Event>], catalog: &Catalog) -> Bytes {
 }
 
 /// The answer to `/who`: a count, then one notice per person.
-pub fn who(users: &[(Nick, Via)], catalog: &Catalog) -> Bytes {
+pub fn who(users: &[User], catalog: &Catalog) -> Bytes {
     let mut text = notice_text(&fill(catalog.who, &[("count", &users.len())]));
-    for (nick, via) in users {
-        text.push_str(&notice_text(&format!("  {nick} ({})", catalog.via(*via))));
+    for user in users {
+        let via = catalog.via(user.via);
+        let line = if user.teacher {
+            format!("  {} ({via}, {})", user.nick, catalog.teacher_tag)
+        } else {
+            format!("  {} ({via})", user.nick)
+        };
+        text.push_str(&notice_text(&line));
     }
     Bytes::from(text)
 }

@@ -34,6 +34,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.lang = Some(Lang::Fr);
     config.quiet_ms = 100;
     config.db = ":memory:".into();
+    // Most tests send faster than a person types; the flood tests turn this back on.
+    config.max_rate = 0;
     tweak(&mut config);
     let app = App::bind(config).await.expect("bind test listeners");
     let (tcp, http) = (app.tcp_addr(), app.http_addr());

@@ -150,7 +150,15 @@ fn tchat() -> Command {
 /// Its stdout is closed once the addresses are read, which must not bother it.
 fn start(db: &Path) -> (Child, SocketAddr, SocketAddr) {
     let mut child = tchat()
-        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db"])
+        .args([
+            "--tcp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--max-rate",
+            "0",
+            "--db",
+        ])
         .arg(db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -307,7 +315,7 @@ async fn transcripts_round_trip_in_every_format() {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     assert_eq!(
         reader.headers().expect("header").iter().collect::<Vec<_>>(),
-        ["id", "time", "type", "nick", "via", "text"]
+        ["id", "time", "type", "nick", "via", "text", "by"]
     );
     let rows: Vec<_> = reader
         .records()

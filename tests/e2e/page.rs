@@ -113,7 +113,7 @@ async fn the_page_reconnects_after_a_restart_with_no_gap_no_duplicate_and_sends_
     let page = Browser::open(Screen::Desktop).await;
     page.visit(&url(&app)).await;
     page.join("persévérante").await;
-    let mut tcp = app.tcp_named("prof").await;
+    let mut tcp = app.tcp_named("marcel").await;
     tcp.send("avant la coupure").await;
     page.wait_text("avant la coupure").await;
 
@@ -136,7 +136,7 @@ async fn the_page_reconnects_after_a_restart_with_no_gap_no_duplicate_and_sends_
         config.http = http_addr;
     })
     .await;
-    let mut tcp = app.tcp_named("prof").await;
+    let mut tcp = app.tcp_named("marcel").await;
     // Said while the page is still waiting to retry: it must arrive with the resume.
     tcp.send("pendant la coupure").await;
     page.wait(

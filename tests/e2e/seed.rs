@@ -40,7 +40,7 @@ async fn a_client_that_never_sends_newlines_and_quits_with_z() {
 #[tokio::test]
 async fn a_client_that_reads_the_greeting_first_and_quits_with_fin() {
     let app = spawn_app().await;
-    let mut watcher = app.tcp_named("serveur").await;
+    let mut watcher = app.tcp_named("marcel").await;
     let mut seed = TcpStream::connect(app.tcp).await.expect("connect");
     let mut buffer = [0u8; 1024];
 
@@ -53,7 +53,7 @@ async fn a_client_that_reads_the_greeting_first_and_quits_with_fin() {
     seed.write_all(b"salut").await.expect("send");
     watcher.expect("> salut").await;
     watcher.send("coucou").await;
-    assert_eq!(recv(&mut seed, &mut buffer).await, "<serveur> coucou\r\n");
+    assert_eq!(recv(&mut seed, &mut buffer).await, "<marcel> coucou\r\n");
 
     seed.write_all(b"FIN").await.expect("send");
     assert!(recv(&mut seed, &mut buffer).await.contains("Au revoir !"));
@@ -133,7 +133,7 @@ async fn the_python_client_that_quits_with_z() {
 #[tokio::test]
 async fn the_python_client_that_reads_first_and_quits_with_fin() {
     let app = spawn_app().await;
-    let mut watcher = app.tcp_named("prof").await;
+    let mut watcher = app.tcp_named("marcel").await;
     let mut script = python("client_fin.py", app.tcp.port());
     watcher.expect("a rejoint").await;
 
@@ -146,7 +146,7 @@ async fn the_python_client_that_reads_first_and_quits_with_fin() {
     type_line(&mut script, "");
     let stdout = finished(script).await;
     assert!(stdout.contains("S> * Bienvenue sur tchat"), "{stdout}");
-    assert!(stdout.contains("<prof> Bonjour, bienvenue !"), "{stdout}");
+    assert!(stdout.contains("<marcel> Bonjour, bienvenue !"), "{stdout}");
     assert!(stdout.contains("Au revoir !"), "{stdout}");
     assert!(stdout.contains("Connexion interrompue."), "{stdout}");
 }

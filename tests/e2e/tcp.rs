@@ -135,15 +135,19 @@ async fn a_message_too_long_is_refused_with_a_clear_error() {
         talker.line().await,
         "* Message trop long (maximum 2000 caractères)."
     );
-    // A megabyte in one line is refused without being buffered or relayed.
-    talker.send_raw(&vec![b'y'; 1 << 20]).await;
-    talker.send("").await;
-    assert_eq!(
-        talker.line().await,
-        "* Message trop long (maximum 2000 caractères)."
-    );
     talker.send("court").await;
     assert_eq!(listener.expect("<verbose>").await, "<verbose> court");
+    // A megabyte without a newline is told and cut off, never buffered or relayed.
+    let _ = tokio::io::AsyncWriteExt::write_all(talker.writer(), &vec![b'y'; 1 << 20]).await;
+    assert_eq!(
+        talker.line().await,
+        "* Ligne beaucoup trop longue (maximum 2000 caractères) : connexion fermée."
+    );
+    assert_eq!(talker.try_line().await, None);
+    assert_eq!(
+        listener.expect("verbose a quitté").await,
+        "* verbose a quitté la conversation"
+    );
 }
 
 #[tokio::test]
@@ -181,10 +185,12 @@ async fn help_lists_every_command_and_unknown_commands_are_explained() {
     client.send("/help").await;
     assert_eq!(client.line().await, "* Commandes :");
     let mut listed = String::new();
-    for _ in 0..7 {
+    for _ in 0..8 {
         listed.push_str(&client.line().await);
     }
-    for command in ["/help", "/nick", "/me", "/who", "/msg", "/history", "/quit"] {
+    for command in [
+        "/help", "/nick", "/me", "/who", "/msg", "/history", "/quit", "/op",
+    ] {
         assert!(listed.contains(command), "{command} in {listed}");
     }
     client.send("/danse").await;

@@ -54,6 +54,7 @@ impl Server {
         };
         let mut child = Command::new(binary)
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", &db])
+            .args(["--max-rate", "0", "--max-per-address", "20000"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,0 +1,167 @@
+//! What a teacher can do: become one with the token, then send people away, silence them,
+//! lock the room, slow it down, close private messages, delete a message, set a topic,
+//! announce. Each action is one public notice, so both transports (and the transcript) show
+//! who did what.
+
+use std::time::{Duration, Instant};
+
+use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, State, TeacherCommand};
+use super::{Nick, sanitize};
+
+/// Longest `/mute`: a day.
+const MAX_MUTE_MINUTES: u64 = 24 * 60;
+
+impl Hub {
+    /// `/op TOKEN`: makes the member a teacher if the token is right.
+    pub(super) fn op(&self, id: MemberId, token: &str) -> Result<(), ChatError> {
+        if !self.is_teacher_token(token) {
+            return Err(ChatError::BadToken);
+        }
+        let mut state = self.lock();
+        let Some(entry) = state.members.get_mut(&id) else {
+            return Ok(());
+        };
+        if entry.teacher {
+            return Ok(());
+        }
+        entry.teacher = true;
+        let nick = entry.nick.clone();
+        state.room.teacher_nicks.insert(nick.key());
+        let kind = notice(NoticeKind::Op, nick.clone(), Some(nick), String::new(), 0);
+        state.publish(id, kind, &self.shared.config);
+        Ok(())
+    }
+
+    /// Carries out a teacher's command.
+    pub(super) fn moderate(
+        &self,
+        id: MemberId,
+        command: TeacherCommand<'_>,
+    ) -> Result<(), ChatError> {
+        let mut state = self.lock();
+        let by = match state.members.get(&id) {
+            Some(entry) if entry.teacher => entry.nick.clone(),
+            Some(_) => return Err(ChatError::NotTeacher),
+            None => return Ok(()),
+        };
+        let config = &self.shared.config;
+        let kind = match command {
+            TeacherCommand::Kick { nick, reason } => {
+                let (target, nick) = state.target(nick, id)?;
+                let reason = sanitize(reason);
+                state.remove(target, Ending::Kicked(reason.clone()), config);
+                notice(NoticeKind::Kick, by, Some(nick), reason, 0)
+            }
+            TeacherCommand::Ban(nick) => {
+                let (target, nick) = state.target(nick, id)?;
+                if let Some(entry) = state.members.get(&target) {
+                    let addr = entry.addr;
+                    state.room.banned.insert(addr);
+                }
+                state.remove(target, Ending::Banned, config);
+                notice(NoticeKind::Ban, by, Some(nick), String::new(), 0)
+            }
+            TeacherCommand::Mute { nick, minutes } => {
+                let minutes = minutes.min(MAX_MUTE_MINUTES);
+                let (target, nick) = state.target(nick, id)?;
+                if let Some(entry) = state.members.get_mut(&target) {
+                    entry.muted_until = Some(Instant::now() + Duration::from_secs(minutes * 60));
+                }
+                notice(NoticeKind::Mute, by, Some(nick), String::new(), minutes)
+            }
+            TeacherCommand::Unmute(nick) => {
+                let (target, nick) = state.target(nick, id)?;
+                if let Some(entry) = state.members.get_mut(&target) {
+                    entry.muted_until = None;
+                }
+                notice(NoticeKind::Unmute, by, Some(nick), String::new(), 0)
+            }
+            TeacherCommand::Lock | TeacherCommand::Unlock => {
+                let locked = matches!(command, TeacherCommand::Lock);
+                state.room.locked = locked;
+                let kind = if locked {
+                    NoticeKind::Lock
+                } else {
+                    NoticeKind::Unlock
+                };
+                notice(kind, by, None, String::new(), 0)
+            }
+            TeacherCommand::Slow(seconds) => {
+                state.room.slow = (seconds > 0).then(|| Duration::from_secs(seconds));
+                notice(NoticeKind::Slow, by, None, String::new(), seconds)
+            }
+            TeacherCommand::Private(on) => {
+                state.room.private = on;
+                let kind = if on {
+                    NoticeKind::PrivateOn
+                } else {
+                    NoticeKind::PrivateOff
+                };
+                notice(kind, by, None, String::new(), 0)
+            }
+            TeacherCommand::Delete(message) => {
+                let author = state.forget(message)?;
+                notice(NoticeKind::Delete, by, Some(author), String::new(), message)
+            }
+            TeacherCommand::Topic(text) => {
+                let text = self.checked_text(text)?;
+                state.room.topic = (!text.is_empty()).then(|| text.clone());
+                notice(NoticeKind::Topic, by, None, text, 0)
+            }
+            TeacherCommand::Announce(text) => {
+                let text = self.checked_text(text)?;
+                notice(NoticeKind::Announce, by, None, text, 0)
+            }
+        };
+        state.publish(id, kind, config);
+        Ok(())
+    }
+}
+
+impl State {
+    /// The member a teacher's command names, who must not be the teacher themself.
+    fn target(&self, name: &str, me: MemberId) -> Result<(MemberId, Nick), ChatError> {
+        let target = self
+            .find(name)
+            .ok_or_else(|| ChatError::NoSuchUser(sanitize(name)))?;
+        if target == me {
+            return Err(ChatError::SelfMessage);
+        }
+        let nick = self
+            .members
+            .get(&target)
+            .map(|entry| entry.nick.clone())
+            .ok_or_else(|| ChatError::NoSuchUser(sanitize(name)))?;
+        Ok((target, nick))
+    }
+
+    /// Drops message `id` from what newcomers are shown; returns its author.
+    fn forget(&mut self, id: u64) -> Result<Nick, ChatError> {
+        let position = self
+            .recent
+            .iter()
+            .position(|event| event.id == id && event.is_chat())
+            .ok_or(ChatError::NoSuchMessage(id))?;
+        let author = match self.recent.remove(position).map(|event| event.kind.clone()) {
+            Some(EventKind::Message { from, .. }) => from,
+            _ => return Err(ChatError::NoSuchMessage(id)),
+        };
+        Ok(author)
+    }
+}
+
+fn notice(
+    kind: NoticeKind,
+    by: Nick,
+    target: Option<Nick>,
+    text: String,
+    number: u64,
+) -> EventKind {
+    EventKind::Notice {
+        kind,
+        by,
+        target,
+        text,
+        number,
+    }
+}

@@ -1,0 +1,106 @@
+//! Where students connect: the machine's addresses as page URLs and `nc` lines, and the page
+//! URL as a QR code, for the terminal at startup and for the projected `/join` page.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use qrcode::QrCode;
+use qrcode::render::{svg, unicode};
+
+/// The ways in, one entry per address students can reach.
+#[derive(Clone, Debug)]
+pub struct Entrances {
+    /// `(page URL, TCP address)` per address, the most likely one first.
+    pub addresses: Vec<(String, SocketAddr)>,
+}
+
+impl Entrances {
+    /// The addresses students use for listeners bound to `http` and `tcp`: the machine's
+    /// LAN IPv4 addresses when bound to all interfaces (loopback if it has none), else the
+    /// bound address itself.
+    pub fn new(http: SocketAddr, tcp: SocketAddr) -> Self {
+        let ips: Vec<IpAddr> = if http.ip().is_unspecified() {
+            let lan: Vec<IpAddr> = if_addrs::get_if_addrs()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|interface| !interface.is_loopback())
+                .map(|interface| interface.ip())
+                .filter(IpAddr::is_ipv4)
+                .collect();
+            if lan.is_empty() {
+                vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
+            } else {
+                lan
+            }
+        } else {
+            vec![http.ip()]
+        };
+        let addresses = ips
+            .into_iter()
+            .map(|ip| {
+                let page = SocketAddr::new(ip, http.port());
+                let tcp_ip = if tcp.ip().is_unspecified() {
+                    ip
+                } else {
+                    tcp.ip()
+                };
+                (
+                    format!("http://{page}/"),
+                    SocketAddr::new(tcp_ip, tcp.port()),
+                )
+            })
+            .collect();
+        Self { addresses }
+    }
+
+    /// The page URL most students should type.
+    pub fn main_url(&self) -> &str {
+        self.addresses
+            .first()
+            .map_or("http://127.0.0.1:8080/", |(url, _)| url.as_str())
+    }
+}
+
+/// `text` as a QR code in the terminal: two rows of modules per line of half blocks.
+pub fn qr_terminal(text: &str) -> Option<String> {
+    let code = QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<unicode::Dense1x2>()
+            .dark_color(unicode::Dense1x2::Light)
+            .light_color(unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// `text` as a QR code in SVG, for the projected page.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<svg::Color<'_>>()
+            .min_dimensions(280, 280)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_specific_address_is_used_as_it_is() {
+        let http: SocketAddr = "127.0.0.1:8080".parse().expect("addr");
+        let tcp: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
+        let entrances = Entrances::new(http, tcp);
+        assert_eq!(entrances.main_url(), "http://127.0.0.1:8080/");
+        assert_eq!(entrances.addresses[0].1, tcp);
+    }
+
+    #[test]
+    fn qr_codes_render_for_terminals_and_pages() {
+        let text = qr_terminal("http://192.168.1.20:8080/").expect("QR");
+        assert!(text.contains('█') || text.contains('▀') || text.contains('▄'));
+        let svg = qr_svg("http://192.168.1.20:8080/").expect("QR");
+        assert!(svg.contains("<svg"));
+    }
+}
