@@ -27,7 +27,27 @@ const state = {
   recall: -1,
   unread: 0,
   renaming: false,
+  /** The teacher token, from `?teacher=` in the address (kept for this tab only). */
+  teacherToken: sessionStorage.getItem("tchat.teacher"),
+  password: sessionStorage.getItem("tchat.password") || "",
+  isTeacher: false,
+  room: { topic: null, locked: false, slow: 0, private: true },
+  teachers: new Set(),
 };
+
+// The teacher's address carries the token: keep it out of the address bar (and of
+// screenshots, shared links and history) once read.
+{
+  const params = new URLSearchParams(location.search);
+  const token = params.get("teacher");
+  if (token) {
+    state.teacherToken = token;
+    sessionStorage.setItem("tchat.teacher", token);
+    params.delete("teacher");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
+  }
+}
 
 // ---- connection --------------------------------------------------------------------------
 
@@ -73,6 +93,8 @@ function sendHello() {
     if (state.epoch) hello.epoch = state.epoch;
   }
   if (state.token) hello.token = state.token;
+  if (state.teacherToken) hello.teacher = state.teacherToken;
+  if (state.password) hello.password = state.password;
   send(hello);
 }
 
@@ -124,6 +146,7 @@ function handle(frame) {
     case "join":
     case "leave":
     case "nick":
+    case "notice":
       if (!seen(frame)) show(frame, true);
       return;
     case "private":
@@ -133,6 +156,7 @@ function handle(frame) {
       if (frame.from !== state.me) attention(frame.from, frame.text, true);
       return;
     case "users":
+      state.teachers = new Set(frame.users.filter((user) => user.teacher).map((user) => user.nick));
       render.append(render.notice(t("whoHeading", { count: frame.users.length })));
       for (const user of frame.users) render.append(render.notice(`${user.nick} (${viaName(user.via)})`));
       return;
@@ -169,7 +193,11 @@ function welcome(frame) {
   closeNickDialog();
   $("chat").hidden = false;
   state.users = new Map(frame.users.map((user) => [user.nick, user.via]));
+  state.teachers = new Set(frame.users.filter((user) => user.teacher).map((user) => user.nick));
+  state.isTeacher = Boolean(frame.teacher);
+  state.room = frame.room || state.room;
   renderUsers();
+  renderRoom();
   if (resumed && !sameConversation) {
     state.lastId = null;
     render.append(render.notice(t("restarted"), { kind: "notice gap" }));
@@ -193,10 +221,14 @@ function show(frame, live) {
     case "message": {
       const mine = frame.from === state.me;
       const mention = !mine && mentions(frame.text);
-      render.append(render.message(frame, { mine, mention }));
+      const onDelete = state.isTeacher ? (id) => send({ type: "say", text: `/delete ${id}` }) : null;
+      render.append(render.message(frame, { mine, mention, onDelete }));
       if (live && !mine) attention(frame.from, frame.text, mention);
       return;
     }
+    case "notice":
+      notice(frame, live);
+      break;
     case "join":
       if (live) state.users.set(frame.nick, frame.via);
       render.append(render.notice(t("joined", { nick: frame.nick, via: viaName(frame.via) }), { ts: frame.ts }));
@@ -223,12 +255,73 @@ function show(frame, live) {
   if (live) renderUsers();
 }
 
+/** A teacher's action: shown, and applied to the page's picture of the room. */
+function notice(frame, live) {
+  const key = frame.kind === "topic" && !frame.text ? "notice_topic_cleared"
+    : frame.kind === "slow" && !frame.number ? "notice_slow_off"
+    : `notice_${frame.kind}`;
+  const text = t(key, { nick: frame.nick, by: frame.by, text: frame.text, number: frame.number });
+  const kind = frame.kind === "announce" ? "notice announce" : "notice";
+  render.append(render.notice(text, { ts: frame.ts, kind }));
+  if (frame.kind === "delete") render.forget(frame.number);
+  if (!live) return;
+  switch (frame.kind) {
+    case "op":
+      state.teachers.add(frame.nick);
+      if (frame.nick === state.me) state.isTeacher = true;
+      break;
+    case "kick":
+    case "ban":
+      state.users.delete(frame.nick);
+      break;
+    case "topic":
+      state.room.topic = frame.text || null;
+      break;
+    case "lock":
+    case "unlock":
+      state.room.locked = frame.kind === "lock";
+      break;
+    case "slow":
+      state.room.slow = frame.number;
+      break;
+    case "private_off":
+    case "private_on":
+      state.room.private = frame.kind === "private_on";
+      break;
+  }
+  if (frame.kind === "announce" || frame.kind === "topic") attention(frame.by, frame.text, true);
+  renderRoom();
+}
+
+function renderRoom() {
+  const topic = $("topic");
+  topic.hidden = !state.room.topic;
+  topic.textContent = state.room.topic ? `${t("topicLabel")} : ${state.room.topic}` : "";
+  $("locked").hidden = !state.room.locked;
+  $("teacher-tools").hidden = !state.isTeacher;
+  $("lock").textContent = state.room.locked ? t("unlock") : t("lock");
+  $("slow").value = String(state.room.slow || 0);
+  $("private").checked = state.room.private;
+  renderUsers();
+}
+
 function error(frame) {
-  const nickProblem = frame.code === "nick_taken" || frame.code === "nick_invalid";
+  const nickProblem = ["nick_taken", "nick_invalid", "nick_reserved"].includes(frame.code);
   if (nickProblem && (!state.joined || state.renaming)) {
     const nick = state.renaming ? $("nick").value.trim() : state.wanted;
     openNickDialog(t(frame.code, { nick }));
     return;
+  }
+  if (["password_required", "password_wrong", "too_many_attempts"].includes(frame.code)) {
+    state.password = "";
+    sessionStorage.removeItem("tchat.password");
+    $("password-row").hidden = false;
+    openNickDialog(t(frame.code));
+    return;
+  }
+  if (frame.code === "bad_token") {
+    state.teacherToken = null;
+    sessionStorage.removeItem("tchat.teacher");
   }
   render.append(render.notice(frame.text, { kind: "notice error" }));
 }
@@ -239,7 +332,10 @@ function bye(frame) {
     return;
   }
   state.stayClosed = true;
-  if (frame.reason === "replaced") {
+  if (frame.reason === "kicked" || frame.reason === "banned") {
+    render.append(render.notice(frame.text, { kind: "notice gap" }));
+    setStatus("closed", t(frame.reason));
+  } else if (frame.reason === "replaced") {
     render.append(render.notice(t("replaced"), { kind: "notice gap" }));
     $("retry").hidden = false;
   } else {
@@ -325,13 +421,34 @@ function renderUsers() {
     button.append(render.nickElement(nick));
     const badge = document.createElement("span");
     badge.className = `via-badge ${via}`;
-    badge.textContent = viaName(via);
+    badge.textContent = state.teachers.has(nick) ? `${t("teacherTag")} · ${viaName(via)}` : viaName(via);
     button.append(badge);
     if (nick === state.me) button.classList.add("me");
     button.addEventListener("click", () => {
       if (nick !== state.me) prefill(`/msg ${nick} `);
     });
     item.append(button);
+    if (state.isTeacher && nick !== state.me && !state.teachers.has(nick)) {
+      const actions = document.createElement("div");
+      actions.className = "actions";
+      const action = (label, command, confirmText) => {
+        const control = document.createElement("button");
+        control.type = "button";
+        control.textContent = t(label);
+        control.setAttribute("aria-label", `${t(label)} ${nick}`);
+        control.addEventListener("click", () => {
+          if (confirmText && !confirm(confirmText)) return;
+          send({ type: "say", text: `${command} ${nick}` });
+        });
+        return control;
+      };
+      actions.append(
+        action("mute", "/mute"),
+        action("kick", "/kick"),
+        action("ban", "/ban", t("banConfirm", { nick })),
+      );
+      item.append(actions);
+    }
     return item;
   });
   list.replaceChildren(...items);
@@ -360,6 +477,7 @@ function submit(text) {
 }
 
 function flushPending() {
+  render.flush();
   const waiting = state.pending;
   state.pending = [];
   for (const { text, item } of waiting) {
@@ -478,6 +596,10 @@ function onNickSubmit(event) {
   }
   state.wanted = nick;
   localStorage.setItem("tchat.nick", nick);
+  if (!$("password-row").hidden) {
+    state.password = $("password").value;
+    sessionStorage.setItem("tchat.password", state.password);
+  }
   if (state.socket && state.socket.readyState === WebSocket.OPEN && !state.joined) sendHello();
   else if (!state.socket) connect();
 }
@@ -523,6 +645,13 @@ function start() {
     $("toggle-users").setAttribute("aria-expanded", String(open));
   });
   setupNotifications();
+  $("lock").addEventListener("click", () => send({ type: "say", text: state.room.locked ? "/unlock" : "/lock" }));
+  $("slow").addEventListener("change", () => send({ type: "say", text: `/slow ${$("slow").value}` }));
+  $("private").addEventListener("change", () => send({ type: "say", text: `/private ${$("private").checked ? "on" : "off"}` }));
+  $("topic-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    send({ type: "say", text: `/topic ${$("topic-input").value}` });
+  });
   renderUsers();
   if (state.wanted) {
     connect();

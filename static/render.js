@@ -72,11 +72,34 @@ function isAtBottom() {
   return log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
 }
 
-/** Adds items at the end of the log, following them down unless the reader scrolled up. */
+let queued = [];
+let flushing = false;
+
+/**
+ * Adds items at the end of the log, following them down unless the reader scrolled up.
+ * Items are put in the page once per frame, not one by one: measuring the scroll position
+ * after each item would lay the page out again for every message of a burst.
+ */
 export function append(...items) {
+  queued.push(...items);
+  if (flushing) return;
+  flushing = true;
+  requestAnimationFrame(flush);
+  // A hidden tab gets no animation frames (even one asked for just before it was hidden):
+  // a timer flushes there too. Whichever comes second finds nothing left to do.
+  setTimeout(flush, 100);
+}
+
+/** Puts queued items in the page now (also done before measuring or removing anything). */
+export function flush() {
+  flushing = false;
+  if (queued.length === 0) return;
+  const items = queued.length > MAX_ITEMS ? queued.slice(-MAX_ITEMS) : queued;
+  queued = [];
   const follow = isAtBottom();
   log.append(...items);
-  while (log.childElementCount > MAX_ITEMS) log.firstElementChild.remove();
+  const excess = log.childElementCount - MAX_ITEMS;
+  for (let n = 0; n < excess; n += 1) log.firstElementChild.remove();
   if (follow) {
     log.scrollTop = log.scrollHeight;
   } else {
@@ -87,6 +110,7 @@ export function append(...items) {
 }
 
 export function scrollToEnd() {
+  flush();
   log.scrollTop = log.scrollHeight;
   unseenBelow = 0;
   jump.hidden = true;
@@ -100,8 +124,8 @@ log.addEventListener("scroll", () => {
 });
 jump.addEventListener("click", scrollToEnd);
 
-/** A chat message or a /me action. */
-export function message(frame, { mine, mention }) {
+/** A chat message or a /me action; `onDelete` (for teachers) adds a delete button. */
+export function message(frame, { mine, mention, onDelete }) {
   const item = element("li", "message");
   if (frame.id) item.dataset.id = frame.id;
   item.classList.toggle("mine", mine);
@@ -109,11 +133,27 @@ export function message(frame, { mine, mention }) {
   item.classList.toggle("action", Boolean(frame.action));
   item.append(timeElement(frame.ts));
   if (frame.action) item.append(element("span", "bullet", "•"));
-  item.append(nickElement(frame.from), element("span", "via", frame.via === "tcp" ? "TCP" : ""));
+  item.append(nickElement(frame.from));
+  if (frame.teacher) item.append(element("span", "teacher-badge", t("teacherTag")));
+  item.append(element("span", "via", frame.via === "tcp" ? "TCP" : ""));
   const text = element("span", "text");
   text.append(linkified(frame.text));
   item.append(text);
+  if (onDelete && frame.id) {
+    const remove = element("button", "delete", "✕");
+    remove.type = "button";
+    remove.title = t("delete");
+    remove.setAttribute("aria-label", `${t("delete")} (${frame.from})`);
+    remove.addEventListener("click", () => onDelete(frame.id));
+    item.append(remove);
+  }
   return item;
+}
+
+/** Removes a message everyone was told was deleted. */
+export function forget(id) {
+  flush();
+  document.querySelector(`#log [data-id="${Number(id)}"]`)?.remove();
 }
 
 /** A line from the server: arrivals, departures, answers, errors. */

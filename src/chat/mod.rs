@@ -1005,6 +1005,31 @@ mod tests {
         assert!(journal.next_batch(10).is_none(), "then the journal ends");
     }
 
+    proptest::proptest! {
+        /// Any line, typed by anyone: the parser never panics, and what everyone else gets
+        /// (the event as a TCP line, or the error sentence) holds no control character
+        /// besides the line's own CR LF.
+        #[test]
+        fn any_line_is_handled_and_relays_no_control_characters(line in "\\PC*|[\\x00-\\x{10ffff}]{0,80}") {
+            let hub = hub();
+            let (mut watcher, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+            let (typist, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+            let catalog = crate::i18n::Lang::Fr.catalog();
+            if let Err(error) = typist.handle(&line) {
+                let sentence = catalog.error(&error);
+                proptest::prop_assert!(!sentence.chars().any(char::is_control), "{sentence:?}");
+            }
+            while let Some(delivery) = watcher.try_recv() {
+                if let Delivery::Public(event) = delivery {
+                    let bytes = crate::wire::line::event(&event, catalog);
+                    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+                    let body = text.strip_suffix("\r\n").expect("CR LF");
+                    proptest::prop_assert!(!body.chars().any(char::is_control), "{body:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_member_that_falls_behind_the_ring_is_told_how_much_it_missed() {
         let hub = Hub::new(HubConfig {

@@ -455,6 +455,37 @@ mod tests {
         assert_eq!(lines(&mut decoder), [line("hello !"), line("xyz")]);
     }
 
+    proptest::proptest! {
+        /// Whatever bytes arrive, in whatever pieces: no panic, bounded lines, and nothing
+        /// that reaches other people carries a control character.
+        #[test]
+        fn arbitrary_bytes_never_panic_nor_relay_controls(
+            chunks in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 0..20),
+            flush_after in proptest::collection::vec(proptest::bool::ANY, 20),
+        ) {
+            let mut decoder = LineDecoder::new(300);
+            let mut lines = Vec::new();
+            for (chunk, flush) in chunks.iter().zip(&flush_after) {
+                decoder.feed(chunk);
+                if *flush {
+                    decoder.flush_chunk();
+                }
+                let _ = decoder.take_replies();
+                lines.extend(std::iter::from_fn(|| decoder.next_inbound()));
+            }
+            decoder.finish();
+            lines.extend(std::iter::from_fn(|| decoder.next_inbound()));
+            for inbound in lines {
+                if let Inbound::Line(line) = inbound {
+                    // At most 300 bytes, each at worst one U+FFFD (3 bytes).
+                    proptest::prop_assert!(line.len() <= 900);
+                    let relayed = crate::chat::sanitize(&line);
+                    proptest::prop_assert!(!relayed.chars().any(char::is_control), "{relayed:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn finish_keeps_a_last_unterminated_line() {
         let mut decoder = LineDecoder::new(100);

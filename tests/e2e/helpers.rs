@@ -19,6 +19,9 @@ use tokio_util::sync::CancellationToken;
 /// How long any single expectation may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
+/// The teacher token of every test server.
+pub const TEACHER: &str = "jeton-du-prof";
+
 /// A running server.
 pub struct TestApp {
     pub tcp: SocketAddr,
@@ -36,6 +39,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.db = ":memory:".into();
     // Most tests send faster than a person types; the flood tests turn this back on.
     config.max_rate = 0;
+    config.teacher_token = Some(TEACHER.to_owned());
     tweak(&mut config);
     let app = App::bind(config).await.expect("bind test listeners");
     let (tcp, http) = (app.tcp_addr(), app.http_addr());
@@ -63,6 +67,17 @@ impl TestApp {
     /// A raw TCP client renamed to `nick`, after everyone has seen the rename.
     pub async fn tcp_named(&self, nick: &str) -> TcpClient {
         let mut client = self.tcp_client().await;
+        client.send(&format!("/nick {nick}")).await;
+        client.expect(&format!("maintenant {nick}")).await;
+        client.nick = nick.to_owned();
+        client
+    }
+
+    /// A TCP client that became a teacher under `nick`.
+    pub async fn tcp_teacher(&self, nick: &str) -> TcpClient {
+        let mut client = self.tcp_client().await;
+        client.send(&format!("/op {TEACHER}")).await;
+        client.expect("est prof").await;
         client.send(&format!("/nick {nick}")).await;
         client.expect(&format!("maintenant {nick}")).await;
         client.nick = nick.to_owned();
@@ -137,6 +152,37 @@ impl TcpClient {
         client
     }
 
+    /// Connects to a room with a password: answers the prompt, then reads the greeting.
+    pub async fn connect_with_password(addr: SocketAddr, password: &str) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (reader, mut writer) = stream.into_split();
+        let mut reader = BufReader::new(reader);
+        let mut prompt = String::new();
+        timeout(PATIENCE, reader.read_line(&mut prompt))
+            .await
+            .expect("a prompt")
+            .expect("read");
+        assert!(prompt.contains("/pass"), "{prompt}");
+        writer
+            .write_all(format!("/pass {password}\n").as_bytes())
+            .await
+            .expect("write");
+        let mut client = Self {
+            reader,
+            writer,
+            nick: String::new(),
+            greeting: String::new(),
+        };
+        let greeting = client.expect("Bienvenue").await;
+        client.nick = greeting
+            .split_once(", ")
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .map(|(nick, _)| nick.to_owned())
+            .expect("the greeting names the nickname");
+        client.greeting = greeting;
+        client
+    }
+
     /// Sends `text` and a newline.
     pub async fn send(&mut self, text: &str) {
         self.send_raw(format!("{text}\n").as_bytes()).await;
@@ -206,6 +252,29 @@ impl TcpClient {
             .expect("timed out waiting for the connection to close")
             .expect("read");
         rest
+    }
+}
+
+/// Opens `/ws` with extra request headers (Origin, X-Forwarded-For); the HTTP status if
+/// the server refused the upgrade.
+pub async fn ws_with_headers(http: SocketAddr, headers: &[(&str, &str)]) -> Result<WsClient, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{http}/ws")
+        .into_client_request()
+        .expect("request");
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                .expect("header name"),
+            value.parse().expect("header value"),
+        );
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(WsClient { socket }),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(error) => panic!("WebSocket handshake: {error}"),
     }
 }
 

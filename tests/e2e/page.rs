@@ -156,6 +156,7 @@ async fn the_page_reconnects_after_a_restart_with_no_gap_no_duplicate_and_sends_
         "document.querySelectorAll('#log .pending').length === 0",
     )
     .await;
+    page.wait_text("de retour").await;
 
     let texts = page.js(MESSAGES).await;
     let count = |wanted: &str| {
@@ -306,6 +307,15 @@ async fn ten_thousand_messages_keep_the_page_small_and_responsive() {
     }
     tcp.send_raw(burst.as_bytes()).await;
     page.wait_text("message 9999").await;
+    let first = page.js(MESSAGES).await;
+    assert_eq!(
+        first
+            .as_array()
+            .and_then(|all| all.last())
+            .map(|m| m["text"].clone()),
+        Some(json!("message 9999")),
+        "the newest message is last"
+    );
     let items = page
         .js("return document.getElementById('log').childElementCount;")
         .await;
@@ -349,4 +359,58 @@ async fn screenshots_on_a_phone_and_a_lab_pc() {
         assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
         page.close().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_page_asks_the_password_and_moderates_from_the_user_list() {
+    let app = spawn_app_with(|config| config.password = Some("sésame".to_owned())).await;
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&format!(
+        "{}?teacher={}",
+        url(&app),
+        crate::helpers::TEACHER
+    ))
+    .await;
+    assert_eq!(
+        page.js("return location.search;").await,
+        json!(""),
+        "the token leaves the address bar"
+    );
+    page.join_attempt("mme_martin").await;
+    page.wait(
+        "the password field",
+        "!document.getElementById('password-row').hidden",
+    )
+    .await;
+    page.type_into("#password", "sésame").await;
+    page.type_into("#nick", crate::chromium::ENTER).await;
+    page.wait("the welcome", "!document.getElementById('chat').hidden")
+        .await;
+
+    let mut student = crate::helpers::TcpClient::connect_with_password(app.tcp, "sésame").await;
+    student.send("/nick turbulent").await;
+    page.wait_text("turbulent").await;
+    page.wait(
+        "the teacher's buttons",
+        "[...document.querySelectorAll('#user-list .actions button')].some(b => b.getAttribute('aria-label') === 'Exclure turbulent')",
+    )
+    .await;
+    page.js("[...document.querySelectorAll('#user-list .actions button')].find(b => b.getAttribute('aria-label') === 'Exclure turbulent').click(); return null;")
+        .await;
+    assert_eq!(student.expect("exclu").await, "* Tu as été exclu·e.");
+    page.wait(
+        "the student gone from the list",
+        "!document.getElementById('user-list').innerText.includes('turbulent')",
+    )
+    .await;
+
+    page.js("document.querySelector('details.settings').open = true; return null;")
+        .await;
+    page.type_into("#topic-input", "Les sockets\u{E007}").await;
+    page.wait(
+        "the topic banner",
+        "document.getElementById('topic').textContent.includes('Les sockets')",
+    )
+    .await;
+    page.close().await;
 }
