@@ -16,6 +16,7 @@ use crate::chat::Hub;
 use crate::config::Config;
 use crate::i18n::Catalog;
 use crate::join::Entrances;
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::{tcp, web};
 
@@ -36,6 +37,8 @@ pub(crate) struct Context {
     pub(crate) admission: Arc<Admission>,
     /// The addresses students use, for the `/join` page.
     pub(crate) entrances: Arc<Entrances>,
+    /// Counters for `/metrics`.
+    pub(crate) metrics: Arc<Metrics>,
     /// Cancelled once when the server stops; every session watches it.
     pub(crate) shutdown: CancellationToken,
     /// Every session runs on it, so stopping can wait for their goodbyes.
@@ -122,6 +125,7 @@ impl App {
         );
         let context = Context {
             entrances: Arc::new(entrances),
+            metrics: Arc::new(Metrics::default()),
             hub,
             catalog: config.lang().catalog(),
             archive: Archive::new(config.db_path().map(ToOwned::to_owned)),

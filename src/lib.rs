@@ -14,6 +14,7 @@
 //! - [`i18n`]: every sentence the server writes, per language.
 //! - [`join`]: the addresses students use, and their QR code.
 //! - `admission`: connection caps, bans at the door, real addresses behind a proxy.
+//! - `metrics`: counters served at `/metrics`.
 
 mod admission;
 pub mod app;
@@ -22,6 +23,7 @@ pub mod chat;
 pub mod config;
 pub mod i18n;
 pub mod join;
+mod metrics;
 pub mod store;
 mod tcp;
 pub mod transcript;

@@ -466,6 +466,11 @@ impl Hub {
         Ok((member, welcome))
     }
 
+    /// How many public events have been numbered so far, in this run and before it.
+    pub fn published(&self) -> u64 {
+        self.lock().last_id
+    }
+
     /// True if `token` is the teacher token (compared in constant time).
     pub fn is_teacher_token(&self, token: &str) -> bool {
         self.shared

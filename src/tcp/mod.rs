@@ -34,6 +34,7 @@ pub(crate) async fn serve(listener: TcpListener, context: Context) {
                         context.tracker.spawn(session);
                     }
                     Err(reason) => {
+                        context.metrics.refused();
                         tracing::info!(%peer, via = "tcp", reason, "refused");
                         tokio::spawn(session::refuse(stream, reason));
                     }

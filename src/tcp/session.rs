@@ -126,6 +126,7 @@ pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, permit: Permit, con
         }
     };
     tracing::info!(%peer, via = "tcp", nick = %welcome.nick, "connected");
+    let _connected = door.context.metrics.connected(Via::Tcp);
     let Door {
         stream,
         decoder,
@@ -266,15 +267,20 @@ impl Session {
                 }
                 delivery = self.member.recv(), if self.out.lines() < OUT_LINES => {
                     let mut next = Some(delivery);
+                    let mut delivered = 0;
                     while let Some(delivery) = next {
                         if let Delivery::Ended(why) = delivery {
                             return End::Ended(why);
                         }
+                        delivered += 1;
                         self.deliver(delivery);
                         next = (self.out.lines() < OUT_LINES)
                             .then(|| self.member.try_recv())
                             .flatten();
                     }
+                    let metrics = self.context.metrics.of(Via::Tcp);
+                    metrics.delivered(delivered);
+                    metrics.queued(self.out.lines() as u64);
                 }
                 ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
                     let read = ready.and_then(|()| self.read());
@@ -338,7 +344,13 @@ impl Session {
             if is_goodbye(text.trim()) {
                 return Some(End::Quit);
             }
-            match self.member.handle(&text) {
+            let metrics = self.context.metrics.of(Via::Tcp);
+            metrics.received(1);
+            let handled = self.member.handle(&text);
+            if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
+                metrics.rate_limited();
+            }
+            match handled {
                 Ok(Reply::Done) | Err(ChatError::Dropped) => {}
                 Ok(Reply::Help) => {
                     let teacher = self.member.is_teacher();
@@ -371,6 +383,7 @@ impl Session {
             }
             Delivery::Private(message) => self.out.push(line::private_received(&message)),
             Delivery::Missed(count) => {
+                self.context.metrics.of(Via::Tcp).skipped(count);
                 self.out
                     .push(line::notice(&fill(catalog.missed, &[("count", &count)])));
             }

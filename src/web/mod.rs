@@ -7,7 +7,7 @@ mod transcript;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -52,6 +52,8 @@ pub(crate) fn router(context: Context) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/join", get(assets::join))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
         .route("/static/{*path}", get(assets::file))
         .route("/ws", get(upgrade))
         .route(
@@ -105,6 +107,7 @@ async fn upgrade(
         return (StatusCode::FORBIDDEN, context.catalog.banned).into_response();
     }
     let Ok(permit) = context.admission.admit(addr) else {
+        context.metrics.refused();
         tracing::info!(%peer, %addr, "WebSocket refused: too many connections");
         return (StatusCode::SERVICE_UNAVAILABLE, context.catalog.too_many).into_response();
     };
@@ -127,6 +130,36 @@ async fn upgrade(
             tracker.track_future(session::run(socket, addr, permit, context))
         })
         .into_response()
+}
+
+/// `GET /metrics`: Prometheus' text format, for the machine itself or with the teacher token.
+async fn metrics(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<TeacherQuery>,
+    State(context): State<Context>,
+) -> Response {
+    let teacher = query
+        .teacher
+        .as_deref()
+        .is_some_and(|token| context.hub.is_teacher_token(token));
+    if !teacher && !peer.ip().to_canonical().is_loopback() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let body = context.metrics.render(context.hub.published());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// `?teacher=TOKEN`.
+#[derive(serde::Deserialize)]
+struct TeacherQuery {
+    teacher: Option<String>,
 }
 
 /// True when `origin` is the page's own (same host as the request) or one allowed by flag.

@@ -64,6 +64,7 @@ pub(crate) async fn run(mut socket: WebSocket, peer: IpAddr, permit: Permit, con
             .await;
     }
     tracing::info!(%peer, via = "web", nick = %welcome.nick, "connected");
+    let _connected = context.metrics.connected(Via::Web);
     let mut session = Session {
         socket,
         member,
@@ -71,6 +72,9 @@ pub(crate) async fn run(mut socket: WebSocket, peer: IpAddr, permit: Permit, con
         _permit: permit,
     };
     let end = session.relay(&welcome, first).await;
+    if let End::Stalled = end {
+        session.context.metrics.of(Via::Web).slow_disconnect();
+    }
     tracing::info!(%peer, via = "web", nick = %welcome.nick, reason = ?end, "disconnected");
     session.close(end).await;
 }
@@ -292,11 +296,15 @@ impl Session {
         let mut next = Some(first);
         let mut sent = 0;
         let mut ending = None;
+        let metrics = self.context.metrics.of(Via::Web);
         while let Some(delivery) = next {
             let frame = match delivery {
                 Delivery::Public(event) => json::event(&event),
                 Delivery::Private(message) => json::private(&message),
-                Delivery::Missed(count) => json::missed(count),
+                Delivery::Missed(count) => {
+                    metrics.skipped(count);
+                    json::missed(count)
+                }
                 Delivery::Ended(why) => {
                     ending = Some(why);
                     break;
@@ -310,6 +318,8 @@ impl Session {
                 None
             };
         }
+        metrics.delivered(sent as u64);
+        metrics.queued(sent as u64);
         self.socket.flush().await?;
         Ok(ending)
     }
@@ -330,7 +340,15 @@ impl Session {
                 replies.push(json::error("already_joined", "hello comes first, once"));
                 return Ok(());
             }
-            Ok(ClientFrame::Say { text }) => self.member.handle(&text),
+            Ok(ClientFrame::Say { text }) => {
+                let metrics = self.context.metrics.of(Via::Web);
+                metrics.received(1);
+                let handled = self.member.handle(&text);
+                if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
+                    metrics.rate_limited();
+                }
+                handled
+            }
             Ok(ClientFrame::Nick { nick }) => self.member.run(Command::Nick(&nick)),
         };
         match outcome {

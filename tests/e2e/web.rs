@@ -186,3 +186,44 @@ async fn the_page_and_its_files_are_served_with_security_headers() {
     let (status, _, _) = http_get(app.http, "/static/nope.js").await;
     assert!(status.contains("404"), "{status}");
 }
+
+#[tokio::test]
+async fn metrics_count_connections_messages_and_deliveries_and_health_answers() {
+    let app = spawn_app().await;
+    let mut tcp = app.tcp_named("compteur").await;
+    let mut page = app.ws_named("page").await;
+    tcp.send("un").await;
+    page.expect("message").await;
+    page.send(json!({"type": "say", "text": "deux"})).await;
+    tcp.expect("deux").await;
+
+    let (status, headers, body) = http_get(app.http, "/metrics").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/plain"))
+    );
+    let value = |line: &str| -> u64 {
+        body.lines()
+            .find(|candidate| candidate.starts_with(line))
+            .and_then(|found| found.rsplit(' ').next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or_else(|| panic!("{line} in\n{body}"))
+    };
+    assert_eq!(value("tchat_connections{transport=\"tcp\"}"), 1);
+    assert_eq!(value("tchat_connections{transport=\"web\"}"), 1);
+    assert!(
+        value("tchat_messages_in_total{transport=\"tcp\"}") >= 2,
+        "the /nick and a line"
+    );
+    assert!(value("tchat_deliveries_total{transport=\"web\"}") >= 2);
+    assert!(value("tchat_events_total") >= 4);
+    assert!(body.contains("# TYPE tchat_deliveries_total counter"));
+
+    let (status, _, body) = http_get(app.http, "/healthz").await;
+    assert!(
+        status.contains("200") && body.trim() == "ok",
+        "{status} {body}"
+    );
+}

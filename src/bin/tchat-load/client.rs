@@ -18,6 +18,9 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+/// How long a client may take to be let in before it counts as failed.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How a client talks to the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Protocol {
@@ -100,6 +103,12 @@ impl Client {
     /// Connects and waits until the server has taken the client in (greeting, welcome, or
     /// the end of the channel's names list).
     pub(crate) async fn connect(id: usize, protocol: Protocol, addr: &str) -> anyhow::Result<Self> {
+        tokio::time::timeout(LOGIN_TIMEOUT, Self::login(id, protocol, addr))
+            .await
+            .context("no welcome within 30 s")?
+    }
+
+    async fn login(id: usize, protocol: Protocol, addr: &str) -> anyhow::Result<Self> {
         let started = Instant::now();
         let io = match protocol {
             Protocol::WebSocket => {
@@ -215,7 +224,11 @@ impl Schedule {
     }
 
     /// The next message's text, and bookkeeping for it.
-    fn take(&mut self, id: usize, shared: &Shared) -> String {
+    fn take(&mut self, id: usize, shared: &Shared) -> Option<String> {
+        // A sender already waiting when the run ended must not add an uncounted message.
+        if shared.stop_sending.is_cancelled() {
+            return None;
+        }
         let seq = self.seq;
         self.seq += 1;
         if let Pace::Rate(rate) = self.pace {
@@ -227,7 +240,7 @@ impl Schedule {
         }
         shared.sent.fetch_add(1, Ordering::Relaxed);
         let micros = shared.epoch.elapsed().as_micros();
-        format!("~{id}~{seq}~{micros}~")
+        Some(format!("~{id}~{seq}~{micros}~"))
     }
 }
 
@@ -248,7 +261,7 @@ async fn run_tcp(
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
             () = schedule.due(flight), if sending => {
-                let text = schedule.take(id, &shared);
+                let Some(text) = schedule.take(id, &shared) else { continue };
                 let line = match protocol {
                     Protocol::Irc => format!("PRIVMSG #bench :{text}\r\n"),
                     _ => format!("{text}\n"),
@@ -298,7 +311,7 @@ async fn run_ws(
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
             () = schedule.due(flight), if sending => {
-                let text = schedule.take(id, &shared);
+                let Some(text) = schedule.take(id, &shared) else { continue };
                 let frame = format!(r#"{{"type":"say","text":"{text}"}}"#);
                 socket.send(Message::text(frame)).await?;
             }
@@ -354,13 +367,22 @@ impl Meter {
     }
 }
 
-/// Finds `~SENDER~SEQ~MICROS~` anywhere in a line.
+/// Finds `~SENDER~SEQ~MICROS~` anywhere in a line (an IRC prefix such as `c1!~c1@host`
+/// may hold a `~` of its own before it).
 fn parse(line: &[u8]) -> Option<(usize, u64, u64)> {
-    let start = line.iter().position(|b| *b == b'~')?;
-    let mut fields = line[start + 1..].split(|b| *b == b'~');
-    let mut number = || -> Option<u64> { std::str::from_utf8(fields.next()?).ok()?.parse().ok() };
-    let sender = usize::try_from(number()?).ok()?;
-    Some((sender, number()?, number()?))
+    line.iter()
+        .enumerate()
+        .filter(|(_, byte)| **byte == b'~')
+        .find_map(|(start, _)| {
+            let mut fields = line[start + 1..].split(|b| *b == b'~');
+            let mut number =
+                || -> Option<u64> { std::str::from_utf8(fields.next()?).ok()?.parse().ok() };
+            let sender = usize::try_from(number()?).ok()?;
+            let (seq, micros) = (number()?, number()?);
+            // The marker is closed by a last `~`.
+            fields.next()?;
+            Some((sender, seq, micros))
+        })
 }
 
 #[cfg(test)]
@@ -376,6 +398,10 @@ mod tests {
         );
         assert_eq!(
             parse(b":c1!c1@host PRIVMSG #bench :~9~0~5~\r"),
+            Some((9, 0, 5))
+        );
+        assert_eq!(
+            parse(b":c1!~c1@127.0.0.1 PRIVMSG #bench :~9~0~5~\r"),
             Some((9, 0, 5))
         );
         assert_eq!(parse(b"* guest2 joined"), None);

@@ -222,6 +222,8 @@ pub(crate) async fn run(
     tokio::time::sleep(scenario.duration).await;
     shared.stop_sending.cancel();
     let sending_time = started.elapsed();
+    // A send under way when sending stopped is counted once it is written.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     // Drain: wait until every delivery has arrived, or nothing more arrives for two seconds.
     let expected = shared.sent.load(Ordering::Relaxed) * shared.receivers;
     let mut last = (shared.delivered.load(Ordering::Relaxed), Instant::now());
@@ -282,7 +284,14 @@ async fn connect_all(
     http: &str,
 ) -> Vec<anyhow::Result<Client>> {
     let mut clients = Vec::with_capacity(plan.len());
-    for chunk in plan.chunks(200) {
+    // ngircd listens with a backlog of 10 (fixed in its code): more connections at once
+    // overflow it and wait for TCP retransmissions. tchat takes a few hundred at a time.
+    let batch = if plan.iter().any(|(_, protocol)| *protocol == Protocol::Irc) {
+        8
+    } else {
+        200
+    };
+    for chunk in plan.chunks(batch) {
         let connecting: Vec<_> = chunk
             .iter()
             .map(|&(id, protocol)| {

@@ -99,7 +99,7 @@ impl Server {
                  Ports = {port}\nMotdPhrase = bench\n\
                  [Limits]\nMaxConnections = 0\nMaxConnectionsIP = 0\nMaxJoins = 0\n\
                  MaxNickLength = 16\nMaxPenaltyTime = 0\nPingTimeout = 600\nPongTimeout = 600\n\
-                 [Options]\nPAM = no\nDNS = no\nIdent = no\n"
+                 [Options]\nPAM = no\nDNS = no\nIdent = no\nCloakUserToNick = yes\n"
             ),
         )?;
         let child = Command::new(binary)
@@ -270,7 +270,8 @@ async fn idle(server: &Server, protocol: Protocol, count: usize) -> anyhow::Resu
     } else {
         0
     };
-    for chunk in (0..count).collect::<Vec<_>>().chunks(200) {
+    let batch = if protocol == Protocol::Irc { 8 } else { 200 };
+    for chunk in (0..count).collect::<Vec<_>>().chunks(batch) {
         let connecting: Vec<_> = chunk
             .iter()
             .map(|&id| {
@@ -329,9 +330,9 @@ pub(crate) fn describe(report: &Report) -> String {
 
 fn print_table(rows: &[(String, String, Report)]) {
     println!(
-        "| scenario | server | clients | msg/s | deliveries/s | lost | p50 ms | p99 ms | max ms | server CPU s | deliveries per CPU s | vs ngircd | RSS/conn |"
+        "| scenario | server | clients | connect p50/max ms | msg/s | deliveries/s | lost | p50 ms | p99 ms | max ms | server CPU s | deliveries per CPU s | vs ngircd | RSS/conn |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (label, server, report) in rows {
         let per_cpu = report.deliveries_per_cpu_second();
         let reference = rows
@@ -352,8 +353,16 @@ fn print_table(rows: &[(String, String, Report)]) {
                 format!("{value:.digits$}")
             }
         };
+        let connect = if idle {
+            format!("total {:.0}", report.connect_max_ms)
+        } else {
+            format!(
+                "{:.1} / {:.1}",
+                report.connect_p50_ms, report.connect_max_ms
+            )
+        };
         println!(
-            "| {label} | {server} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
+            "| {label} | {server} | {} | {connect} | {} | {} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
             report.connected,
             number(report.sent as f64 / report.seconds.max(1e-9), 0),
             number(report.delivered as f64 / report.seconds.max(1e-9), 0),
