@@ -35,6 +35,7 @@ fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains(&port.to_string()), "{stderr}");
     assert!(lines[0].contains("--tcp"), "{stderr}");
+    assert!(lines[0].contains("LAN Messenger"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -50,20 +51,35 @@ async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
         .expect("run tchat");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let (mut http, mut tcp) = (None, None);
-    while http.is_none() || tcp.is_none() {
+    let mut startup = String::new();
+    while !startup.contains("Stop with Ctrl-C") {
         let mut line = String::new();
         assert!(
             stdout.read_line(&mut line).expect("stdout") > 0,
             "startup output ended early"
         );
         if let Some(url) = line.split("http://").nth(1) {
-            http = url.trim().trim_end_matches('/').parse::<SocketAddr>().ok();
+            http = http.or(url.trim().trim_end_matches('/').parse::<SocketAddr>().ok());
         }
         if let Some(nc) = line.split("nc ").nth(1) {
-            tcp = nc.trim().replace(' ', ":").parse::<SocketAddr>().ok();
+            tcp = tcp.or(nc.trim().replace(' ', ":").parse::<SocketAddr>().ok());
         }
+        startup.push_str(&line);
     }
     let (http, tcp) = (http.expect("http address"), tcp.expect("tcp address"));
+    assert!(
+        startup.contains('▀') || startup.contains('▄'),
+        "a QR code:\n{startup}"
+    );
+    assert!(
+        startup.contains(&format!("http://{http}/join")),
+        "{startup}"
+    );
+    assert!(
+        startup.contains(&format!("http://{http}/?teacher=")),
+        "{startup}"
+    );
+    assert!(startup.contains("/op "), "{startup}");
 
     let (status, _, body) = http_get(http, "/static/app.js").await;
     assert!(

@@ -227,3 +227,35 @@ async fn metrics_count_connections_messages_and_deliveries_and_health_answers() 
         "{status} {body}"
     );
 }
+
+#[tokio::test]
+async fn the_join_page_shows_every_way_in_for_the_board() {
+    let app = spawn_app().await;
+    let (status, headers, body) = http_get(app.http, "/join").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/html"))
+    );
+    assert!(body.contains("<svg"), "a QR code");
+    assert!(
+        body.contains(&format!("http://{}/", app.http)),
+        "the page address"
+    );
+    let (ip, port) = (app.tcp.ip(), app.tcp.port());
+    assert!(body.contains(&format!("nc {ip} {port}")), "{body}");
+    assert!(body.contains(&format!("telnet {ip} {port}")), "{body}");
+    assert!(body.contains("socket.create_connection"), "a Python client");
+    let referrer = headers.iter().find(|(k, _)| k == "referrer-policy");
+    assert_eq!(referrer.map(|(_, v)| v.as_str()), Some("no-referrer"));
+    let csp = headers
+        .iter()
+        .find(|(k, _)| k == "content-security-policy")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+}
