@@ -1,17 +1,9 @@
 //! The `tchat` binary as a teacher runs it.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{PATIENCE, TcpClient, http_get};
-
-fn tchat() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tchat"));
-    command.env("TCHAT_LANG", "fr").env_remove("RUST_LOG");
-    command
-}
+use crate::helpers::{PATIENCE, TcpClient, http_get, start_binary, tchat};
 
 #[test]
 fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
@@ -41,32 +33,9 @@ fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
 
 #[tokio::test]
 async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
-    let elsewhere = std::env::temp_dir();
-    let mut child = tchat()
-        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
-        .current_dir(&elsewhere)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run tchat");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut http, mut tcp) = (None, None);
-    let mut startup = String::new();
-    while !startup.contains("Stop with Ctrl-C") {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).expect("stdout") > 0,
-            "startup output ended early"
-        );
-        if let Some(url) = line.split("http://").nth(1) {
-            http = http.or(url.trim().trim_end_matches('/').parse::<SocketAddr>().ok());
-        }
-        if let Some(nc) = line.split("nc ").nth(1) {
-            tcp = tcp.or(nc.trim().replace(' ', ":").parse::<SocketAddr>().ok());
-        }
-        startup.push_str(&line);
-    }
-    let (http, tcp) = (http.expect("http address"), tcp.expect("tcp address"));
+    let mut command = tchat();
+    command.current_dir(std::env::temp_dir());
+    let (mut child, http, tcp, startup) = start_binary(command);
     assert!(
         startup.contains('▀') || startup.contains('▄'),
         "a QR code:\n{startup}"

@@ -371,3 +371,48 @@ pub async fn http_get(http: SocketAddr, path: &str) -> (String, Vec<(String, Str
         .collect();
     (status, headers, body.to_owned())
 }
+
+/// The `tchat` binary, in French, logging only to its own stderr.
+pub fn tchat() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tchat"));
+    command.env("TCHAT_LANG", "fr").env_remove("RUST_LOG");
+    command
+}
+
+/// A `tchat` process started from `command` on free ports, once it has printed everything
+/// it prints at startup: the child, its HTTP and TCP addresses, and that output.
+pub fn start_binary(
+    mut command: std::process::Command,
+) -> (std::process::Child, SocketAddr, SocketAddr, String) {
+    use std::io::BufRead;
+    let mut child = command
+        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run tchat");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut http, mut tcp) = (None, None);
+    let mut startup = String::new();
+    while !startup.contains("Stop with Ctrl-C") {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).expect("stdout") > 0,
+            "tchat did not start:\n{startup}"
+        );
+        if let Some(url) = line.split("http://").nth(1) {
+            http = http.or(url.trim().trim_end_matches('/').parse::<SocketAddr>().ok());
+        }
+        if let Some(nc) = line.split("nc ").nth(1) {
+            tcp = tcp.or(nc.trim().replace(' ', ":").parse::<SocketAddr>().ok());
+        }
+        startup.push_str(&line);
+    }
+    // Dropping stdout here also checks that tchat survives its stdout being closed.
+    (
+        child,
+        http.expect("http address"),
+        tcp.expect("tcp address"),
+        startup,
+    )
+}

@@ -1,14 +1,13 @@
 //! The conversation survives restarts and crashes, and the teacher gets a transcript.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TcpClient, WsClient, http_get, spawn_app_with};
+use crate::helpers::{TcpClient, WsClient, http_get, spawn_app_with, start_binary, tchat};
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -140,46 +139,12 @@ async fn history_prints_more_on_request() {
     }
 }
 
-fn tchat() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tchat"));
-    command.env("TCHAT_LANG", "fr").env_remove("RUST_LOG");
-    command
-}
-
 /// Starts the binary on `db` with free ports; returns it with its HTTP and TCP addresses.
-/// Its stdout is closed once the addresses are read, which must not bother it.
 fn start(db: &Path) -> (Child, SocketAddr, SocketAddr) {
-    let mut child = tchat()
-        .args([
-            "--tcp",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            "--max-rate",
-            "0",
-            "--db",
-        ])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run tchat");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut http, mut tcp) = (None, None);
-    while http.is_none() || tcp.is_none() {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).expect("stdout") > 0,
-            "tchat did not start"
-        );
-        if let Some(url) = line.split("http://").nth(1) {
-            http = url.trim().trim_end_matches('/').parse().ok();
-        }
-        if let Some(nc) = line.split("nc ").nth(1) {
-            tcp = nc.trim().replace(' ', ":").parse().ok();
-        }
-    }
-    (child, http.expect("http"), tcp.expect("tcp"))
+    let mut command = tchat();
+    command.args(["--max-rate", "0", "--db"]).arg(db);
+    let (child, http, tcp, _) = start_binary(command);
+    (child, http, tcp)
 }
 
 fn export(db: &Path, format: &str) -> String {
