@@ -29,6 +29,7 @@ pub enum Screen {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// The profile directory, unique to this browser; also how its processes are found.
     _profile: tempfile::TempDir,
 }
 
@@ -261,5 +262,23 @@ impl Drop for Browser {
             let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         }
         let _ = self.driver.wait();
+        // Chromium moves some of its processes out of the driver's group; every one of them
+        // was started with this browser's own profile directory.
+        let marker = format!("--user-data-dir={}", self._profile.path().display());
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<i32>().ok())
+                .and_then(rustix::process::Pid::from_raw)
+            else {
+                continue;
+            };
+            let started_here = std::fs::read(entry.path().join("cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker));
+            if started_here {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
     }
 }
