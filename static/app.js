@@ -18,6 +18,8 @@ const state = {
   /** The last event shown: a reconnect asks for what came after it. */
   lastId: null,
   users: new Map(),
+  /** A long welcome arrives in parts: `roster` and `backlog` frames ahead of the `welcome`. */
+  ahead: { users: [], history: [] },
   /** Lines typed while offline, sent once joined again. */
   pending: [],
   retries: 0,
@@ -58,7 +60,10 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}/ws`);
   state.socket = socket;
-  socket.addEventListener("open", () => sendHello());
+  socket.addEventListener("open", () => {
+    state.ahead = { users: [], history: [] };
+    sendHello();
+  });
   socket.addEventListener("message", (event) => {
     let frame;
     try {
@@ -140,7 +145,16 @@ function seen(frame) {
 
 function handle(frame) {
   switch (frame.type) {
+    case "roster":
+      state.ahead.users.push(...frame.users);
+      return;
+    case "backlog":
+      state.ahead.history.push(...frame.events);
+      return;
     case "welcome":
+      frame.users = state.ahead.users.concat(frame.users);
+      frame.history = state.ahead.history.concat(frame.history);
+      state.ahead = { users: [], history: [] };
       return welcome(frame);
     case "message":
     case "join":

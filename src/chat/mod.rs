@@ -217,6 +217,9 @@ pub struct Arrival<'a> {
     pub takeover: Option<&'a str>,
     /// The teacher token, to join as a teacher.
     pub teacher: Option<&'a str>,
+    /// Wants the list of everyone present in the welcome. A client that shows no user list
+    /// leaves it out: in a full room it is the largest part of a welcome.
+    pub roster: bool,
 }
 
 impl<'a> Arrival<'a> {
@@ -229,6 +232,7 @@ impl<'a> Arrival<'a> {
             replay,
             takeover: None,
             teacher: None,
+            roster: false,
         }
     }
 }
@@ -247,7 +251,8 @@ pub struct Welcome {
     pub teacher: bool,
     /// The room's rules and topic.
     pub room: RoomState,
-    /// Everyone present, the new member included, sorted by nickname.
+    /// Everyone present, the new member included, sorted by nickname; empty unless the
+    /// arrival asked for the roster.
     pub users: Vec<User>,
     /// Past events, oldest first, as asked by [`Replay`].
     pub history: Vec<Arc<Event>>,
@@ -455,7 +460,11 @@ impl Hub {
             epoch: self.shared.epoch.clone(),
             teacher,
             room: state.room.state(),
-            users: state.users(),
+            users: if arrival.roster {
+                state.users()
+            } else {
+                Vec::new()
+            },
             history,
             missed,
         };
@@ -898,6 +907,7 @@ mod tests {
             replay,
             takeover,
             teacher: None,
+            roster: true,
         })
     }
 

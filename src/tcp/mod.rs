@@ -30,8 +30,7 @@ pub(crate) async fn serve(listener: TcpListener, context: Context) {
                 };
                 match admitted {
                     Ok(permit) => {
-                        let session = session::run(stream, peer, permit, context.clone());
-                        context.tracker.spawn(session);
+                        session::start(stream, peer, permit, context.clone());
                     }
                     Err(reason) => {
                         context.metrics.refused();

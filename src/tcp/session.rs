@@ -9,19 +9,21 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::admission::Permit;
 use crate::app::Context;
 use crate::chat::{
-    Arrival, ChatError, Delivery, Ending, EventKind, Member, Replay, Reply, Via, Welcome,
+    Arrival, ChatError, Delivery, Ending, EventKind, Member, Nick, Replay, Reply, Via, Welcome,
 };
 use crate::i18n::fill;
+use crate::metrics::Connected;
 use crate::wire::line::{self, Inbound, LineDecoder};
 
 /// Lines queued for the socket before the session stops taking events from the hub. Past
@@ -34,6 +36,9 @@ const OUT_LINES: usize = 256;
 const OUT_BYTES: usize = 64 * 1024;
 /// Largest read: a few lines at a time, on the stack, never held while idle.
 const READ_CHUNK: usize = 4096;
+/// Queue capacity kept once drained: enough for the few lines a busy room brings per wake-up
+/// without reallocating, small enough (a quarter of a KiB) not to matter for an idle client.
+const KEPT_LINES: usize = 8;
 /// Most lines handed to one vectored write.
 const MAX_IOV: usize = 64;
 /// How long a departing client gets to take its last lines.
@@ -79,8 +84,12 @@ pub(crate) async fn refuse(mut stream: TcpStream, reason: &str) {
     let _ = stream.shutdown().await;
 }
 
-/// Runs one TCP client from connection to goodbye.
-pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, permit: Permit, context: Context) {
+/// Starts one TCP client's session: the password first if the room has one, then the
+/// conversation until it quits, the connection drops or the server stops.
+///
+/// Each phase is its own task, so that a connected client's task holds only what relaying
+/// needs: a task is as large as its largest phase, and idle clients are most of a room.
+pub(crate) fn start(stream: TcpStream, peer: SocketAddr, permit: Permit, context: Context) {
     // Chat lines are small and must leave at once; Nagle's algorithm would hold each one
     // until the previous one is acknowledged.
     if let Err(error) = stream.set_nodelay(true) {
@@ -96,57 +105,26 @@ pub(crate) async fn run(stream: TcpStream, peer: SocketAddr, permit: Permit, con
         tracing::debug!(%peer, %error, "keepalive not set");
     }
     let max_line = context.config.max_length.saturating_mul(4).max(64);
+    let tracker = context.tracker.clone();
     let mut door = Door {
         stream,
         decoder: LineDecoder::new(max_line),
         out: Outbox::default(),
-        addr: peer.ip().to_canonical(),
+        peer,
         context,
     };
-    if door.context.config.password.is_some() {
+    if door.context.config.password.is_none() {
+        return door.enter(permit);
+    }
+    tracker.spawn(async move {
         match door.ask_password().await {
-            Ok(()) => {}
+            Ok(()) => door.enter(permit),
             Err(end) => {
                 tracing::info!(%peer, via = "tcp", reason = %end, "not admitted");
-                return door.close(end).await;
+                door.close(end).await;
             }
         }
-    }
-    let replay = Replay::Last {
-        count: door.context.config.tcp_history,
-        chat_only: true,
-    };
-    let arrival = Arrival::guest(Via::Tcp, door.addr, replay);
-    let (member, welcome) = match door.context.hub.join(arrival) {
-        Ok(joined) => joined,
-        Err(error) => {
-            let reason = door.context.catalog.error(&error);
-            door.out.push(line::notice(&reason));
-            return door.close(End::Closed).await;
-        }
-    };
-    tracing::info!(%peer, via = "tcp", nick = %welcome.nick, "connected");
-    let _connected = door.context.metrics.connected(Via::Tcp);
-    let Door {
-        stream,
-        decoder,
-        out,
-        context,
-        ..
-    } = door;
-    let mut session = Session {
-        stream,
-        member,
-        decoder,
-        out,
-        quiet_until: None,
-        context,
-        _permit: permit,
-    };
-    session.greet(&welcome);
-    let end = session.relay().await;
-    tracing::info!(%peer, via = "tcp", nick = %welcome.nick, reason = %end, "disconnected");
-    session.close(end).await;
+    });
 }
 
 /// A connection not yet in the conversation: it may only give the password (or leave).
@@ -154,11 +132,55 @@ struct Door {
     stream: TcpStream,
     decoder: LineDecoder,
     out: Outbox,
-    addr: std::net::IpAddr,
+    peer: SocketAddr,
     context: Context,
 }
 
 impl Door {
+    /// Joins the conversation and spawns the session, or says why not and closes.
+    fn enter(mut self, permit: Permit) {
+        let tracker = self.context.tracker.clone();
+        let replay = Replay::Last {
+            count: self.context.config.tcp_history,
+            chat_only: true,
+        };
+        let arrival = Arrival::guest(Via::Tcp, self.peer.ip().to_canonical(), replay);
+        let (member, welcome) = match self.context.hub.join(arrival) {
+            Ok(joined) => joined,
+            Err(error) => {
+                let reason = self.context.catalog.error(&error);
+                self.out.push(line::notice(&reason));
+                tracker.spawn(self.close(End::Closed));
+                return;
+            }
+        };
+        let peer = self.peer;
+        tracing::info!(%peer, via = "tcp", nick = %welcome.nick, "connected");
+        let connected = self.context.metrics.connected(Via::Tcp);
+        let Door {
+            stream,
+            decoder,
+            out,
+            context,
+            ..
+        } = self;
+        let mut session = Session {
+            stream,
+            member,
+            decoder,
+            out,
+            quiet: None,
+            peer,
+            nick: welcome.nick.clone(),
+            context,
+            _connected: connected,
+            _permit: permit,
+        };
+        // Only the first lines are made from the welcome: its history is not kept.
+        session.greet(&welcome);
+        tracker.spawn(session.serve());
+    }
+
     /// Waits for `/pass PASSWORD` or the password alone on a line.
     async fn ask_password(&mut self) -> Result<(), End> {
         let catalog = self.context.catalog;
@@ -191,7 +213,8 @@ impl Door {
                             return Err(End::Quit);
                         }
                         let guess = word.strip_prefix("/pass ").unwrap_or(word).trim();
-                        if !self.context.admission.may_guess(self.addr) {
+                        let addr = self.peer.ip().to_canonical();
+                        if !self.context.admission.may_guess(addr) {
                             self.out.push(line::notice(catalog.password_wait));
                             return Err(End::Closed);
                         }
@@ -210,6 +233,14 @@ impl Door {
     }
 }
 
+/// Resolves when a chunk mode client has been quiet long enough; never without a timer.
+async fn quiet_elapsed(quiet: &mut Option<Pin<Box<Sleep>>>) {
+    match quiet {
+        Some(quiet) => quiet.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// True for the seed activity's words for leaving: a bare "z" or "FIN".
 fn is_goodbye(word: &str) -> bool {
     word.eq_ignore_ascii_case("z") || word.eq_ignore_ascii_case("fin")
@@ -220,14 +251,34 @@ struct Session {
     member: Member,
     decoder: LineDecoder,
     out: Outbox,
-    /// When a chunk mode client's pending text becomes a message, if it has any.
-    quiet_until: Option<Instant>,
+    /// When a chunk mode client's pending text becomes a message, if it has any. Boxed, and
+    /// only there for clients that send without newlines: most never need a timer.
+    quiet: Option<Pin<Box<Sleep>>>,
+    peer: SocketAddr,
+    /// The nickname given on joining, for the log.
+    nick: Nick,
     context: Context,
+    /// Counts this client in the metrics while it is connected.
+    _connected: Connected,
     /// This connection's place at the door, given back when the session ends.
     _permit: Permit,
 }
 
 impl Session {
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` taking `mut self` keeps a second copy of `self` in its future"
+    )]
+    fn serve(mut self) -> impl Future<Output = ()> {
+        async move {
+            let end = self.relay().await;
+            let (peer, nick) = (self.peer, &self.nick);
+            tracing::info!(%peer, via = "tcp", %nick, reason = %end, "disconnected");
+            // Boxed: the goodbye is larger than relaying, and every idle task would pay for it.
+            Box::pin(self.close(end)).await;
+        }
+    }
+
     fn greet(&mut self, welcome: &Welcome) {
         let catalog = self.context.catalog;
         let greeting = fill(catalog.greeting, &[("nick", &welcome.nick)]);
@@ -256,7 +307,6 @@ impl Session {
             if let Err(error) = self.out.write_to(&self.stream) {
                 return End::Failed(error);
             }
-            let quiet_until = self.quiet_until;
             tokio::select! {
                 biased;
                 () = self.context.shutdown.cancelled() => return End::Stopped,
@@ -298,9 +348,8 @@ impl Session {
                         Err(error) => return End::Failed(error),
                     }
                 }
-                () = tokio::time::sleep_until(quiet_until.unwrap_or_else(Instant::now)),
-                    if quiet_until.is_some() => {
-                    self.quiet_until = None;
+                () = quiet_elapsed(&mut self.quiet), if self.quiet.is_some() => {
+                    self.quiet = None;
                     self.decoder.flush_chunk();
                     if let Some(end) = self.handle_input() {
                         return end;
@@ -317,10 +366,15 @@ impl Session {
             Ok(0) => Ok(false),
             Ok(n) => {
                 self.decoder.feed(&chunk[..n]);
-                self.quiet_until = self
-                    .decoder
-                    .has_chunk()
-                    .then(|| Instant::now() + self.context.config.quiet());
+                if self.decoder.has_chunk() {
+                    let deadline = Instant::now() + self.context.config.quiet();
+                    match &mut self.quiet {
+                        Some(quiet) => quiet.as_mut().reset(deadline),
+                        None => self.quiet = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    }
+                } else {
+                    self.quiet = None;
+                }
                 Ok(true)
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(true),
@@ -492,9 +546,10 @@ impl Outbox {
             written -= front.len();
             self.chunks.pop_front();
         }
-        if self.chunks.is_empty() && self.chunks.capacity() > MAX_IOV {
-            // Give back a burst's memory once it has drained: most clients sit idle.
-            self.chunks.shrink_to(MAX_IOV);
+        if self.chunks.is_empty() && self.chunks.capacity() > KEPT_LINES {
+            // Give back a burst's memory once it has drained: most clients sit idle, and a
+            // queue that grew during an arrival storm would otherwise stay that size.
+            self.chunks = VecDeque::new();
         }
     }
 }

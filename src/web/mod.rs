@@ -22,11 +22,14 @@ use crate::transcript::Format;
 /// Largest frame a client may send, at the least: ample for a message at the default length
 /// limit with every character escaped. A larger `--max-length` raises it.
 const MIN_FRAME: usize = 64 * 1024;
-/// Per-connection read buffer. tungstenite's default (128 KiB) is sized for file transfers;
-/// chat frames are small, and an idle page should cost little.
-const READ_BUFFER: usize = 4 * 1024;
+/// Per-connection read buffer, kept for the connection's life. tungstenite's default
+/// (128 KiB) is sized for file transfers; a chat frame and its header fit in 1 KiB, and a
+/// longer one grows the buffer as needed.
+const READ_BUFFER: usize = 1024;
 /// Bytes gathered before tungstenite writes to the socket; a flush always writes at once.
-const WRITE_BUFFER: usize = 16 * 1024;
+/// tungstenite keeps its write buffer at the largest size it reached, so this bounds what a
+/// page costs once idle, while a burst still leaves in writes of a dozen frames or more.
+const WRITE_BUFFER: usize = 2 * 1024;
 
 /// Serves HTTP until the server stops.
 pub(crate) async fn serve(listener: TcpListener, context: Context) {

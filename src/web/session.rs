@@ -11,8 +11,9 @@ use tokio::time::{Instant, timeout};
 use crate::admission::Permit;
 use crate::app::Context;
 use crate::chat::{
-    Arrival, ChatError, Command, Delivery, Ending, Member, Replay, Reply, Via, Welcome,
+    Arrival, ChatError, Command, Delivery, Ending, Member, Nick, Replay, Reply, Via, Welcome,
 };
+use crate::metrics::Connected;
 use crate::wire::json::{self, ClientFrame};
 
 /// How long a new connection may stay silent before it joins under a `guestN` name. A page
@@ -52,6 +53,9 @@ enum End {
 }
 
 /// Runs one WebSocket client from upgrade to goodbye.
+///
+/// Joining runs in the upgrade's task, and relaying in a task of its own: a task is as large
+/// as its largest phase, and idle pages are most of a room.
 pub(crate) async fn run(mut socket: WebSocket, peer: IpAddr, permit: Permit, context: Context) {
     let Some((member, mut welcome, first, since)) = join(&mut socket, peer, &context).await else {
         return;
@@ -64,19 +68,23 @@ pub(crate) async fn run(mut socket: WebSocket, peer: IpAddr, permit: Permit, con
             .await;
     }
     tracing::info!(%peer, via = "web", nick = %welcome.nick, "connected");
-    let _connected = context.metrics.connected(Via::Web);
-    let mut session = Session {
+    // Only the frame is kept: the welcome's roster and history would otherwise stay in
+    // memory for as long as the client is connected.
+    let greeting = json::welcome(&welcome);
+    let nick = welcome.nick.clone();
+    drop(welcome);
+    let connected = context.metrics.connected(Via::Web);
+    let tracker = context.tracker.clone();
+    let session = Session {
         socket,
         member,
+        peer,
+        nick,
         context,
+        _connected: connected,
         _permit: permit,
     };
-    let end = session.relay(&welcome, first).await;
-    if let End::Stalled = end {
-        session.context.metrics.of(Via::Web).slow_disconnect();
-    }
-    tracing::info!(%peer, via = "web", nick = %welcome.nick, reason = ?end, "disconnected");
-    session.close(end).await;
+    tracker.spawn(session.serve(greeting, first));
 }
 
 /// Waits for the optional `hello`, then joins. `None` when the client leaves first.
@@ -155,6 +163,7 @@ async fn join(
             replay,
             takeover: token.as_deref(),
             teacher: teacher.as_deref().filter(|token| !token.is_empty()),
+            roster: true,
         };
         match context.hub.join(arrival) {
             Ok((member, welcome)) => {
@@ -227,15 +236,41 @@ async fn send(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), axum::Erro
 struct Session {
     socket: WebSocket,
     member: Member,
+    peer: IpAddr,
+    /// The nickname given on joining, for the log.
+    nick: Nick,
     context: Context,
+    /// Counts this page in the metrics while it is connected.
+    _connected: Connected,
     /// This connection's place at the door, given back when the session ends.
     _permit: Permit,
 }
 
 impl Session {
-    async fn relay(&mut self, welcome: &Welcome, first: Option<ClientFrame>) -> End {
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` taking `mut self` keeps a second copy of `self` in its future"
+    )]
+    fn serve(
+        mut self,
+        greeting: Vec<Utf8Bytes>,
+        first: Option<ClientFrame>,
+    ) -> impl Future<Output = ()> {
+        async move {
+            let end = self.relay(greeting, first).await;
+            if let End::Stalled = end {
+                self.context.metrics.of(Via::Web).slow_disconnect();
+            }
+            let (peer, nick) = (self.peer, &self.nick);
+            tracing::info!(%peer, via = "web", %nick, reason = ?end, "disconnected");
+            // Boxed: the goodbye is larger than relaying, and every idle task would pay for it.
+            Box::pin(self.close(end)).await;
+        }
+    }
+
+    async fn relay(&mut self, greeting: Vec<Utf8Bytes>, first: Option<ClientFrame>) -> End {
         let shutdown = self.context.shutdown.clone();
-        let mut replies = vec![json::welcome(welcome)];
+        let mut replies = greeting;
         if let Some(frame) = first
             && let Err(end) = self.handle(Ok(frame), &mut replies)
         {

@@ -167,6 +167,12 @@ enum ServerFrame<'a> {
         teacher: Vec<HelpEntry<'a>>,
     },
     History {},
+    /// Part of the welcome's user list, sent ahead of it.
+    Roster {
+        users: Vec<UserFrame<'a>>,
+    },
+    /// Part of the welcome's history, sent ahead of it.
+    Backlog {},
     Missed {
         count: u64,
     },
@@ -249,18 +255,70 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
     }
 }
 
-/// The first frame after joining: your nickname, who is here, and the history asked for.
-pub fn welcome(welcome: &Welcome) -> Utf8Bytes {
+/// Roughly the largest frame a welcome is cut into. The WebSocket layer keeps a write buffer
+/// the size of the largest frame it ever sent, for as long as the client stays: a welcome in
+/// one frame (a school's user list, a hundred messages) would make every idle page cost tens
+/// of KiB.
+const WELCOME_PART: usize = 2 * 1024;
+
+/// What a client is sent on joining: your nickname, who is here, and the history asked for.
+///
+/// The last frame is the `welcome`; a long user list or history is cut into `roster` and
+/// `backlog` frames sent ahead of it, each to be prepended to the welcome's own `users` and
+/// `history`.
+pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
+    // A user's entry is its nickname and about 30 bytes of JSON around it.
+    let user_parts = parts(&welcome.users, |user| user.nick.as_str().len() + 30);
+    let event_parts = parts(&welcome.history, |past| event(past).len() + 1);
+    let (users_last, users_ahead) = last_and_rest(&user_parts);
+    let (history_last, history_ahead) = last_and_rest(&event_parts);
+    let mut frames = Vec::with_capacity(users_ahead.len() + history_ahead.len() + 1);
+    for part in users_ahead {
+        frames.push(encode(&ServerFrame::Roster { users: users(part) }).into());
+    }
+    for part in history_ahead {
+        frames.push(with_events(
+            encode(&ServerFrame::Backlog {}),
+            "events",
+            part,
+        ));
+    }
     let head = encode(&ServerFrame::Welcome {
         nick: welcome.nick.as_str(),
         token: &welcome.token,
         epoch: &welcome.epoch,
         teacher: welcome.teacher,
         room: room(&welcome.room),
-        users: users(&welcome.users),
+        users: users(users_last),
         missed: welcome.missed,
     });
-    with_events(head, "history", &welcome.history)
+    frames.push(with_events(head, "history", history_last));
+    frames
+}
+
+fn last_and_rest<'a, 'b, T>(parts: &'b [&'a [T]]) -> (&'a [T], &'b [&'a [T]]) {
+    parts
+        .split_last()
+        .map_or((&[], &[]), |(last, rest)| (*last, rest))
+}
+
+/// Cuts `items` into runs of at most [`WELCOME_PART`] bytes as measured by `size` (at least
+/// one item each).
+fn parts<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (n, item) in items.iter().enumerate() {
+        let item_size = size(item);
+        if n > start && bytes + item_size > WELCOME_PART {
+            parts.push(&items[start..n]);
+            (start, bytes) = (n, 0);
+        }
+        bytes += item_size;
+    }
+    if start < items.len() {
+        parts.push(&items[start..]);
+    }
+    parts
 }
 
 /// The answer to `/history`: past message frames, oldest first.

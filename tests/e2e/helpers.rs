@@ -346,9 +346,25 @@ impl WsClient {
         }
     }
 
-    /// Reads frames until the `welcome`.
+    /// Reads frames until the `welcome`, with the `roster` and `backlog` parts sent ahead of
+    /// it put back into its `users` and `history`, as the page does.
     pub async fn welcome(&mut self) -> Value {
-        self.expect("welcome").await
+        let (mut users, mut history) = (Vec::new(), Vec::new());
+        loop {
+            let mut frame = self.next().await;
+            match frame["type"].as_str() {
+                Some("roster") => users.extend(list(&frame["users"])),
+                Some("backlog") => history.extend(list(&frame["events"])),
+                Some("welcome") => {
+                    users.extend(list(&frame["users"]));
+                    history.extend(list(&frame["history"]));
+                    frame["users"] = Value::Array(users);
+                    frame["history"] = Value::Array(history);
+                    return frame;
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -415,4 +431,8 @@ pub fn start_binary(
         tcp.expect("tcp address"),
         startup,
     )
+}
+
+fn list(value: &Value) -> Vec<Value> {
+    value.as_array().cloned().unwrap_or_default()
 }

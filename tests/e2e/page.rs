@@ -301,6 +301,11 @@ async fn ten_thousand_messages_keep_the_page_small_and_responsive() {
     page.visit(&url(&app)).await;
     page.join("lecteur").await;
     let mut tcp = app.tcp_named("bavard").await;
+    // A crowd that never reads, present for the newcomer below.
+    let mut crowd = Vec::new();
+    for n in 0..60 {
+        crowd.push(app.tcp_named(&format!("eleve{n:02}")).await);
+    }
     let mut burst = String::new();
     for n in 0..10_000 {
         burst.push_str(&format!("message {n}\n"));
@@ -327,6 +332,31 @@ async fn ten_thousand_messages_keep_the_page_small_and_responsive() {
     page.say("toujours réactif").await;
     assert_eq!(tcp.expect("réactif").await, "<lecteur> toujours réactif");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+    // In a full room, a newcomer's welcome comes in parts; the page puts them together.
+    let newcomer = Browser::open(Screen::Desktop).await;
+    newcomer.visit(&url(&app)).await;
+    newcomer.join("nouveau").await;
+    newcomer.wait_text("toujours réactif").await;
+    let texts = newcomer
+        .js("return [...document.querySelectorAll('#log .message .text')].map(t => t.textContent);")
+        .await;
+    let texts: Vec<_> = texts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|text| text.as_str())
+        .collect();
+    let expected: Vec<_> = (9901..10_000)
+        .map(|n| format!("message {n}"))
+        .chain(["toujours réactif".to_owned()])
+        .collect();
+    assert_eq!(texts, expected, "the last 100 messages, in order");
+    let users = newcomer
+        .js("return document.querySelectorAll('#user-list li').length;")
+        .await;
+    assert_eq!(users, json!(63), "everyone in the user list");
+    newcomer.close().await;
     page.close().await;
 }
 

@@ -259,3 +259,76 @@ async fn the_join_page_shows_every_way_in_for_the_board() {
         "{csp}"
     );
 }
+
+/// A full room's welcome comes in small frames (the socket keeps a buffer the size of the
+/// largest frame it sent), and put together it is still the whole room and history.
+#[tokio::test]
+async fn a_long_welcome_arrives_in_small_parts_and_loses_nothing() {
+    let app = spawn_app().await;
+    let mut writer = app.tcp_named("ecrivain").await;
+    let mut others = Vec::new();
+    for n in 0..80 {
+        others.push(app.tcp_named(&format!("eleve{n:02}")).await);
+    }
+    let long = "x".repeat(150);
+    for n in 0..60 {
+        writer.send(&format!("message {n:02} {long}")).await;
+    }
+    // The last message is in the history once a later client sees it live.
+    let mut watcher = app.ws_named("veilleur").await;
+    writer.send("dernier").await;
+    watcher.expect("message").await;
+
+    let mut page = WsClient::connect(app.http).await;
+    page.send(json!({"type": "hello", "nick": "lecteur"})).await;
+    let mut kinds = Vec::new();
+    let mut users = Vec::new();
+    let mut history = Vec::new();
+    loop {
+        let frame = page.next().await;
+        assert!(
+            frame.to_string().len() < 4096,
+            "a {} frame of {} bytes",
+            frame["type"],
+            frame.to_string().len()
+        );
+        let kind = frame["type"].as_str().expect("type").to_owned();
+        let (list, key) = match kind.as_str() {
+            "roster" => (&mut users, "users"),
+            "backlog" => (&mut history, "events"),
+            "welcome" => {
+                users.extend(frame["users"].as_array().cloned().unwrap_or_default());
+                history.extend(frame["history"].as_array().cloned().unwrap_or_default());
+                kinds.push(kind);
+                break;
+            }
+            other => panic!("unexpected {other} before the welcome"),
+        };
+        list.extend(frame[key].as_array().cloned().unwrap_or_default());
+        kinds.push(kind);
+    }
+    assert!(kinds.iter().any(|kind| kind == "roster"));
+    assert!(kinds.iter().filter(|kind| *kind == "backlog").count() >= 2);
+    let nicks: Vec<_> = users
+        .iter()
+        .filter_map(|user| user["nick"].as_str())
+        .collect();
+    assert_eq!(nicks.len(), 83, "{nicks:?}");
+    assert!(nicks.is_sorted_by_key(|nick| nick.to_lowercase()));
+    assert!(nicks.contains(&"lecteur") && nicks.contains(&"eleve79"));
+    let texts: Vec<_> = history
+        .iter()
+        .filter(|event| event["type"] == "message")
+        .filter_map(|event| event["text"].as_str())
+        .collect();
+    let expected: Vec<_> = (0..60)
+        .map(|n| format!("message {n:02} {long}"))
+        .chain(["dernier".to_owned()])
+        .collect();
+    assert_eq!(texts, expected);
+    let ids: Vec<_> = history
+        .iter()
+        .filter_map(|event| event["id"].as_u64())
+        .collect();
+    assert!(ids.is_sorted() && ids.len() == history.len());
+}

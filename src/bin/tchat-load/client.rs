@@ -120,7 +120,9 @@ impl Client {
                 socket.send(Message::text(hello)).await?;
                 loop {
                     match socket.next().await {
-                        Some(Ok(Message::Text(text))) if text.as_str().contains(r#""welcome""#) => {
+                        Some(Ok(Message::Text(text)))
+                            if text.as_str().starts_with(r#"{"type":"welcome""#) =>
+                        {
                             break;
                         }
                         Some(Ok(_)) => {}
