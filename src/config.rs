@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long, env = "TCHAT_BACKLOG", default_value_t = 4096)]
     pub backlog: usize,
 
+    /// Threads that carry the connections. One carries a school (about two million
+    /// deliveries a second) at the least CPU per message, because every message goes to
+    /// everyone: more threads mostly wake each other up.
+    #[arg(long, env = "TCHAT_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
+
     /// The teacher's secret (`/op TOKEN`, or `?teacher=TOKEN` in the page's address)
     /// [default: a random one, printed at startup].
     #[arg(long, env = "TCHAT_TEACHER_TOKEN", hide_env_values = true)]

@@ -11,9 +11,24 @@ use tchat::{join, transcript};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let threads = usize::from(cli.serve.threads);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("tchat: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve_or_export(cli))
+}
+
+async fn serve_or_export(cli: Cli) -> ExitCode {
     // Each client is a file descriptor; a whole school must not hit the default soft limit.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     // Logs go to stderr so that stdout keeps only what the teacher needs to read.

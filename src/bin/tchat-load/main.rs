@@ -101,6 +101,8 @@ pub(crate) struct Report {
     pub(crate) p99_ms: f64,
     pub(crate) max_ms: f64,
     pub(crate) cpu_seconds: Option<f64>,
+    /// The part of the server's CPU time spent in the kernel (system calls, the TCP stack).
+    pub(crate) kernel_share: Option<f64>,
     pub(crate) rss_bytes: Option<u64>,
 }
 
@@ -208,7 +210,7 @@ pub(crate) async fn run(
         stop_sending: CancellationToken::new(),
         stop: CancellationToken::new(),
     });
-    let cpu_before = pid.and_then(proc::cpu_seconds);
+    let cpu_before = pid.and_then(proc::cpu);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(clients.len());
     for (index, client) in clients.into_iter().enumerate() {
@@ -236,7 +238,10 @@ pub(crate) async fn run(
             break;
         }
     }
-    let cpu_after = pid.and_then(proc::cpu_seconds);
+    let cpu_after = pid.and_then(proc::cpu);
+    let cpu = cpu_before
+        .zip(cpu_after)
+        .map(|(before, after)| before.until(after));
     let rss = pid.and_then(proc::rss_bytes);
     shared.stop.cancel();
 
@@ -246,7 +251,10 @@ pub(crate) async fn run(
         sent: shared.sent.load(Ordering::Relaxed),
         expected,
         seconds: sending_time.as_secs_f64(),
-        cpu_seconds: cpu_before.zip(cpu_after).map(|(a, b)| b - a),
+        cpu_seconds: cpu.map(proc::Cpu::total),
+        kernel_share: cpu
+            .filter(|cpu| cpu.total() > 0.0)
+            .map(|cpu| cpu.system / cpu.total()),
         rss_bytes: rss,
         ..Report::default()
     };

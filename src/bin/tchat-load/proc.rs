@@ -3,8 +3,29 @@
 /// Clock ticks per second in `/proc/PID/stat` (USER_HZ, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
 
-/// User plus system CPU seconds the process has used.
-pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
+/// CPU seconds a process has used, in its own code and in the kernel on its behalf.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cpu {
+    pub(crate) user: f64,
+    pub(crate) system: f64,
+}
+
+impl Cpu {
+    pub(crate) fn total(self) -> f64 {
+        self.user + self.system
+    }
+
+    /// The CPU used between `self` and `later`.
+    pub(crate) fn until(self, later: Cpu) -> Cpu {
+        Cpu {
+            user: later.user - self.user,
+            system: later.system - self.system,
+        }
+    }
+}
+
+/// The CPU time the process has used so far.
+pub(crate) fn cpu(pid: u32) -> Option<Cpu> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name, in parentheses, may hold spaces: count fields after its end.
     let after_name = stat.rsplit_once(')')?.1;
@@ -12,7 +33,10 @@ pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
     let user: f64 = fields.get(11)?.parse().ok()?;
     let system: f64 = fields.get(12)?.parse().ok()?;
-    Some((user + system) / TICKS_PER_SECOND)
+    Some(Cpu {
+        user: user / TICKS_PER_SECOND,
+        system: system / TICKS_PER_SECOND,
+    })
 }
 
 /// Resident memory of the process, in bytes.

@@ -319,9 +319,10 @@ pub(crate) fn describe(report: &Report) -> String {
         report.p50_ms,
         report.p99_ms,
         report.max_ms,
-        report
-            .cpu_seconds
-            .map_or("-".to_owned(), |cpu| format!("{cpu:.2} s")),
+        report.cpu_seconds.map_or("-".to_owned(), |cpu| {
+            let kernel = report.kernel_share.unwrap_or_default() * 100.0;
+            format!("{cpu:.2} s ({kernel:.0} % in the kernel)")
+        }),
         report
             .rss_bytes
             .map_or("-".to_owned(), |rss| format!("{} KiB", rss / 1024)),
@@ -330,9 +331,9 @@ pub(crate) fn describe(report: &Report) -> String {
 
 fn print_table(rows: &[(String, String, Report)]) {
     println!(
-        "| scenario | server | clients | connect p50/max ms | msg/s | deliveries/s | lost | p50 ms | p99 ms | max ms | server CPU s | deliveries per CPU s | vs ngircd | RSS/conn |"
+        "| scenario | server | clients | connect p50/max ms | msg/s | deliveries/s | lost | p50 ms | p99 ms | max ms | server CPU s | in kernel | deliveries per CPU s | vs ngircd | RSS/conn |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (label, server, report) in rows {
         let per_cpu = report.deliveries_per_cpu_second();
         let reference = rows
@@ -362,7 +363,7 @@ fn print_table(rows: &[(String, String, Report)]) {
             )
         };
         println!(
-            "| {label} | {server} | {} | {connect} | {} | {} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
+            "| {label} | {server} | {} | {connect} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
             report.connected,
             number(report.sent as f64 / report.seconds.max(1e-9), 0),
             number(report.delivered as f64 / report.seconds.max(1e-9), 0),
@@ -377,6 +378,9 @@ fn print_table(rows: &[(String, String, Report)]) {
             report
                 .cpu_seconds
                 .map_or(String::new(), |cpu| format!("{cpu:.2}")),
+            report
+                .kernel_share
+                .map_or(String::new(), |share| format!("{:.0} %", share * 100.0)),
             per_cpu.map_or(String::new(), |value| format!("{value:.0}")),
             if idle {
                 report.rss_bytes.map_or(String::new(), |rss| {
