@@ -45,6 +45,11 @@ pub(crate) struct Shared {
     pub(crate) in_flight: Vec<Flight>,
     /// How many other clients receive each message.
     pub(crate) receivers: u64,
+    /// Tells senders to start: once the arrivals' announcements have been delivered, so that
+    /// the connection storm is not measured as message latency.
+    pub(crate) go: CancellationToken,
+    /// Reads done by every client, to tell when the room has settled.
+    pub(crate) reads: AtomicU64,
     /// Tells senders to stop.
     pub(crate) stop_sending: CancellationToken,
     /// Tells everyone to stop reading and report.
@@ -259,9 +264,11 @@ async fn run_tcp(
     let mut buffer = vec![0u8; 64 * 1024];
     let mut filled = 0;
     loop {
-        let sending = schedule.sends() && !shared.stop_sending.is_cancelled();
+        let waiting = schedule.sends() && !shared.go.is_cancelled();
+        let sending = schedule.sends() && !waiting && !shared.stop_sending.is_cancelled();
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
+            () = shared.go.cancelled(), if waiting => schedule = Schedule::new(pace, id),
             () = schedule.due(flight), if sending => {
                 let Some(text) = schedule.take(id, &shared) else { continue };
                 let line = match protocol {
@@ -272,6 +279,7 @@ async fn run_tcp(
             }
             read = stream.read(&mut buffer[filled..]) => {
                 let n = read?;
+                shared.reads.fetch_add(1, Ordering::Relaxed);
                 if n == 0 {
                     bail!("the server closed the connection");
                 }
@@ -309,16 +317,21 @@ async fn run_ws(
     let mut schedule = Schedule::new(pace, id);
     let flight = shared.in_flight.get(id);
     loop {
-        let sending = schedule.sends() && !shared.stop_sending.is_cancelled();
+        let waiting = schedule.sends() && !shared.go.is_cancelled();
+        let sending = schedule.sends() && !waiting && !shared.stop_sending.is_cancelled();
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
+            () = shared.go.cancelled(), if waiting => schedule = Schedule::new(pace, id),
             () = schedule.due(flight), if sending => {
                 let Some(text) = schedule.take(id, &shared) else { continue };
                 let frame = format!(r#"{{"type":"say","text":"{text}"}}"#);
                 socket.send(Message::text(frame)).await?;
             }
             message = socket.next() => match message {
-                Some(Ok(Message::Text(text))) => meter.line(text.as_bytes()),
+                Some(Ok(Message::Text(text))) => {
+                    shared.reads.fetch_add(1, Ordering::Relaxed);
+                    meter.line(text.as_bytes());
+                }
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error.into()),
                 None => bail!("the server closed the WebSocket"),

@@ -167,6 +167,21 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
+/// Waits until the clients have read everything the server announced as they arrived (in a
+/// room of N, N² arrival lines): nothing read for a while, or half a minute at most.
+async fn settle(shared: &Shared) {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let mut last = shared.reads.load(Ordering::Relaxed);
+    while Instant::now() < give_up {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = shared.reads.load(Ordering::Relaxed);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
 /// Runs one scenario against a running server.
 pub(crate) async fn run(
     scenario: &Scenario,
@@ -207,11 +222,11 @@ pub(crate) async fn run(
             _ => Vec::new(),
         },
         receivers: clients.len().saturating_sub(1) as u64,
+        go: CancellationToken::new(),
+        reads: AtomicU64::new(0),
         stop_sending: CancellationToken::new(),
         stop: CancellationToken::new(),
     });
-    let cpu_before = pid.and_then(proc::cpu);
-    let started = Instant::now();
     let mut tasks = Vec::with_capacity(clients.len());
     for (index, client) in clients.into_iter().enumerate() {
         let pace = if index < senders {
@@ -221,6 +236,10 @@ pub(crate) async fn run(
         };
         tasks.push(tokio::spawn(client.run(pace, shared.clone())));
     }
+    settle(&shared).await;
+    let cpu_before = pid.and_then(proc::cpu);
+    let started = Instant::now();
+    shared.go.cancel();
     tokio::time::sleep(scenario.duration).await;
     shared.stop_sending.cancel();
     let sending_time = started.elapsed();

@@ -254,6 +254,8 @@ async fn idle(server: &Server, protocol: Protocol, count: usize) -> anyhow::Resu
         sent: Default::default(),
         in_flight: Vec::new(),
         receivers: 0,
+        go: CancellationToken::new(),
+        reads: Default::default(),
         stop_sending: CancellationToken::new(),
         stop: CancellationToken::new(),
     });
