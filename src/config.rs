@@ -85,9 +85,10 @@ pub struct Config {
     #[arg(long, env = "TCHAT_BACKLOG", default_value_t = 4096)]
     pub backlog: usize,
 
-    /// Threads that carry the connections. One carries a school (about two million
-    /// deliveries a second) at the least CPU per message, because every message goes to
-    /// everyone: more threads mostly wake each other up.
+    /// Threads that carry the connections once they have joined (accepting them runs on one
+    /// more). One carries a school (well over a million deliveries a second) at the least
+    /// CPU per message, because every message goes to everyone: more threads mostly wake
+    /// each other up.
     #[arg(long, env = "TCHAT_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
 

@@ -36,8 +36,10 @@ const OUT_LINES: usize = 256;
 const OUT_BYTES: usize = 64 * 1024;
 /// Largest read: a few lines at a time, on the stack, never held while idle.
 const READ_CHUNK: usize = 4096;
-/// Queue capacity kept once drained: enough for the few lines a busy room brings per wake-up
-/// without reallocating, small enough (a quarter of a KiB) not to matter for an idle client.
+/// A drained queue with room for more lines than this gives all of it back; a smaller one
+/// keeps its room. A busy room brings about ten lines per wake-up, so its queues mostly
+/// regrow once per burst (an allocation, against a system call per write); an idle client
+/// keeps a quarter of a KiB at most.
 const KEPT_LINES: usize = 8;
 /// Most lines handed to one vectored write.
 const MAX_IOV: usize = 64;
@@ -150,7 +152,11 @@ impl Door {
             Err(error) => {
                 let reason = self.context.catalog.error(&error);
                 self.out.push(line::notice(&reason));
-                tracker.spawn(self.close(End::Closed));
+                // The connection keeps its place at the door until it is closed.
+                tracker.spawn(async move {
+                    self.close(End::Closed).await;
+                    drop(permit);
+                });
                 return;
             }
         };

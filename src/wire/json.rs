@@ -270,8 +270,22 @@ pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
     // A user's entry is its nickname and about 30 bytes of JSON around it.
     let user_parts = parts(&welcome.users, |user| user.nick.as_str().len() + 30);
     let event_parts = parts(&welcome.history, |past| event(past).len() + 1);
-    let (users_last, users_ahead) = last_and_rest(&user_parts);
+    let (mut users_last, mut users_ahead) = last_and_rest(&user_parts);
     let (history_last, history_ahead) = last_and_rest(&event_parts);
+    // The welcome itself holds one part's worth: when the last users and the last events
+    // would not fit together, the users go ahead too.
+    let last_size = users_last.len() * 30
+        + users_last
+            .iter()
+            .map(|user| user.nick.as_str().len())
+            .sum::<usize>()
+        + history_last
+            .iter()
+            .map(|past| event(past).len() + 1)
+            .sum::<usize>();
+    if last_size > WELCOME_PART && !users_last.is_empty() {
+        (users_last, users_ahead) = (&[], &user_parts);
+    }
     let mut frames = Vec::with_capacity(users_ahead.len() + history_ahead.len() + 1);
     for part in users_ahead {
         frames.push(encode(&ServerFrame::Roster { users: users(part) }).into());

@@ -287,7 +287,7 @@ async fn a_long_welcome_arrives_in_small_parts_and_loses_nothing() {
     loop {
         let frame = page.next().await;
         assert!(
-            frame.to_string().len() < 4096,
+            frame.to_string().len() < 3072,
             "a {} frame of {} bytes",
             frame["type"],
             frame.to_string().len()
