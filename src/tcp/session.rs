@@ -199,11 +199,9 @@ impl Door {
                     ready.map_err(End::Failed)?;
                 }
                 ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
-                    let mut chunk = [0u8; READ_CHUNK];
-                    match ready.and_then(|()| self.stream.try_read(&mut chunk)) {
-                        Ok(0) => return Err(End::Closed),
-                        Ok(n) => self.decoder.feed(&chunk[..n]),
-                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    match ready.and_then(|()| read_into(&self.stream, &mut self.decoder)) {
+                        Ok(None) => return Err(End::Closed),
+                        Ok(Some(_)) => {}
                         Err(error) => return Err(End::Failed(error)),
                     }
                     // A password sent without a newline counts once the client pauses.
@@ -236,6 +234,22 @@ impl Door {
 
     async fn close(self, end: End) {
         finish(self.stream, self.out, &self.context, end).await;
+    }
+}
+
+/// Feeds the decoder what the socket has, through a stack buffer that is never held while
+/// the client is idle. `None` once the client has closed its side; `Some(0)` if nothing was
+/// ready after all.
+fn read_into(stream: &TcpStream, decoder: &mut LineDecoder) -> io::Result<Option<usize>> {
+    let mut chunk = [0u8; READ_CHUNK];
+    match stream.try_read(&mut chunk) {
+        Ok(0) => Ok(None),
+        Ok(n) => {
+            decoder.feed(&chunk[..n]);
+            Ok(Some(n))
+        }
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Some(0)),
+        Err(error) => Err(error),
     }
 }
 
@@ -367,11 +381,10 @@ impl Session {
 
     /// Reads what the socket has; false once the client has closed its side.
     fn read(&mut self) -> io::Result<bool> {
-        let mut chunk = [0u8; READ_CHUNK];
-        match self.stream.try_read(&mut chunk) {
-            Ok(0) => Ok(false),
-            Ok(n) => {
-                self.decoder.feed(&chunk[..n]);
+        match read_into(&self.stream, &mut self.decoder)? {
+            None => Ok(false),
+            Some(0) => Ok(true),
+            Some(_) => {
                 if self.decoder.has_chunk() {
                     let deadline = Instant::now() + self.context.config.quiet();
                     match &mut self.quiet {
@@ -383,8 +396,6 @@ impl Session {
                 }
                 Ok(true)
             }
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(true),
-            Err(error) => Err(error),
         }
     }
 

@@ -268,21 +268,16 @@ const WELCOME_PART: usize = 2 * 1024;
 /// `history`.
 pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
     // A user's entry is its nickname and about 30 bytes of JSON around it.
-    let user_parts = parts(&welcome.users, |user| user.nick.as_str().len() + 30);
-    let event_parts = parts(&welcome.history, |past| event(past).len() + 1);
+    let user_size = |user: &User| user.nick.as_str().len() + 30;
+    let event_size = |past: &Arc<Event>| event(past).len() + 1;
+    let user_parts = parts(&welcome.users, user_size);
+    let event_parts = parts(&welcome.history, event_size);
     let (mut users_last, mut users_ahead) = last_and_rest(&user_parts);
     let (history_last, history_ahead) = last_and_rest(&event_parts);
     // The welcome itself holds one part's worth: when the last users and the last events
     // would not fit together, the users go ahead too.
-    let last_size = users_last.len() * 30
-        + users_last
-            .iter()
-            .map(|user| user.nick.as_str().len())
-            .sum::<usize>()
-        + history_last
-            .iter()
-            .map(|past| event(past).len() + 1)
-            .sum::<usize>();
+    let last_size = users_last.iter().map(user_size).sum::<usize>()
+        + history_last.iter().map(event_size).sum::<usize>();
     if last_size > WELCOME_PART && !users_last.is_empty() {
         (users_last, users_ahead) = (&[], &user_parts);
     }

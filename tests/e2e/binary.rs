@@ -3,31 +3,21 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{PATIENCE, TcpClient, http_get, start_binary, tchat};
+use crate::helpers::{PATIENCE, TcpClient, http_get, one_line_failure, start_binary, tchat};
 
 #[test]
 fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let output = tchat()
-        .args([
-            "--tcp",
-            &format!("127.0.0.1:{port}"),
-            "--http",
-            "127.0.0.1:0",
-        ])
-        .output()
-        .expect("run tchat");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<_> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains(&port.to_string()), "{stderr}");
-    assert!(lines[0].contains("--tcp"), "{stderr}");
-    assert!(lines[0].contains("LAN Messenger"), "{stderr}");
+    let (line, stderr) = one_line_failure(tchat().args([
+        "--tcp",
+        &format!("127.0.0.1:{port}"),
+        "--http",
+        "127.0.0.1:0",
+    ]));
+    assert!(line.contains(&port.to_string()), "{stderr}");
+    assert!(line.contains("--tcp"), "{stderr}");
+    assert!(line.contains("LAN Messenger"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

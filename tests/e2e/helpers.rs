@@ -395,6 +395,20 @@ pub fn tchat() -> std::process::Command {
     command
 }
 
+/// Runs `command` and checks it failed as a teacher should see it: exit code 1 and one line
+/// on stderr. Returns that line and the whole of stderr (for assertion messages).
+pub fn one_line_failure(command: &mut std::process::Command) -> (String, String) {
+    let output = command.output().expect("run tchat");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let lines: Vec<_> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    (lines[0].to_owned(), stderr)
+}
+
 /// A `tchat` process started from `command` on free ports, once it has printed everything
 /// it prints at startup: the child, its HTTP and TCP addresses, and that output.
 pub fn start_binary(

@@ -7,7 +7,9 @@ use std::process::Child;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TcpClient, WsClient, http_get, spawn_app_with, start_binary, tchat};
+use crate::helpers::{
+    TcpClient, WsClient, http_get, one_line_failure, spawn_app_with, start_binary, tchat,
+};
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -309,22 +311,15 @@ async fn transcripts_round_trip_in_every_format() {
 }
 
 fn fails_cleanly(args: &[&str], db: &Path, expected: &str) {
-    let output = tchat()
-        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("run tchat");
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<_> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains(&db.display().to_string()), "{stderr}");
-    assert!(lines[0].contains(expected), "{stderr}");
+    let (line, stderr) = one_line_failure(
+        tchat()
+            .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(args)
+            .arg("--db")
+            .arg(db),
+    );
+    assert!(line.contains(&db.display().to_string()), "{stderr}");
+    assert!(line.contains(expected), "{stderr}");
 }
 
 #[tokio::test]

@@ -192,20 +192,23 @@ async fn read_until(stream: &mut TcpStream, needle: &[u8]) -> anyhow::Result<()>
 /// When the next message is due, for a paced sender.
 struct Schedule {
     pace: Pace,
-    next: tokio::time::Instant,
+    /// Spreads rate-paced senders over the first period, so they do not all fire at once.
+    offset: Duration,
+    /// When the next message is due; `None` until the run's `go`.
+    next: Option<tokio::time::Instant>,
     seq: u64,
 }
 
 impl Schedule {
     fn new(pace: Pace, id: usize) -> Self {
-        // Spread rate-paced senders over the first period, so they do not all fire at once.
         let offset = match pace {
             Pace::Rate(rate) => Duration::from_secs_f64((id % 97) as f64 / 97.0 / rate.max(0.001)),
             _ => Duration::ZERO,
         };
         Self {
             pace,
-            next: tokio::time::Instant::now() + offset,
+            offset,
+            next: None,
             seq: 0,
         }
     }
@@ -214,10 +217,19 @@ impl Schedule {
         !matches!(self.pace, Pace::Silent)
     }
 
-    async fn due(&self, flight: Option<&Flight>) {
+    /// Waits for the run's `go`, then until the next message is due. Cancel-safe: the clock
+    /// starts in the same poll as `go` is seen.
+    async fn due(&mut self, shared: &Shared, flight: Option<&Flight>) {
+        let next = match self.next {
+            Some(next) => next,
+            None => {
+                shared.go.cancelled().await;
+                *self.next.insert(tokio::time::Instant::now() + self.offset)
+            }
+        };
         match (self.pace, flight) {
             (Pace::Silent, _) => std::future::pending().await,
-            (Pace::Rate(_), _) => tokio::time::sleep_until(self.next).await,
+            (Pace::Rate(_), _) => tokio::time::sleep_until(next).await,
             (Pace::ClosedLoop, Some(flight)) => {
                 if flight.remaining.load(Ordering::Acquire) > 0 {
                     // A lost message would stall the loop for good: give up on it after a
@@ -238,8 +250,8 @@ impl Schedule {
         }
         let seq = self.seq;
         self.seq += 1;
-        if let Pace::Rate(rate) = self.pace {
-            self.next += Duration::from_secs_f64(1.0 / rate);
+        if let (Pace::Rate(rate), Some(next)) = (self.pace, &mut self.next) {
+            *next += Duration::from_secs_f64(1.0 / rate);
         }
         if let Some(flight) = shared.in_flight.get(id) {
             flight.remaining.store(shared.receivers, Ordering::Release);
@@ -264,12 +276,10 @@ async fn run_tcp(
     let mut buffer = vec![0u8; 64 * 1024];
     let mut filled = 0;
     loop {
-        let waiting = schedule.sends() && !shared.go.is_cancelled();
-        let sending = schedule.sends() && !waiting && !shared.stop_sending.is_cancelled();
+        let sending = schedule.sends() && !shared.stop_sending.is_cancelled();
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
-            () = shared.go.cancelled(), if waiting => schedule = Schedule::new(pace, id),
-            () = schedule.due(flight), if sending => {
+            () = schedule.due(&shared, flight), if sending => {
                 let Some(text) = schedule.take(id, &shared) else { continue };
                 let line = match protocol {
                     Protocol::Irc => format!("PRIVMSG #bench :{text}\r\n"),
@@ -317,12 +327,10 @@ async fn run_ws(
     let mut schedule = Schedule::new(pace, id);
     let flight = shared.in_flight.get(id);
     loop {
-        let waiting = schedule.sends() && !shared.go.is_cancelled();
-        let sending = schedule.sends() && !waiting && !shared.stop_sending.is_cancelled();
+        let sending = schedule.sends() && !shared.stop_sending.is_cancelled();
         tokio::select! {
             () = shared.stop.cancelled() => return Ok(()),
-            () = shared.go.cancelled(), if waiting => schedule = Schedule::new(pace, id),
-            () = schedule.due(flight), if sending => {
+            () = schedule.due(&shared, flight), if sending => {
                 let Some(text) = schedule.take(id, &shared) else { continue };
                 let frame = format!(r#"{{"type":"say","text":"{text}"}}"#);
                 socket.send(Message::text(frame)).await?;
