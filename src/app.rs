@@ -10,50 +10,19 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::admission::Admission;
-use crate::archive::Archive;
 use crate::chat::Hub;
 use crate::config::Config;
-use crate::i18n::Catalog;
-use crate::join::Entrances;
+use crate::entrances::Entrances;
 use crate::metrics::Metrics;
-use crate::store::{Store, StoreError};
+use crate::secret::NoRandomness;
+use crate::session::{Context, Door};
+use crate::store::{History, Store, StoreError};
 use crate::{tcp, web};
 
 /// How long sessions get to tell their clients goodbye once the server stops.
 const FAREWELL_GRACE: Duration = Duration::from_secs(3);
 /// How long the storage thread gets to save the last events (the departures) on the way out.
 const STORE_GRACE: Duration = Duration::from_secs(2);
-
-/// What every session needs: the conversation, the settings, and the stop signal.
-#[derive(Clone)]
-pub(crate) struct Context {
-    pub(crate) hub: Hub,
-    pub(crate) config: Arc<Config>,
-    pub(crate) catalog: &'static Catalog,
-    /// Past events beyond memory.
-    pub(crate) archive: Archive,
-    /// Connection caps, real client addresses, password guesses.
-    pub(crate) admission: Arc<Admission>,
-    /// The addresses students use, for the `/join` page.
-    pub(crate) entrances: Arc<Entrances>,
-    /// Counters for `/metrics`.
-    pub(crate) metrics: Arc<Metrics>,
-    /// Cancelled once when the server stops; every session watches it.
-    pub(crate) shutdown: CancellationToken,
-    /// Every session runs on it, so stopping can wait for their goodbyes.
-    pub(crate) tracker: TaskTracker,
-}
-
-impl Context {
-    /// True if the room has no password or `guess` is it (compared in constant time).
-    pub(crate) fn password_matches(&self, guess: &str) -> bool {
-        self.config
-            .password
-            .as_deref()
-            .is_none_or(|password| crate::chat::same_secret(guess, password))
-    }
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -67,11 +36,15 @@ pub enum StartError {
     /// The storage thread could not be started.
     #[error("cannot start the storage thread: {0}")]
     Thread(#[source] std::io::Error),
+    /// No secret can be made without randomness.
+    #[error("cannot make secret tokens: {0}")]
+    Randomness(#[from] NoRandomness),
 }
 
-/// Which listener could not be opened.
+/// Which listener could not be opened. Its message names the address; the operating
+/// system's reason is its source.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {addr} ({role}): {source}")]
+#[error("cannot listen on {addr} ({role})")]
 pub struct BindError {
     /// `"TCP"` or `"HTTP"`.
     pub role: &'static str,
@@ -100,18 +73,11 @@ impl App {
     /// [`StartError`] naming the database or the listener that failed.
     pub async fn bind(mut config: Config) -> Result<Self, StartError> {
         // A teacher token always exists: a random one unless the teacher chose it.
-        config.teacher_token.get_or_insert_with(crate::chat::secret);
-        let (hub, writer) = match config.db_path() {
-            None => (Hub::new(config.hub()), None),
-            Some(path) => {
-                let store = Store::open(path)?;
-                let (past, last_id) = store.recent(config.hub().recent)?;
-                let epoch = store.epoch()?;
-                let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);
-                let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
-                (hub, Some(writer))
-            }
-        };
+        if config.teacher_token.is_none() {
+            config.teacher_token = Some(crate::secret::token()?);
+        }
+        let fresh_epoch = crate::secret::token()?;
+        // The listeners first: a port already in use must not leave a new database behind.
         let listen = |role, addr| async move {
             TcpListener::bind(addr)
                 .await
@@ -119,6 +85,17 @@ impl App {
         };
         let tcp = listen("TCP", config.tcp).await?;
         let http = listen("HTTP", config.http).await?;
+        let (hub, writer) = match config.db_path() {
+            None => (Hub::new(config.hub(), fresh_epoch), None),
+            Some(path) => {
+                let store = Store::open(path)?;
+                let (past, last_id) = store.recent(config.hub().recent)?;
+                let epoch = store.epoch(&fresh_epoch)?;
+                let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);
+                let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
+                (hub, Some(writer))
+            }
+        };
         let entrances = Entrances::new(
             http.local_addr().unwrap_or(config.http),
             tcp.local_addr().unwrap_or(config.tcp),
@@ -128,8 +105,8 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             hub,
             catalog: config.lang().catalog(),
-            archive: Archive::new(config.db_path().map(ToOwned::to_owned)),
-            admission: Admission::new(&config),
+            history: History::new(config.db_path().map(ToOwned::to_owned)),
+            door: Door::new(&config),
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),

@@ -2,28 +2,35 @@
 //! (`nc`, telnet, PuTTY, Python sockets) share one conversation.
 //!
 //! # Layout
-//! - [`chat`]: the conversation itself (members, nicknames, history, fan-out), with no
-//!   knowledge of sockets or formats.
-//! - [`wire`]: the two wire formats, pure encoding and decoding: CRLF text lines and JSON
-//!   frames.
-//! - `tcp`, `web`: thin adapters, one session per connection, driving a [`chat::Member`].
+//! From the sockets down to the conversation:
+//! - `tcp`, `web`: the two doors. Each keeps only its socket, its framing and its encoding
+//!   (`web` also serves the page, its files and the teacher's routes).
+//! - `session`: one door for every transport, below both: admission, the password gate,
+//!   joining, every input that changes what others see, what each client is sent, the
+//!   farewell.
+//! - [`wire`]: the wire formats, pure encoding and decoding: CRLF text lines (and their
+//!   decoder) and JSON frames.
+//! - [`chat`]: the conversation itself (members, nicknames, history, fan-out, moderation),
+//!   with no knowledge of sockets or formats.
+//! - [`i18n`]: every sentence the server writes, per language, built in one place.
 //! - [`store`]: the history database, written by one thread in grouped transactions.
 //! - [`transcript`]: the conversation as text, CSV or JSON for the teacher.
-//! - [`app`]: opens the database, binds both listeners and runs until told to stop.
+//!
+//! Around them:
+//! - [`app`]: binds both listeners, opens the database and runs until told to stop.
 //! - [`config`]: command line and environment settings.
-//! - [`i18n`]: every sentence the server writes, per language.
-//! - [`join`]: the addresses students use, and their QR code.
-//! - `admission`: connection caps, bans at the door, real addresses behind a proxy.
+//! - [`entrances`]: the addresses students use, and their QR code.
+//! - [`secret`]: random tokens and constant-time comparison.
 //! - `metrics`: counters served at `/metrics`.
 
-mod admission;
 pub mod app;
-mod archive;
 pub mod chat;
 pub mod config;
+pub mod entrances;
 pub mod i18n;
-pub mod join;
 mod metrics;
+pub mod secret;
+mod session;
 pub mod store;
 mod tcp;
 pub mod transcript;

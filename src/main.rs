@@ -7,7 +7,7 @@ use clap::Parser;
 use tchat::config::{Cli, Export, Task};
 use tchat::store::Reader;
 use tchat::{App, Config, StartError};
-use tchat::{join, transcript};
+use tchat::{entrances, transcript};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -69,26 +69,32 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One line a teacher can act on when the server cannot start.
+/// One line a teacher can act on when the server cannot start: the address, the operating
+/// system's reason once, and the flag to change.
 fn explain(error: StartError) -> anyhow::Error {
     let StartError::Listen(error) = error else {
         return error.into();
     };
-    let flag = if error.role == "TCP" {
-        "--tcp"
+    let (flag, other_program) = if error.role == "TCP" {
+        // LAN Messenger, common on lab PCs, listens on the lesson's port.
+        ("--tcp", " (lab PCs often run LAN Messenger on 50000)")
     } else {
-        "--http"
+        ("--http", "")
     };
+    let port = error.addr.port();
     let hint = if error.source.kind() == std::io::ErrorKind::AddrInUse {
         format!(
-            "port {} is already in use, perhaps by another program (lab PCs often run LAN \
-             Messenger on 50000); choose another with {flag} ADDR:PORT",
-            error.addr.port()
+            "port {port} ({role}) is already in use, perhaps by another program{other_program}; \
+             choose another with {flag} ADDR:PORT",
+            role = error.role,
         )
     } else {
-        format!("choose another address with {flag} ADDR:PORT")
+        format!(
+            "{error}: {source}; choose another address with {flag} ADDR:PORT",
+            source = error.source
+        )
     };
-    anyhow::Error::new(error).context(hint)
+    anyhow::Error::msg(hint)
 }
 
 /// `tchat export`: the transcript on stdout.
@@ -126,7 +132,7 @@ fn print_addresses(app: &App) {
         ));
     }
     let main = entrances.main_url();
-    if let Some(qr) = join::qr_terminal(main) {
+    if let Some(qr) = entrances::qr_terminal(main) {
         text.push_str(&qr);
         text.push('\n');
     }

@@ -20,7 +20,7 @@ pub(crate) struct PerTransport {
     skipped: AtomicU64,
     slow_disconnects: AtomicU64,
     rate_limited: AtomicU64,
-    queue_high_water: AtomicU64,
+    behind_high_water: AtomicU64,
 }
 
 /// Every counter tchat keeps.
@@ -88,7 +88,7 @@ impl Metrics {
         family(
             "messages_in_total",
             "counter",
-            "Lines and frames received from clients.",
+            "Lines, messages and renames received from joined clients.",
             &|c| c.messages_in.load(Relaxed),
         );
         family(
@@ -116,10 +116,10 @@ impl Metrics {
             &|c| c.rate_limited.load(Relaxed),
         );
         family(
-            "queue_high_water",
+            "behind_high_water",
             "gauge",
-            "Most items ever waiting in one client's output queue.",
-            &|c| c.queue_high_water.load(Relaxed),
+            "Most events one client was ever behind in the shared ring (past --backlog it skips ahead).",
+            &|c| c.behind_high_water.load(Relaxed),
         );
         let _ = writeln!(
             out,
@@ -155,8 +155,8 @@ impl PerTransport {
         self.rate_limited.fetch_add(1, Relaxed);
     }
 
-    /// Notes a queue length; keeps the largest ever seen.
-    pub(crate) fn queued(&self, length: u64) {
-        self.queue_high_water.fetch_max(length, Relaxed);
+    /// Notes how many events a client was behind; keeps the most ever seen.
+    pub(crate) fn behind(&self, events: u64) {
+        self.behind_high_water.fetch_max(events, Relaxed);
     }
 }

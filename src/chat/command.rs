@@ -1,5 +1,6 @@
-//! What a line of input means: a message, or one of the `/` commands. Parsed here once for
-//! both transports, so `/msg` behaves the same typed in `nc` or in the page.
+//! What a line of input means: a message, or one of the `/` commands. One table,
+//! [`COMMANDS`], names every command: parsing reads it, `/help` lists it, and each
+//! catalog describes its rows by name (`cmd_NAME`), so nothing is kept in step by hand.
 
 use super::ChatError;
 
@@ -72,31 +73,124 @@ pub enum TeacherCommand<'a> {
     Announce(&'a str),
 }
 
-/// Every command with its usage, in the order `/help` lists them.
-pub const COMMANDS: [&str; 8] = [
-    "/help",
-    "/nick NAME",
-    "/me ACTION",
-    "/who",
-    "/msg NICK TEXT",
-    "/history [N]",
-    "/quit",
-    "/op TOKEN",
-];
+/// Every command, by what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// `/help`.
+    Help,
+    /// `/nick`.
+    Nick,
+    /// `/me`.
+    Me,
+    /// `/who`.
+    Who,
+    /// `/msg`.
+    Msg,
+    /// `/history`.
+    History,
+    /// `/quit`.
+    Quit,
+    /// `/op`.
+    Op,
+    /// `/pass`.
+    Pass,
+    /// `/kick`.
+    Kick,
+    /// `/mute`.
+    Mute,
+    /// `/unmute`.
+    Unmute,
+    /// `/ban`.
+    Ban,
+    /// `/lock`.
+    Lock,
+    /// `/unlock`.
+    Unlock,
+    /// `/slow`.
+    Slow,
+    /// `/private`.
+    Private,
+    /// `/delete`.
+    Delete,
+    /// `/topic`.
+    Topic,
+    /// `/announce`.
+    Announce,
+}
 
-/// The teacher's commands with their usage, listed by `/help` to teachers.
-pub const TEACHER_COMMANDS: [&str; 11] = [
-    "/kick NICK [REASON]",
-    "/mute NICK [MINUTES]",
-    "/unmute NICK",
-    "/ban NICK",
-    "/lock",
-    "/unlock",
-    "/slow SECONDS",
-    "/private off|on",
-    "/delete ID",
-    "/topic TEXT",
-    "/announce TEXT",
+/// One row of the command table.
+#[derive(Debug)]
+pub struct CommandSpec {
+    /// What the command does.
+    pub verb: Verb,
+    /// What it is typed as (without the `/`): its name, then its aliases.
+    pub names: &'static [&'static str],
+    /// How to type it, as `/help` and usage errors show it.
+    pub usage: &'static str,
+    /// Only a teacher may use it, and only teachers see it in `/help`.
+    pub teacher: bool,
+    /// Shown by `/help`; `/pass` is not, as it only means something before joining.
+    pub listed: bool,
+}
+
+impl CommandSpec {
+    /// The command's name, which its description in each catalog is keyed by
+    /// (`cmd_NAME`).
+    pub fn name(&self) -> &'static str {
+        self.names.first().copied().unwrap_or_default()
+    }
+}
+
+const fn row(
+    verb: Verb,
+    names: &'static [&'static str],
+    usage: &'static str,
+    teacher: bool,
+) -> CommandSpec {
+    CommandSpec {
+        verb,
+        names,
+        usage,
+        teacher,
+        listed: true,
+    }
+}
+
+/// Every command, in the order `/help` lists them.
+pub const COMMANDS: [CommandSpec; 20] = [
+    row(Verb::Help, &["help", "aide", "?"], "/help", false),
+    row(Verb::Nick, &["nick"], "/nick NAME", false),
+    row(Verb::Me, &["me"], "/me ACTION", false),
+    row(Verb::Who, &["who", "names", "users"], "/who", false),
+    row(
+        Verb::Msg,
+        &["msg", "w", "whisper", "tell"],
+        "/msg NICK TEXT",
+        false,
+    ),
+    row(
+        Verb::History,
+        &["history", "historique"],
+        "/history [N]",
+        false,
+    ),
+    row(Verb::Quit, &["quit", "exit", "bye"], "/quit", false),
+    row(Verb::Op, &["op"], "/op TOKEN", false),
+    CommandSpec {
+        listed: false,
+        ..row(Verb::Pass, &["pass", "password"], "/pass PASSWORD", false)
+    },
+    row(Verb::Kick, &["kick"], "/kick NICK [REASON]", true),
+    row(Verb::Mute, &["mute"], "/mute NICK [MINUTES]", true),
+    row(Verb::Unmute, &["unmute"], "/unmute NICK", true),
+    row(Verb::Ban, &["ban"], "/ban NICK", true),
+    row(Verb::Lock, &["lock"], "/lock", true),
+    row(Verb::Unlock, &["unlock"], "/unlock", true),
+    row(Verb::Slow, &["slow"], "/slow SECONDS", true),
+    row(Verb::Private, &["private"], "/private off|on", true),
+    row(Verb::Delete, &["delete"], "/delete ID", true),
+    row(Verb::Topic, &["topic"], "/topic TEXT", true),
+    row(Verb::Announce, &["announce"], "/announce TEXT", true),
 ];
 
 /// Minutes of `/mute` when not told.
@@ -110,7 +204,7 @@ impl<'a> Command<'a> {
     ///
     /// # Errors
     /// [`ChatError::UnknownCommand`] for an unknown `/word`, [`ChatError::Usage`] when a
-    /// command lacks its argument.
+    /// command lacks its argument or has a wrong one.
     pub fn parse(line: &'a str) -> Result<Self, ChatError> {
         let Some(rest) = line.strip_prefix('/') else {
             return Ok(Command::Say(line));
@@ -122,94 +216,78 @@ impl<'a> Command<'a> {
             Some((name, arg)) => (name, arg.trim()),
             None => (rest, ""),
         };
-        let required = |usage: &'static str| {
+        let lower = name.to_lowercase();
+        let Some(spec) = COMMANDS
+            .iter()
+            .find(|spec| spec.names.contains(&lower.as_str()))
+        else {
+            return Err(ChatError::UnknownCommand(format!(
+                "/{}",
+                super::sanitize(name)
+            )));
+        };
+        let usage = || ChatError::Usage(spec.usage);
+        let required = || {
             if arg.is_empty() {
-                Err(ChatError::Usage(usage))
+                Err(usage())
             } else {
                 Ok(arg)
             }
         };
-        match name.to_ascii_lowercase().as_str() {
-            "help" | "aide" | "?" => Ok(Command::Help),
-            "who" | "names" | "users" => Ok(Command::Who),
-            "history" | "historique" => match arg {
-                "" => Ok(Command::History(DEFAULT_HISTORY)),
-                count => count
-                    .parse()
-                    .map(Command::History)
-                    .map_err(|_| ChatError::Usage(COMMANDS[5])),
-            },
-            "quit" | "exit" | "bye" => Ok(Command::Quit),
-            "me" => required(COMMANDS[2]).map(Command::Me),
-            "nick" => required(COMMANDS[1]).map(Command::Nick),
-            "msg" | "w" | "whisper" | "tell" => {
-                let arg = required(COMMANDS[4])?;
-                match arg.split_once(char::is_whitespace) {
-                    Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
-                        to,
-                        text: text.trim(),
-                    }),
-                    _ => Err(ChatError::Usage(COMMANDS[4])),
-                }
-            }
-            "op" => required(COMMANDS[7]).map(Command::Op),
-            "pass" | "password" => Ok(Command::Pass(arg)),
-            lower => teacher(lower, arg)
-                .map(|command| command.map(Command::Teacher))
-                .unwrap_or_else(|| {
-                    Err(ChatError::UnknownCommand(format!(
-                        "/{}",
-                        super::sanitize(name)
-                    )))
-                }),
-        }
-    }
-}
-
-/// A teacher's command, or `None` if `name` is not one.
-fn teacher<'a>(name: &str, arg: &'a str) -> Option<Result<TeacherCommand<'a>, ChatError>> {
-    let usage = |index: usize| ChatError::Usage(TEACHER_COMMANDS[index]);
-    let nick_and_rest = |index: usize| -> Result<(&'a str, &'a str), ChatError> {
-        match arg.split_once(char::is_whitespace) {
+        let number = |text: &str| text.parse::<u64>().map_err(|_| usage());
+        // The first word of the argument, and the rest (possibly empty).
+        let nick_and_rest = || match arg.split_once(char::is_whitespace) {
             Some((nick, rest)) => Ok((nick, rest.trim())),
-            None if !arg.is_empty() => Ok((arg, "")),
-            None => Err(usage(index)),
-        }
-    };
-    let nick_only = |index: usize| -> Result<&'a str, ChatError> {
-        match nick_and_rest(index)? {
+            None => required().map(|nick| (nick, "")),
+        };
+        let nick_only = || match nick_and_rest()? {
             (nick, "") => Ok(nick),
-            _ => Err(usage(index)),
-        }
-    };
-    let number = |text: &str, index: usize| text.parse::<u64>().map_err(|_| usage(index));
-    Some(match name {
-        "kick" => nick_and_rest(0).map(|(nick, reason)| TeacherCommand::Kick { nick, reason }),
-        "mute" => nick_and_rest(1).and_then(|(nick, minutes)| {
-            let minutes = match minutes {
-                "" => DEFAULT_MUTE_MINUTES,
-                minutes => number(minutes, 1)?,
-            };
-            Ok(TeacherCommand::Mute { nick, minutes })
-        }),
-        "unmute" => nick_only(2).map(TeacherCommand::Unmute),
-        "ban" => nick_only(3).map(TeacherCommand::Ban),
-        "lock" => Ok(TeacherCommand::Lock),
-        "unlock" => Ok(TeacherCommand::Unlock),
-        "slow" => number(arg, 6).map(TeacherCommand::Slow),
-        "private" => match arg.to_ascii_lowercase().as_str() {
-            "on" => Ok(TeacherCommand::Private(true)),
-            "off" => Ok(TeacherCommand::Private(false)),
-            _ => Err(usage(7)),
-        },
-        "delete" => number(arg.trim_start_matches('#'), 8).map(TeacherCommand::Delete),
-        "topic" => Ok(TeacherCommand::Topic(arg)),
-        "announce" => match arg {
-            "" => Err(usage(10)),
-            text => Ok(TeacherCommand::Announce(text)),
-        },
-        _ => return None,
-    })
+            _ => Err(usage()),
+        };
+        let teacher = Command::Teacher;
+        Ok(match spec.verb {
+            Verb::Help => Command::Help,
+            Verb::Who => Command::Who,
+            Verb::History => match arg {
+                "" => Command::History(DEFAULT_HISTORY),
+                count => Command::History(count.parse().map_err(|_| usage())?),
+            },
+            Verb::Quit => Command::Quit,
+            Verb::Me => Command::Me(required()?),
+            Verb::Nick => Command::Nick(required()?),
+            Verb::Msg => match nick_and_rest()? {
+                (_, "") => return Err(usage()),
+                (to, text) => Command::Msg { to, text },
+            },
+            Verb::Op => Command::Op(required()?),
+            Verb::Pass => Command::Pass(arg),
+            Verb::Kick => {
+                let (nick, reason) = nick_and_rest()?;
+                teacher(TeacherCommand::Kick { nick, reason })
+            }
+            Verb::Mute => {
+                let (nick, minutes) = nick_and_rest()?;
+                let minutes = match minutes {
+                    "" => DEFAULT_MUTE_MINUTES,
+                    minutes => number(minutes)?,
+                };
+                teacher(TeacherCommand::Mute { nick, minutes })
+            }
+            Verb::Unmute => teacher(TeacherCommand::Unmute(nick_only()?)),
+            Verb::Ban => teacher(TeacherCommand::Ban(nick_only()?)),
+            Verb::Lock => teacher(TeacherCommand::Lock),
+            Verb::Unlock => teacher(TeacherCommand::Unlock),
+            Verb::Slow => teacher(TeacherCommand::Slow(number(arg)?)),
+            Verb::Private => match arg.to_ascii_lowercase().as_str() {
+                "on" => teacher(TeacherCommand::Private(true)),
+                "off" => teacher(TeacherCommand::Private(false)),
+                _ => return Err(usage()),
+            },
+            Verb::Delete => teacher(TeacherCommand::Delete(number(arg.trim_start_matches('#'))?)),
+            Verb::Topic => teacher(TeacherCommand::Topic(arg)),
+            Verb::Announce => teacher(TeacherCommand::Announce(required()?)),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -305,5 +383,28 @@ mod tests {
             Command::parse("/dance"),
             Err(ChatError::UnknownCommand("/dance".into()))
         );
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_one_command_and_parses_to_it() {
+        let mut seen = std::collections::HashSet::new();
+        for spec in &COMMANDS {
+            for name in spec.names {
+                assert!(seen.insert(*name), "/{name} names two commands");
+            }
+            assert!(spec.usage.starts_with(&format!("/{}", spec.name())));
+            // Every command parses from its name, to its usage error or to itself.
+            let line = format!("/{}", spec.name());
+            let parsed = Command::parse(&line);
+            assert!(
+                !matches!(parsed, Err(ChatError::UnknownCommand(_))),
+                "{parsed:?}"
+            );
+        }
     }
 }

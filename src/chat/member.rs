@@ -9,7 +9,7 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{ChatError, Command, Event, Hub, MemberId, Private, User, Via};
+use super::{ChatError, Command, Event, Hub, MemberId, Nick, Private, User, Via};
 
 /// Lines dropped in a row for flooding before the member is silenced.
 const FLOOD_STRIKES: u32 = 10;
@@ -21,6 +21,8 @@ pub struct Member {
     hub: Hub,
     id: MemberId,
     via: Via,
+    /// The nickname the member has now: only the member itself renames itself.
+    nick: Nick,
     /// Public events, read from the hub's shared ring (see the module docs of `chat`).
     public: broadcast::Receiver<Arc<Event>>,
     /// Private messages for this member; the sender sits in the hub's entry for it.
@@ -82,6 +84,7 @@ impl Member {
         hub: Hub,
         id: MemberId,
         via: Via,
+        nick: Nick,
         public: broadcast::Receiver<Arc<Event>>,
         private: mpsc::Receiver<Arc<Private>>,
         end: oneshot::Receiver<Ending>,
@@ -95,6 +98,7 @@ impl Member {
             hub,
             id,
             via,
+            nick,
             public,
             private,
             end: Some(end),
@@ -113,18 +117,38 @@ impl Member {
         self.via
     }
 
+    /// The nickname this member has now.
+    pub fn nick(&self) -> &Nick {
+        &self.nick
+    }
+
+    /// How many public events wait for this member in the shared ring: how far behind it is.
+    pub fn behind(&self) -> usize {
+        self.public.len()
+    }
+
     /// True if this member is a teacher now.
     pub fn is_teacher(&self) -> bool {
         self.hub.is_member_teacher(self.id)
     }
 
-    /// Acts on one line of input: a message, or a `/` command.
+    /// Acts on one line of input: a message, or a `/` command. Counted by flood control,
+    /// like every other way of acting on the conversation.
     ///
     /// # Errors
     /// A [`ChatError`] for the client when the line is refused; nothing was published.
-    pub fn handle(&self, line: &str) -> Result<Reply, ChatError> {
+    pub fn handle(&mut self, line: &str) -> Result<Reply, ChatError> {
         self.check_flood()?;
         self.run(Command::parse(line)?)
+    }
+
+    /// Takes another nickname: the same as `/nick NAME`, flood control included.
+    ///
+    /// # Errors
+    /// A [`ChatError`] for the client when the rename is refused; nothing was published.
+    pub fn rename(&mut self, nick: &str) -> Result<Reply, ChatError> {
+        self.check_flood()?;
+        self.run(Command::Nick(nick))
     }
 
     /// Flood control: past the rate, the first dropped line gets a warning, later ones are
@@ -153,15 +177,15 @@ impl Member {
         }
     }
 
-    /// Carries out one command.
-    ///
-    /// # Errors
-    /// A [`ChatError`] for the client when the command is refused; nothing was published.
-    pub fn run(&self, command: Command<'_>) -> Result<Reply, ChatError> {
+    /// Carries out one command, once flood control has let it through.
+    fn run(&mut self, command: Command<'_>) -> Result<Reply, ChatError> {
         match command {
             Command::Say(text) => self.hub.say(self.id, text, false).map(|()| Reply::Done),
             Command::Me(text) => self.hub.say(self.id, text, true).map(|()| Reply::Done),
-            Command::Nick(nick) => self.hub.rename(self.id, nick).map(|()| Reply::Done),
+            Command::Nick(nick) => {
+                self.nick = self.hub.rename(self.id, nick)?;
+                Ok(Reply::Done)
+            }
             Command::Msg { to, text } => self.hub.send_private(self.id, to, text).map(Reply::Sent),
             Command::Who => Ok(Reply::Who(self.hub.users())),
             Command::History(count) => Ok(Reply::History(self.hub.history(count))),

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, State, TeacherCommand};
+use super::state::State;
+use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, TeacherCommand};
 use super::{Nick, sanitize};
 
 /// Longest `/mute`: a day.

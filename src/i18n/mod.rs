@@ -1,10 +1,21 @@
-//! Every sentence the server itself writes, in each language it speaks. Adding a language
-//! is one file beside these and one line in [`Lang`].
+//! Every sentence the server writes, in each language it speaks, and the only place
+//! sentences are built. Adding a language is one file beside these and one line in [`Lang`].
+//!
+//! A sentence is a template where `{name}` marks a value. Values are put in by [`fill`] in
+//! one pass over the template, so text from users (a topic that says `{number}`) is never
+//! read as a template itself. The page gets every catalog (see [`Catalog::entries`]) and
+//! builds the same sentences in its own language from the codes and values in the frames.
 
 mod en;
 mod fr;
 
-/// A language the server speaks to TCP clients.
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+
+use crate::chat::{ChatError, EventKind, MAX_NICK_CHARS, Nick, NoticeKind, Via};
+
+/// A language the server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Français.
@@ -14,6 +25,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language, for the page.
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
     /// French when the system locale (`LC_ALL`, `LC_MESSAGES`, `LANG`) is French, else English.
     pub fn from_locale() -> Self {
         let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
@@ -28,6 +42,14 @@ impl Lang {
         }
     }
 
+    /// The language's code, as browsers name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
     /// This language's sentences.
     pub fn catalog(self) -> &'static Catalog {
         match self {
@@ -37,157 +59,377 @@ impl Lang {
     }
 }
 
-/// The server's sentences in one language. `{name}` marks where [`fill`] puts a value.
-#[derive(Debug)]
-pub struct Catalog {
-    /// First line to a TCP client: `{nick}`.
-    pub greeting: &'static str,
-    /// Before the history replayed to a TCP client.
-    pub history: &'static str,
-    /// Someone arrived: `{nick}`, `{via}`.
-    pub joined: &'static str,
-    /// Someone left: `{nick}`.
-    pub left: &'static str,
-    /// Someone was renamed: `{old}`, `{new}`.
-    pub renamed: &'static str,
-    /// How a browser user is described.
-    pub via_web: &'static str,
-    /// How a TCP user is described.
-    pub via_tcp: &'static str,
-    /// Heading of `/who`: `{count}`.
-    pub who: &'static str,
-    /// Heading of `/help`.
-    pub help: &'static str,
-    /// One description per entry of `chat::COMMANDS`, in the same order.
-    pub commands: [&'static str; 8],
-    /// Heading of the teacher's part of `/help`.
-    pub help_teacher: &'static str,
-    /// One description per entry of `chat::TEACHER_COMMANDS`, in the same order.
-    pub teacher_commands: [&'static str; 11],
-    /// After a teacher's nickname on TCP: `<alice (prof)> …`.
-    pub teacher_tag: &'static str,
-    /// Notices, by kind: `{nick}` the target, `{by}` the teacher, `{text}`, `{number}`.
-    pub notice_op: &'static str,
-    /// `{by}`, `{text}`.
-    pub notice_topic: &'static str,
-    /// `{by}`.
-    pub notice_topic_cleared: &'static str,
-    /// `{by}`, `{text}`.
-    pub notice_announce: &'static str,
-    /// `{nick}`, `{by}`, `{text}` (the reason, possibly empty).
-    pub notice_kick: &'static str,
-    /// `{nick}`, `{by}`, `{number}` minutes.
-    pub notice_mute: &'static str,
-    /// `{nick}`, `{by}`.
-    pub notice_unmute: &'static str,
-    /// `{nick}`, `{by}`.
-    pub notice_ban: &'static str,
-    /// `{by}`.
-    pub notice_lock: &'static str,
-    /// `{by}`.
-    pub notice_unlock: &'static str,
-    /// `{by}`, `{number}` seconds.
-    pub notice_slow: &'static str,
-    /// `{by}`.
-    pub notice_slow_off: &'static str,
-    /// `{by}`.
-    pub notice_private_off: &'static str,
-    /// `{by}`.
-    pub notice_private_on: &'static str,
-    /// `{nick}` (the author), `{by}`, `{number}` (the message id).
-    pub notice_delete: &'static str,
-    /// Greeting line with the current topic: `{text}`.
-    pub topic_now: &'static str,
-    /// To a teacher, after the greeting.
-    pub teacher_welcome: &'static str,
-    /// To a kicked member: `{text}` is the reason, possibly empty.
-    pub kicked: &'static str,
-    /// To a banned member.
-    pub banned: &'static str,
-    /// To a TCP client of a room with a password.
-    pub password_prompt: &'static str,
-    /// A wrong password.
-    pub password_wrong: &'static str,
-    /// Too many wrong passwords from this address.
-    pub password_wait: &'static str,
-    /// Refused at the door: too many connections (in all or from this address).
-    pub too_many: &'static str,
-    /// A TCP line far over the limit: the connection is closed. `{max}` characters.
-    pub cut_off: &'static str,
-    /// Said when a client leaves.
-    pub bye: &'static str,
-    /// Said to everyone when the server stops.
-    pub stopping: &'static str,
-    /// A newer connection of the same person took over this one.
-    pub replaced: &'static str,
-    /// A slow client skipped events: `{count}`.
-    pub missed: &'static str,
-    /// Errors, by `ChatError` variant.
-    pub nick_taken: &'static str,
-    /// `{max}` is the longest nickname.
-    pub nick_invalid: &'static str,
-    /// `{nick}`.
-    pub no_such_user: &'static str,
-    /// A private message to oneself.
-    pub self_message: &'static str,
-    /// `{nick}` is not reading.
-    pub recipient_busy: &'static str,
-    /// `{command}`.
-    pub unknown_command: &'static str,
-    /// `{usage}`.
-    pub usage: &'static str,
-    /// `{max}` characters.
-    pub too_long: &'static str,
-    /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
-    pub bad_frame: &'static str,
-    /// `{nick}` only a teacher may use.
-    pub nick_reserved: &'static str,
-    /// A teacher's command from a student.
-    pub not_teacher: &'static str,
-    /// A wrong teacher token.
-    pub bad_token: &'static str,
-    /// Silenced for `{seconds}` more seconds.
-    pub muted: &'static str,
-    /// Only teachers write for now.
-    pub locked: &'static str,
-    /// Slow mode: `{seconds}` more to wait.
-    pub slow: &'static str,
-    /// Private messages between students are off.
-    pub private_off: &'static str,
-    /// Flood warning.
-    pub flood: &'static str,
-    /// `/delete` of an unknown id: `{id}`.
-    pub no_such_message: &'static str,
-    /// `/pass` once in.
-    pub already_in: &'static str,
+/// Declares the catalog's fields once, for both the struct and [`Catalog::entries`].
+macro_rules! sentences {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// The server's sentences in one language, each a template where `{name}` marks a
+        /// value (the doc of each field names them).
+        #[derive(Debug)]
+        pub struct Catalog {
+            $($(#[$doc])* pub $name: &'static str,)*
+        }
+
+        impl Catalog {
+            /// Every sentence with its name: error sentences are named by their code,
+            /// command descriptions `cmd_NAME`, notices `notice_KIND`.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name)),*]
+            }
+        }
+    };
 }
 
-/// Replaces each `{name}` in `template` by its value.
-pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+sentences! {
+    /// First line to a TCP client: `{nick}`.
+    greeting,
+    /// Before past messages shown to a TCP client.
+    history,
+    /// Someone arrived: `{nick}`, `{via}`.
+    joined,
+    /// Someone left: `{nick}`.
+    left,
+    /// Someone was renamed: `{old}`, `{new}`.
+    renamed,
+    /// How a browser user is described.
+    via_web,
+    /// How a TCP user is described.
+    via_tcp,
+    /// Heading of `/who`: `{count}`.
+    who,
+    /// Heading of `/help`.
+    help,
+    /// Heading of the teacher's part of `/help`.
+    help_teacher,
+    /// What each command does, by name (see `chat::COMMANDS`).
+    cmd_help,
+    /// `/nick`.
+    cmd_nick,
+    /// `/me`.
+    cmd_me,
+    /// `/who`.
+    cmd_who,
+    /// `/msg`.
+    cmd_msg,
+    /// `/history`.
+    cmd_history,
+    /// `/quit`.
+    cmd_quit,
+    /// `/op`.
+    cmd_op,
+    /// `/kick`.
+    cmd_kick,
+    /// `/mute`.
+    cmd_mute,
+    /// `/unmute`.
+    cmd_unmute,
+    /// `/ban`.
+    cmd_ban,
+    /// `/lock`.
+    cmd_lock,
+    /// `/unlock`.
+    cmd_unlock,
+    /// `/slow`.
+    cmd_slow,
+    /// `/private`.
+    cmd_private,
+    /// `/delete`.
+    cmd_delete,
+    /// `/topic`.
+    cmd_topic,
+    /// `/announce`.
+    cmd_announce,
+    /// After a teacher's nickname on TCP: `<alice (prof)> …`.
+    teacher_tag,
+    /// Someone became a teacher: `{nick}`.
+    notice_op,
+    /// The topic changed: `{by}`, `{text}`.
+    notice_topic,
+    /// The topic was cleared: `{by}`.
+    notice_topic_cleared,
+    /// An announcement: `{by}`, `{text}`.
+    notice_announce,
+    /// Someone was sent away: `{nick}`, `{by}`.
+    notice_kick,
+    /// Someone was sent away, with a reason: `{nick}`, `{by}`, `{text}`.
+    notice_kick_reason,
+    /// Someone was silenced: `{nick}`, `{by}`, `{number}` minutes.
+    notice_mute,
+    /// `{nick}`, `{by}`.
+    notice_unmute,
+    /// `{nick}`, `{by}`.
+    notice_ban,
+    /// `{by}`.
+    notice_lock,
+    /// `{by}`.
+    notice_unlock,
+    /// `{by}`, `{number}` seconds.
+    notice_slow,
+    /// `{by}`.
+    notice_slow_off,
+    /// `{by}`.
+    notice_private_off,
+    /// `{by}`.
+    notice_private_on,
+    /// `{nick}` (the author), `{by}`, `{number}` (the message id).
+    notice_delete,
+    /// Greeting line with the current topic: `{text}`.
+    topic_now,
+    /// Said when a client leaves.
+    bye,
+    /// Said to everyone when the server stops.
+    stopping,
+    /// A newer connection of the same person took over this one.
+    replaced,
+    /// To a member sent away without a reason.
+    kicked,
+    /// To a member sent away: `{text}` is the reason.
+    kicked_reason,
+    /// To a banned member, or a banned address at the door.
+    banned,
+    /// Refused at the door: too many connections (in all or from this address).
+    too_many,
+    /// A TCP line far over the limit: the connection is closed. `{max}` characters.
+    cut_off,
+    /// A slow client skipped events: `{count}`.
+    missed,
+    /// The room has a password (the TCP prompt too).
+    password_required,
+    /// A wrong password.
+    password_wrong,
+    /// Too many wrong passwords from this address.
+    too_many_attempts,
+    /// Error `nick_taken`: `{nick}`.
+    nick_taken,
+    /// `{max}` is the longest nickname.
+    nick_invalid,
+    /// `{nick}`.
+    no_such_user,
+    /// A private message to oneself.
+    self_message,
+    /// `{nick}` is not reading.
+    recipient_busy,
+    /// `{command}`.
+    unknown_command,
+    /// `{usage}`.
+    usage,
+    /// `{max}` characters.
+    too_long,
+    /// `{nick}` only a teacher may use.
+    nick_reserved,
+    /// A teacher's command from a student.
+    not_teacher,
+    /// A wrong teacher token.
+    bad_token,
+    /// Silenced for `{seconds}` more seconds.
+    muted,
+    /// Only teachers write for now.
+    locked,
+    /// Slow mode: `{seconds}` more to wait.
+    slow,
+    /// Private messages between students are off.
+    private_off,
+    /// Flood warning.
+    flood,
+    /// `/delete` of an unknown id: `{id}`.
+    no_such_message,
+    /// `/pass` once in.
+    already_in,
+    /// No secret token could be made for a newcomer.
+    unavailable,
+    /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
+    bad_frame,
+    /// A second `hello`.
+    already_joined,
+}
+
+/// A value put into a sentence: text, or a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Arg<'a> {
+    /// Text, as it is.
+    Text(&'a str),
+    /// A number.
+    Number(u64),
+}
+
+impl fmt::Display for Arg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Text(text) => f.write_str(text),
+            Arg::Number(number) => write!(f, "{number}"),
+        }
     }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(text: &'a str) -> Self {
+        Arg::Text(text)
+    }
+}
+
+impl<'a> From<&'a Nick> for Arg<'a> {
+    fn from(nick: &'a Nick) -> Self {
+        Arg::Text(nick.as_str())
+    }
+}
+
+impl From<u64> for Arg<'_> {
+    fn from(number: u64) -> Self {
+        Arg::Number(number)
+    }
+}
+
+impl From<usize> for Arg<'_> {
+    fn from(number: usize) -> Self {
+        Arg::Number(number as u64)
+    }
+}
+
+/// The values a sentence names, by name.
+pub type Args<'a> = Vec<(&'static str, Arg<'a>)>;
+
+/// Puts each `{name}` of `template` from `values`, in one pass: what is put in is never
+/// read again, so a value that itself says `{name}` stays as it is. A `{name}` with no value
+/// stays too.
+pub fn fill(template: &str, values: &[(&str, Arg<'_>)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let value = values.iter().find(|(key, _)| *key == name)?;
+            Some((value.1, close))
+        });
+        match value {
+            Some((value, close)) => {
+                let _ = write!(out, "{value}");
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
+/// The values an error's sentence names (the WebSocket `error` frame's `args`).
+pub fn error_args(error: &ChatError) -> Args<'_> {
+    match error {
+        ChatError::NickTaken(nick)
+        | ChatError::NickReserved(nick)
+        | ChatError::NoSuchUser(nick)
+        | ChatError::RecipientBusy(nick) => vec![("nick", nick.as_str().into())],
+        ChatError::NickInvalid => vec![("max", MAX_NICK_CHARS.into())],
+        ChatError::UnknownCommand(command) => vec![("command", command.as_str().into())],
+        ChatError::Usage(usage) => vec![("usage", (*usage).into())],
+        ChatError::TooLong { max } => vec![("max", (*max).into())],
+        ChatError::Muted(seconds) | ChatError::Slow(seconds) => {
+            vec![("seconds", (*seconds).into())]
+        }
+        ChatError::NoSuchMessage(id) => vec![("id", (*id).into())],
+        _ => Vec::new(),
+    }
+}
+
 impl Catalog {
-    /// The sentence for a teacher's notice.
-    pub fn notice(
-        &self,
-        kind: crate::chat::NoticeKind,
-        by: &str,
-        target: Option<&str>,
-        text: &str,
-        number: u64,
-    ) -> String {
-        use crate::chat::NoticeKind;
-        let template = match kind {
+    /// The sentence called `key` (see [`Catalog::entries`]), if there is one.
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        self.entries()
+            .into_iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, sentence)| sentence)
+    }
+
+    /// The sentence called `key`, filled with `args`; empty if there is none.
+    pub fn say(&self, key: &str, args: &[(&str, Arg<'_>)]) -> String {
+        self.get(key)
+            .map(|template| fill(template, args))
+            .unwrap_or_default()
+    }
+
+    /// The sentence explaining a refused action; empty for a silently dropped line.
+    pub fn error(&self, error: &ChatError) -> String {
+        self.say(error.code(), &error_args(error))
+    }
+
+    /// The greeting of a TCP client.
+    pub fn greeting(&self, nick: &Nick) -> String {
+        fill(self.greeting, &[("nick", nick.into())])
+    }
+
+    /// The topic, as a newcomer is told it.
+    pub fn topic_now(&self, topic: &str) -> String {
+        fill(self.topic_now, &[("text", topic.into())])
+    }
+
+    /// Events skipped by a slow reader.
+    pub fn missed(&self, count: u64) -> String {
+        fill(self.missed, &[("count", count.into())])
+    }
+
+    /// The heading of `/who`.
+    pub fn who(&self, count: usize) -> String {
+        fill(self.who, &[("count", count.into())])
+    }
+
+    /// How a transport is described to people.
+    pub fn via(&self, via: Via) -> &'static str {
+        match via {
+            Via::Tcp => self.via_tcp,
+            Via::Web => self.via_web,
+        }
+    }
+
+    /// The sentence telling everyone about a public event other than a message (arrivals,
+    /// departures, renames, teachers' notices); `None` for messages, which are not
+    /// sentences of the server's.
+    pub fn event(&self, kind: &EventKind) -> Option<String> {
+        Some(match kind {
+            EventKind::Message { .. } => return None,
+            EventKind::Join { nick, via } => fill(
+                self.joined,
+                &[("nick", nick.into()), ("via", self.via(*via).into())],
+            ),
+            EventKind::Leave { nick, .. } => fill(self.left, &[("nick", nick.into())]),
+            EventKind::Rename { old, new, .. } => {
+                fill(self.renamed, &[("old", old.into()), ("new", new.into())])
+            }
+            EventKind::Notice {
+                kind,
+                by,
+                target,
+                text,
+                number,
+            } => {
+                let template = self.notice(*kind, text, *number);
+                let nick = target.as_ref().map_or("", Nick::as_str);
+                fill(
+                    template,
+                    &[
+                        ("nick", nick.into()),
+                        ("by", by.into()),
+                        ("text", text.as_str().into()),
+                        ("number", (*number).into()),
+                    ],
+                )
+            }
+        })
+    }
+
+    /// The template of a teacher's notice.
+    fn notice(&self, kind: NoticeKind, text: &str, number: u64) -> &'static str {
+        match kind {
             NoticeKind::Op => self.notice_op,
             NoticeKind::Topic if text.is_empty() => self.notice_topic_cleared,
             NoticeKind::Topic => self.notice_topic,
             NoticeKind::Announce => self.notice_announce,
-            NoticeKind::Kick => self.notice_kick,
+            NoticeKind::Kick if text.is_empty() => self.notice_kick,
+            NoticeKind::Kick => self.notice_kick_reason,
             NoticeKind::Mute => self.notice_mute,
             NoticeKind::Unmute => self.notice_unmute,
             NoticeKind::Ban => self.notice_ban,
@@ -198,57 +440,77 @@ impl Catalog {
             NoticeKind::PrivateOff => self.notice_private_off,
             NoticeKind::PrivateOn => self.notice_private_on,
             NoticeKind::Delete => self.notice_delete,
-        };
-        let reason = if kind == NoticeKind::Kick && !text.is_empty() {
-            format!(" ({text})")
-        } else {
-            text.to_owned()
-        };
-        fill(
-            template,
-            &[
-                ("nick", &target.unwrap_or_default()),
-                ("by", &by),
-                ("text", &reason),
-                ("number", &number),
-            ],
-        )
-    }
-
-    /// How a transport is described to people.
-    pub fn via(&self, via: crate::chat::Via) -> &'static str {
-        match via {
-            crate::chat::Via::Tcp => self.via_tcp,
-            crate::chat::Via::Web => self.via_web,
         }
     }
 
-    /// The sentence explaining a refused action.
-    pub fn error(&self, error: &crate::chat::ChatError) -> String {
-        use crate::chat::{ChatError, MAX_NICK_CHARS};
-        match error {
-            ChatError::NickTaken(nick) => fill(self.nick_taken, &[("nick", nick)]),
-            ChatError::NickInvalid => fill(self.nick_invalid, &[("max", &MAX_NICK_CHARS)]),
-            ChatError::NoSuchUser(nick) => fill(self.no_such_user, &[("nick", nick)]),
-            ChatError::SelfMessage => self.self_message.to_owned(),
-            ChatError::RecipientBusy(nick) => fill(self.recipient_busy, &[("nick", nick)]),
-            ChatError::UnknownCommand(command) => {
-                fill(self.unknown_command, &[("command", command)])
+    /// What a command does, from its row in `chat::COMMANDS`.
+    pub fn describe(&self, command: &crate::chat::CommandSpec) -> &'static str {
+        self.get(&format!("cmd_{}", command.name()))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::COMMANDS;
+
+    #[test]
+    fn values_are_put_in_once_and_never_read_as_templates() {
+        let filled = fill(
+            "Sujet : {text} ({by}) {missing}",
+            &[
+                ("text", "rendu {number} avant {by}".into()),
+                ("by", "prof".into()),
+            ],
+        );
+        assert_eq!(filled, "Sujet : rendu {number} avant {by} (prof) {missing}");
+        assert_eq!(fill("{", &[]), "{");
+        assert_eq!(fill("a {b", &[("b", 1u64.into())]), "a {b");
+    }
+
+    #[test]
+    fn every_catalog_has_every_command_error_and_notice() {
+        let errors = [
+            ChatError::NickTaken("a".into()),
+            ChatError::NickInvalid,
+            ChatError::NoSuchUser("a".into()),
+            ChatError::SelfMessage,
+            ChatError::RecipientBusy("a".into()),
+            ChatError::UnknownCommand("/a".into()),
+            ChatError::Usage("/a"),
+            ChatError::TooLong { max: 1 },
+            ChatError::NickReserved("a".into()),
+            ChatError::NotTeacher,
+            ChatError::BadToken,
+            ChatError::Muted(1),
+            ChatError::Locked,
+            ChatError::Slow(1),
+            ChatError::PrivateOff,
+            ChatError::Flood,
+            ChatError::Banned,
+            ChatError::NoSuchMessage(1),
+            ChatError::AlreadyIn,
+            ChatError::TooManyConnections,
+            ChatError::PasswordRequired,
+            ChatError::PasswordWrong,
+            ChatError::TooManyAttempts,
+            ChatError::Unavailable,
+        ];
+        for lang in Lang::ALL {
+            let catalog = lang.catalog();
+            for spec in COMMANDS.iter().filter(|spec| spec.listed) {
+                assert!(
+                    !catalog.describe(spec).is_empty(),
+                    "{lang:?} /{}",
+                    spec.name()
+                );
             }
-            ChatError::Usage(usage) => fill(self.usage, &[("usage", usage)]),
-            ChatError::TooLong { max } => fill(self.too_long, &[("max", max)]),
-            ChatError::NickReserved(nick) => fill(self.nick_reserved, &[("nick", nick)]),
-            ChatError::NotTeacher => self.not_teacher.to_owned(),
-            ChatError::BadToken => self.bad_token.to_owned(),
-            ChatError::Muted(seconds) => fill(self.muted, &[("seconds", seconds)]),
-            ChatError::Locked => self.locked.to_owned(),
-            ChatError::Slow(seconds) => fill(self.slow, &[("seconds", seconds)]),
-            ChatError::PrivateOff => self.private_off.to_owned(),
-            ChatError::Flood => self.flood.to_owned(),
-            ChatError::Banned => self.banned.to_owned(),
-            ChatError::NoSuchMessage(id) => fill(self.no_such_message, &[("id", id)]),
-            ChatError::AlreadyIn => self.already_in.to_owned(),
-            ChatError::Dropped => String::new(),
+            for error in &errors {
+                let sentence = catalog.error(error);
+                assert!(!sentence.is_empty(), "{lang:?} {error:?}");
+                assert!(!sentence.contains('{'), "{lang:?} {sentence}");
+            }
         }
     }
 }

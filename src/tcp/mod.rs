@@ -1,12 +1,18 @@
-//! The raw TCP listener: accepts connections and runs one [`session`] per client.
+//! The raw TCP door: accepts connections, turns away those the session layer refuses, and
+//! runs one [`connection`] per client.
+//!
+//! - `connection`: one client's socket, framing and encoding.
+//! - `outbox`: what waits for that socket.
 
-mod session;
+mod connection;
+mod outbox;
 
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::app::Context;
+use crate::chat::Via;
+use crate::session::Context;
 
 /// Accepts TCP clients until the server stops.
 pub(crate) async fn serve(listener: TcpListener, context: Context) {
@@ -19,23 +25,10 @@ pub(crate) async fn serve(listener: TcpListener, context: Context) {
         match accepted {
             Ok((stream, peer)) => {
                 backoff = Duration::from_millis(10);
-                let addr = peer.ip().to_canonical();
-                let admitted = if context.hub.is_banned(addr) {
-                    Err(context.catalog.banned)
-                } else {
-                    context
-                        .admission
-                        .admit(addr)
-                        .map_err(|_| context.catalog.too_many)
-                };
-                match admitted {
-                    Ok(permit) => {
-                        session::start(stream, peer, permit, context.clone());
-                    }
-                    Err(reason) => {
-                        context.metrics.refused();
-                        tracing::info!(%peer, via = "tcp", reason, "refused");
-                        tokio::spawn(session::refuse(stream, reason));
+                match context.admit(peer.ip().to_canonical(), Via::Tcp) {
+                    Ok(permit) => connection::start(stream, peer, permit, context.clone()),
+                    Err(refusal) => {
+                        tokio::spawn(connection::refuse(stream, refusal, context.catalog));
                     }
                 }
             }

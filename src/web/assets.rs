@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
-use crate::app::Context;
-use crate::join::qr_svg;
+use crate::entrances::qr_svg;
+use crate::session::Context;
 
 /// `static/`, embedded (in debug builds too, thanks to the `debug-embed` feature).
 #[derive(RustEmbed)]

@@ -1,7 +1,12 @@
-//! The HTTP side: the page, its static files, and the `/ws` WebSocket endpoint.
+//! The HTTP door: the page, its static files, the teacher's routes, and the `/ws`
+//! WebSocket endpoint.
+//!
+//! - `assets`: the page, the projected `/join` page and `static/`.
+//! - `socket`: one WebSocket client's socket, framing and encoding.
+//! - `transcript`: the conversation for the teacher.
 
 mod assets;
-mod session;
+mod socket;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -16,7 +21,8 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::app::Context;
+use crate::chat::{ChatError, Via};
+use crate::session::Context;
 use crate::transcript::Format;
 
 /// Largest frame a client may send, at the least: ample for a message at the default length
@@ -105,14 +111,17 @@ async fn upgrade(
         tracing::info!(%peer, origin = ?origin, "WebSocket from another origin refused");
         return (StatusCode::FORBIDDEN, "This page's origin may not join.\n").into_response();
     }
-    let addr = context.admission.client_ip(peer, &headers);
-    if context.hub.is_banned(addr) {
-        return (StatusCode::FORBIDDEN, context.catalog.banned).into_response();
-    }
-    let Ok(permit) = context.admission.admit(addr) else {
-        context.metrics.refused();
-        tracing::info!(%peer, %addr, "WebSocket refused: too many connections");
-        return (StatusCode::SERVICE_UNAVAILABLE, context.catalog.too_many).into_response();
+    let addr = context.door.client_ip(peer, &headers);
+    let permit = match context.admit(addr, Via::Web) {
+        Ok(permit) => permit,
+        Err(refusal) => {
+            let status = if refusal == ChatError::Banned {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            return (status, context.catalog.error(&refusal)).into_response();
+        }
     };
     // A character may take 12 bytes once JSON-escaped (a surrogate pair of \u escapes).
     let max_frame = context
@@ -130,7 +139,8 @@ async fn upgrade(
             // Tracked, because axum's graceful shutdown does not wait for upgraded
             // connections: the session watches our shutdown token and says goodbye itself.
             let tracker = context.tracker.clone();
-            tracker.track_future(session::run(socket, addr, permit, context))
+            let client = SocketAddr::new(addr, peer.port());
+            tracker.track_future(socket::run(socket, client, permit, context))
         })
         .into_response()
 }

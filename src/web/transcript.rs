@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::Context;
+use crate::session::Context;
 use crate::transcript::{self, Format};
 
 /// The query string: `?since=2026-11-24T14:00`, and `&teacher=TOKEN` from elsewhere than
@@ -43,7 +43,7 @@ pub(super) async fn serve(
         Some(Ok(since)) => since,
         Some(Err(error)) => return (StatusCode::BAD_REQUEST, error).into_response(),
     };
-    let events = match context.archive.since_time(&context.hub, since).await {
+    let events = match context.history.since_time(&context.hub, since).await {
         Ok(events) => events,
         Err(error) => {
             tracing::error!(%error, "transcript not read");

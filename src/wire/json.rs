@@ -1,40 +1,77 @@
 //! The WebSocket protocol: one JSON object per text frame, its kind in `"type"`. The README
 //! has the table of every frame.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::chat::{ChatError, Event, EventKind, Private, RoomState, User, Welcome};
-use crate::i18n::Catalog;
+use super::{Encoding, Farewell};
+use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome};
+use crate::i18n::{Arg, Catalog, error_args};
+
+/// The WebSocket protocol. Sentences in frames (`text` of errors, help and farewells) are
+/// in the server's language, for programs that show them as they are; the page builds its
+/// own from the codes and `args`, in its reader's language.
+#[derive(Clone, Copy)]
+pub(crate) struct Frames {
+    /// The language of the sentences in frames (`--lang`).
+    pub(crate) catalog: &'static Catalog,
+}
+
+impl Encoding for Frames {
+    type Frame = Utf8Bytes;
+    const ECHO: bool = true;
+
+    fn event(&self, past: &Event) -> Utf8Bytes {
+        event(past)
+    }
+
+    fn private(&self, message: &Arc<Private>, _sent: bool) -> Utf8Bytes {
+        private(message)
+    }
+
+    fn missed(&self, count: u64) -> Utf8Bytes {
+        encode(&ServerFrame::Missed { count }).into()
+    }
+
+    fn help(&self, teacher: bool) -> Utf8Bytes {
+        help(self.catalog, teacher)
+    }
+
+    fn who(&self, users: &[User]) -> Utf8Bytes {
+        who(users)
+    }
+
+    fn history(&self, events: &[Arc<Event>]) -> Utf8Bytes {
+        history(events)
+    }
+
+    fn refusal(&self, error: &ChatError) -> Utf8Bytes {
+        chat_error(error, self.catalog)
+    }
+
+    fn farewell(&self, farewell: &Farewell) -> Utf8Bytes {
+        let mut args = BTreeMap::new();
+        if !farewell.why.is_empty() {
+            args.insert("text", Arg::Text(&farewell.why));
+        }
+        encode(&ServerFrame::Bye {
+            reason: farewell.reason,
+            text: &farewell.text,
+            args,
+        })
+        .into()
+    }
+}
 
 /// A frame from the page.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ClientFrame {
-    /// Optional first frame: the nickname wanted, and the last event id already seen.
-    Hello {
-        /// The nickname wanted; a `guestN` name when absent.
-        #[serde(default)]
-        nick: Option<String>,
-        /// Resume after this event id: the welcome then carries exactly what followed it.
-        #[serde(default)]
-        since: Option<u64>,
-        /// The conversation `since` belongs to (the `epoch` of an earlier welcome).
-        #[serde(default)]
-        epoch: Option<String>,
-        /// The `token` of an earlier welcome: takes the nickname back from a connection
-        /// the server still thinks is alive.
-        #[serde(default)]
-        token: Option<String>,
-        /// The class password, when the room has one.
-        #[serde(default)]
-        password: Option<String>,
-        /// The teacher token, to join as a teacher.
-        #[serde(default)]
-        teacher: Option<String>,
-    },
+    /// Optional first frame: who the client is and where it left off.
+    Hello(HelloFrame),
     /// A line typed by the user: a message, or a `/` command.
     Say {
         /// The line.
@@ -45,6 +82,31 @@ pub enum ClientFrame {
         /// The new nickname.
         nick: String,
     },
+}
+
+/// The `hello` frame: the nickname wanted, the last event id already seen, and secrets.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HelloFrame {
+    /// The nickname wanted; a `guestN` name when absent.
+    #[serde(default)]
+    pub nick: Option<String>,
+    /// Resume after this event id: the welcome then carries exactly what followed it.
+    #[serde(default)]
+    pub since: Option<u64>,
+    /// The conversation `since` belongs to (the `epoch` of an earlier welcome).
+    #[serde(default)]
+    pub epoch: Option<String>,
+    /// The `token` of an earlier welcome: takes the nickname back from a connection
+    /// the server still thinks is alive.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The class password, when the room has one.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The teacher token, to join as a teacher.
+    #[serde(default)]
+    pub teacher: Option<String>,
 }
 
 impl ClientFrame {
@@ -94,6 +156,7 @@ fn room(state: &RoomState) -> RoomFrame<'_> {
 
 #[derive(Serialize)]
 struct HelpEntry<'a> {
+    name: &'a str,
     usage: &'a str,
     text: &'a str,
 }
@@ -179,10 +242,14 @@ enum ServerFrame<'a> {
     Error {
         code: &'a str,
         text: &'a str,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<&'a str, Arg<'a>>,
     },
     Bye {
         reason: &'a str,
         text: &'a str,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<&'a str, Arg<'a>>,
     },
 }
 
@@ -331,7 +398,7 @@ fn parts<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
 }
 
 /// The answer to `/history`: past message frames, oldest first.
-pub fn history(events: &[Arc<Event>]) -> Utf8Bytes {
+fn history(events: &[Arc<Event>]) -> Utf8Bytes {
     with_events(encode(&ServerFrame::History {}), "events", events)
 }
 
@@ -356,7 +423,7 @@ fn with_events(head: String, key: &str, events: &[Arc<Event>]) -> Utf8Bytes {
 }
 
 /// A private message; the same frame goes to its recipient and back to its sender.
-pub fn private(message: &Arc<Private>) -> Utf8Bytes {
+fn private(message: &Arc<Private>) -> Utf8Bytes {
     encode(&ServerFrame::Private {
         ts: message.ts,
         from: message.from.as_str(),
@@ -368,47 +435,62 @@ pub fn private(message: &Arc<Private>) -> Utf8Bytes {
 }
 
 /// The answer to `/who`.
-pub fn who(list: &[User]) -> Utf8Bytes {
+fn who(list: &[User]) -> Utf8Bytes {
     encode(&ServerFrame::Users { users: users(list) }).into()
 }
 
-/// The answer to `/help`: each command's usage and what it does; the teacher's for a
+/// The answer to `/help`: each command's name, usage and what it does; the teacher's for a
 /// teacher.
-pub fn help(catalog: &'static Catalog, teacher: bool) -> Utf8Bytes {
-    let entries = |usages: &'static [&'static str], texts: &'static [&'static str]| {
-        usages
+fn help(catalog: &'static Catalog, teacher: bool) -> Utf8Bytes {
+    let entries = |for_teachers: bool| {
+        COMMANDS
             .iter()
-            .zip(texts)
-            .map(|(usage, text)| HelpEntry { usage, text })
+            .filter(|spec| spec.listed && spec.teacher == for_teachers)
+            .map(|spec| HelpEntry {
+                name: spec.name(),
+                usage: spec.usage,
+                text: catalog.describe(spec),
+            })
             .collect::<Vec<_>>()
     };
-    let commands = entries(&crate::chat::COMMANDS, &catalog.commands);
-    let teacher = if teacher {
-        entries(&crate::chat::TEACHER_COMMANDS, &catalog.teacher_commands)
-    } else {
-        Vec::new()
-    };
+    let commands = entries(false);
+    let teacher = if teacher { entries(true) } else { Vec::new() };
     encode(&ServerFrame::Help { commands, teacher }).into()
 }
 
-/// Events were skipped because this client read too slowly.
-pub fn missed(count: u64) -> Utf8Bytes {
-    encode(&ServerFrame::Missed { count }).into()
-}
-
-/// A refused action.
+/// A refused action: its code, the sentence in the server's language, and the values the
+/// sentence names, from which the page builds it in its own.
 pub fn chat_error(error: &ChatError, catalog: &Catalog) -> Utf8Bytes {
-    self::error(error.code(), &catalog.error(error))
+    let args = error_args(error).into_iter().collect();
+    let text = catalog.error(error);
+    encode(&ServerFrame::Error {
+        code: error.code(),
+        text: &text,
+        args,
+    })
+    .into()
 }
 
-/// An error with a code for programs and a sentence for people.
-pub fn error(code: &str, text: &str) -> Utf8Bytes {
-    encode(&ServerFrame::Error { code, text }).into()
+/// A frame that breaks the protocol: what is wrong with it, in serde's words.
+pub fn bad_frame(detail: &str, catalog: &Catalog) -> Utf8Bytes {
+    let args: BTreeMap<_, _> = [("detail", Arg::Text(detail))].into_iter().collect();
+    let text = catalog.say("bad_frame", &[("detail", Arg::Text(detail))]);
+    encode(&ServerFrame::Error {
+        code: "bad_frame",
+        text: &text,
+        args,
+    })
+    .into()
 }
 
-/// The last frame: why the server is closing the connection.
-pub fn bye(reason: &str, text: &str) -> Utf8Bytes {
-    encode(&ServerFrame::Bye { reason, text }).into()
+/// A `hello` once joined.
+pub fn already_joined(catalog: &Catalog) -> Utf8Bytes {
+    encode(&ServerFrame::Error {
+        code: "already_joined",
+        text: catalog.already_joined,
+        args: BTreeMap::new(),
+    })
+    .into()
 }
 
 #[cfg(test)]
@@ -419,15 +501,13 @@ mod tests {
     fn client_frames_parse_and_unknown_types_are_errors() {
         assert_eq!(
             ClientFrame::parse(r#"{"type":"hello","nick":"alice"}"#),
-            Ok(ClientFrame::Hello {
+            Ok(ClientFrame::Hello(HelloFrame {
                 nick: Some("alice".into()),
-                since: None,
-                epoch: None,
-                token: None,
-                password: None,
-                teacher: None,
-            })
+                ..HelloFrame::default()
+            }))
         );
+        assert!(ClientFrame::parse(r#"{"type":"hello","nik":"alice"}"#).is_err());
+        assert!(ClientFrame::parse(r#"{"type":"say","text":"hi","x":1}"#).is_err());
         assert_eq!(
             ClientFrame::parse(r#"{"type":"say","text":"hi"}"#),
             Ok(ClientFrame::Say { text: "hi".into() })

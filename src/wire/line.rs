@@ -1,250 +1,91 @@
-//! The raw TCP text protocol: what `nc`, telnet, PuTTY and Python socket scripts send and see.
-//!
-//! Input is decoded by [`LineDecoder`]: lines end with LF, CR LF, CR NUL or a lone CR; telnet
-//! negotiation is removed (and refused); bytes that are not UTF-8 become U+FFFD; a line too
-//! long is reported once and dropped. A client that has never ended a line (the seed's
-//! `s.send(bytes(message,'utf8'))`) is in *chunk mode*: its session turns a pending chunk
-//! into a line after a short quiet time ([`LineDecoder::flush_chunk`]). The first line
-//! terminator or telnet command switches the connection to *line mode* for good, so a
-//! telnet client sending one character per packet never has its line split.
-//!
-//! Hand-written rather than `tokio_util::codec::LinesCodec`: that codec stops for good at
-//! its first invalid UTF-8 or overlong line, and knows nothing of telnet or chunk mode.
-//!
-//! Output lines end with CR LF: `<nick> text` for messages, `• nick action` for `/me`,
-//! `*nick* text` for a private message received, `-> *nick* text` for one sent, and
-//! `* notice` for everything the server says itself.
+//! Lines out: what `nc`, telnet, PuTTY and Python socket scripts see. Every line ends with
+//! CR LF: `<nick> text` for messages, `• nick action` for `/me`, `*nick* text` for a private
+//! message received, `-> *nick* text` for one sent, and `* sentence` for everything the
+//! server says itself (its sentences come from the catalog, ready made).
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::chat::{COMMANDS, Event, EventKind, Private, TEACHER_COMMANDS, User};
-use crate::i18n::{Catalog, fill};
+use super::{Encoding, Farewell};
+use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, User};
+use crate::i18n::Catalog;
 
-/// One unit of input from a TCP client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Inbound {
-    /// A line, terminator removed, invalid UTF-8 replaced by U+FFFD.
-    Line(String),
-    /// A line longer than the limit; its bytes were dropped.
-    TooLong,
+/// The line protocol, in one language.
+#[derive(Clone, Copy)]
+pub(crate) struct Lines {
+    /// The language of the server's own lines (`--lang`).
+    pub(crate) catalog: &'static Catalog,
 }
 
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-const SB: u8 = 250;
-/// Telnet's "erase line" and "erase character" commands.
-const EL: u8 = 248;
-const EC: u8 = 247;
-const SE: u8 = 240;
+impl Encoding for Lines {
+    type Frame = Bytes;
+    const ECHO: bool = false;
 
-/// Where the decoder is within telnet's in-band commands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Telnet {
-    Data,
-    /// After IAC.
-    Command,
-    /// After IAC WILL/WONT/DO/DONT: the next byte names the option.
-    Option(u8),
-    /// Inside IAC SB … IAC SE.
-    Subnegotiation,
-    /// After IAC inside a subnegotiation.
-    SubnegotiationCommand,
-}
-
-/// Splits a TCP byte stream into lines. Pure: feed it bytes, take lines out.
-#[derive(Debug)]
-pub struct LineDecoder {
-    /// The line being assembled, telnet commands removed.
-    pending: Vec<u8>,
-    ready: VecDeque<Inbound>,
-    telnet: Telnet,
-    line_mode: bool,
-    after_cr: bool,
-    /// The current line went over `max_bytes`; drop bytes until its end.
-    overflow: bool,
-    max_bytes: usize,
-    /// Telnet refusals owed to the client.
-    replies: Vec<u8>,
-}
-
-impl LineDecoder {
-    /// A decoder that reports lines longer than `max_bytes` as [`Inbound::TooLong`].
-    pub fn new(max_bytes: usize) -> Self {
-        Self {
-            pending: Vec::new(),
-            ready: VecDeque::new(),
-            telnet: Telnet::Data,
-            line_mode: false,
-            after_cr: false,
-            overflow: false,
-            max_bytes,
-            replies: Vec::new(),
-        }
+    fn event(&self, past: &Event) -> Bytes {
+        event(past, self.catalog)
     }
 
-    /// Takes in bytes as they came off the socket.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.byte(byte);
-        }
+    fn private(&self, message: &Arc<Private>, sent: bool) -> Bytes {
+        Bytes::from(if sent {
+            format!("-> *{}* {}\r\n", message.to, message.text)
+        } else {
+            format!("*{}* {}\r\n", message.from, message.text)
+        })
     }
 
-    /// The next complete unit of input.
-    pub fn next_inbound(&mut self) -> Option<Inbound> {
-        self.ready.pop_front()
+    fn missed(&self, count: u64) -> Bytes {
+        notice(&self.catalog.missed(count))
     }
 
-    /// True when complete input is waiting to be taken.
-    pub fn has_inbound(&self) -> bool {
-        !self.ready.is_empty()
-    }
-
-    /// True when a chunk mode client has sent bytes that no line holds yet.
-    pub fn has_chunk(&self) -> bool {
-        !self.line_mode && (!self.pending.is_empty() || self.overflow)
-    }
-
-    /// In chunk mode, turns what is pending into a line, keeping back an incomplete UTF-8
-    /// character for the next chunk. Does nothing in line mode.
-    pub fn flush_chunk(&mut self) {
-        if self.line_mode {
-            return;
-        }
-        if self.overflow {
-            self.overflow = false;
-            self.pending.clear();
-            return;
-        }
-        let complete = complete_utf8_len(&self.pending);
-        let tail = self.pending.split_off(complete);
-        let chunk = std::mem::replace(&mut self.pending, tail);
-        self.push_line(&chunk);
-    }
-
-    /// At end of input, whatever is pending becomes a last line.
-    pub fn finish(&mut self) {
-        if !self.overflow && !self.pending.is_empty() {
-            let rest = std::mem::take(&mut self.pending);
-            self.push_line(&rest);
-        }
-    }
-
-    /// Telnet answers owed to the client (refusing every option it asked for), if any.
-    pub fn take_replies(&mut self) -> Option<Bytes> {
-        (!self.replies.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.replies)))
-    }
-
-    fn byte(&mut self, byte: u8) {
-        match self.telnet {
-            Telnet::Data if byte == IAC => self.telnet = Telnet::Command,
-            Telnet::Data => self.data(byte),
-            Telnet::Command => {
-                self.telnet = Telnet::Data;
-                match byte {
-                    IAC => self.data(IAC),
-                    WILL..=DONT => self.telnet = Telnet::Option(byte),
-                    SB => self.telnet = Telnet::Subnegotiation,
-                    EC => self.erase_char(),
-                    EL => self.pending.clear(),
-                    SE.. => {}
-                    // Not a telnet command after all: a stray 0xFF, which is not UTF-8.
-                    _ => {
-                        self.data(IAC);
-                        self.data(byte);
-                        return;
-                    }
-                }
-                self.line_mode = true;
-            }
-            Telnet::Option(verb) => {
-                self.telnet = Telnet::Data;
-                match verb {
-                    DO => self.replies.extend_from_slice(&[IAC, WONT, byte]),
-                    WILL => self.replies.extend_from_slice(&[IAC, DONT, byte]),
-                    _ => {}
-                }
-            }
-            Telnet::Subnegotiation if byte == IAC => self.telnet = Telnet::SubnegotiationCommand,
-            Telnet::Subnegotiation => {}
-            Telnet::SubnegotiationCommand => {
-                self.telnet = if byte == SE {
-                    Telnet::Data
-                } else {
-                    Telnet::Subnegotiation
-                };
-            }
-        }
-    }
-
-    fn data(&mut self, byte: u8) {
-        let after_cr = std::mem::replace(&mut self.after_cr, false);
-        match byte {
-            b'\n' | 0 if after_cr => {}
-            b'\n' | b'\r' => {
-                self.after_cr = byte == b'\r';
-                self.line_mode = true;
-                self.end_line();
-            }
-            _ if self.overflow => {}
-            // Backspace and delete, as a Windows telnet in character mode sends them.
-            0x08 | 0x7f => self.erase_char(),
-            _ if self.pending.len() >= self.max_bytes => {
-                self.overflow = true;
-                self.pending = Vec::new();
-                self.ready.push_back(Inbound::TooLong);
-            }
-            _ => self.pending.push(byte),
-        }
-    }
-
-    /// Removes the last character of the pending line (all its UTF-8 bytes).
-    fn erase_char(&mut self) {
-        while let Some(byte) = self.pending.pop() {
-            if byte & 0b1100_0000 != 0b1000_0000 {
-                return;
-            }
-        }
-    }
-
-    fn end_line(&mut self) {
-        if std::mem::replace(&mut self.overflow, false) {
-            return;
-        }
-        let line = std::mem::take(&mut self.pending);
-        self.push_line(&line);
-    }
-
-    fn push_line(&mut self, bytes: &[u8]) {
-        if !bytes.is_empty() {
-            let line = String::from_utf8_lossy(bytes).into_owned();
-            self.ready.push_back(Inbound::Line(line));
-        }
-    }
-}
-
-/// How many leading bytes of `bytes` do not end inside an unfinished UTF-8 character.
-fn complete_utf8_len(bytes: &[u8]) -> usize {
-    let len = bytes.len();
-    // The lead byte of the last character is at most 3 bytes back from the end.
-    for back in 1..=len.min(4) {
-        let byte = bytes[len - back];
-        if byte & 0b1100_0000 == 0b1000_0000 {
-            continue;
-        }
-        let needed = match byte {
-            0b1100_0000..=0b1101_1111 => 2,
-            0b1110_0000..=0b1110_1111 => 3,
-            0b1111_0000..=0b1111_0111 => 4,
-            _ => 1,
+    fn help(&self, teacher: bool) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = notice_text(catalog.help);
+        let listed = |for_teachers: bool| {
+            COMMANDS
+                .iter()
+                .filter(move |spec| spec.listed && spec.teacher == for_teachers)
         };
-        return if needed > back { len - back } else { len };
+        for spec in listed(false) {
+            let row = format!("  {:<20} {}", spec.usage, catalog.describe(spec));
+            text.push_str(&notice_text(&row));
+        }
+        if teacher {
+            text.push_str(&notice_text(catalog.help_teacher));
+            for spec in listed(true) {
+                let row = format!("  {:<20} {}", spec.usage, catalog.describe(spec));
+                text.push_str(&notice_text(&row));
+            }
+        }
+        Bytes::from(text)
     }
-    len
+
+    fn who(&self, users: &[User]) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = notice_text(&catalog.who(users.len()));
+        for user in users {
+            let via = catalog.via(user.via);
+            let line = if user.teacher {
+                format!("  {} ({via}, {})", user.nick, catalog.teacher_tag)
+            } else {
+                format!("  {} ({via})", user.nick)
+            };
+            text.push_str(&notice_text(&line));
+        }
+        Bytes::from(text)
+    }
+
+    fn history(&self, events: &[Arc<Event>]) -> Bytes {
+        history(events, self.catalog)
+    }
+
+    fn refusal(&self, error: &ChatError) -> Bytes {
+        notice(&self.catalog.error(error))
+    }
+
+    fn farewell(&self, farewell: &Farewell) -> Bytes {
+        notice(&farewell.text)
+    }
 }
 
 /// A public event as a line, encoded once and shared by every TCP recipient.
@@ -257,49 +98,28 @@ pub fn event(event: &Event, catalog: &Catalog) -> Bytes {
 }
 
 fn render(event: &Event, catalog: &Catalog) -> String {
-    match &event.kind {
-        EventKind::Message {
-            from,
-            text,
-            action,
-            teacher,
-            ..
-        } => {
-            // A teacher's tag sits inside the brackets, where a nickname's characters
-            // cannot reach, so nobody can fake it.
-            let name = if *teacher {
-                format!("{from} ({})", catalog.teacher_tag)
-            } else {
-                from.to_string()
-            };
-            if *action {
-                format!("• {name} {text}\r\n")
-            } else {
-                format!("<{name}> {text}\r\n")
-            }
-        }
-        EventKind::Notice {
-            kind,
-            by,
-            target,
-            text,
-            number,
-        } => notice_text(&catalog.notice(
-            *kind,
-            by.as_str(),
-            target.as_ref().map(|nick| nick.as_str()),
-            text,
-            *number,
-        )),
-        EventKind::Join { nick, via } => notice_text(&fill(
-            catalog.joined,
-            &[("nick", nick), ("via", &catalog.via(*via))],
-        )),
-        EventKind::Leave { nick, .. } => notice_text(&fill(catalog.left, &[("nick", nick)])),
-        EventKind::Rename { old, new, .. } => {
-            notice_text(&fill(catalog.renamed, &[("old", old), ("new", new)]))
-        }
+    if let EventKind::Message {
+        from,
+        text,
+        action,
+        teacher,
+        ..
+    } = &event.kind
+    {
+        // A teacher's tag sits inside the brackets, where a nickname's characters cannot
+        // reach, so nobody can fake it.
+        let name = if *teacher {
+            format!("{from} ({})", catalog.teacher_tag)
+        } else {
+            from.to_string()
+        };
+        return if *action {
+            format!("• {name} {text}\r\n")
+        } else {
+            format!("<{name}> {text}\r\n")
+        };
     }
+    notice_text(&catalog.event(&event.kind).unwrap_or_default())
 }
 
 fn notice_text(text: &str) -> String {
@@ -311,186 +131,11 @@ pub fn notice(text: &str) -> Bytes {
     Bytes::from(notice_text(text))
 }
 
-/// A private message as its recipient sees it.
-pub fn private_received(message: &Private) -> Bytes {
-    Bytes::from(format!("*{}* {}\r\n", message.from, message.text))
-}
-
-/// A private message as its sender sees it.
-pub fn private_sent(message: &Private) -> Bytes {
-    Bytes::from(format!("-> *{}* {}\r\n", message.to, message.text))
-}
-
-/// The answer to `/help`: one notice per command, the teacher's too for a teacher.
-pub fn help(catalog: &Catalog, teacher: bool) -> Bytes {
-    let mut text = notice_text(catalog.help);
-    for (usage, description) in COMMANDS.iter().zip(catalog.commands) {
-        text.push_str(&notice_text(&format!("  {usage:<20} {description}")));
-    }
-    if teacher {
-        text.push_str(&notice_text(catalog.help_teacher));
-        for (usage, description) in TEACHER_COMMANDS.iter().zip(catalog.teacher_commands) {
-            text.push_str(&notice_text(&format!("  {usage:<20} {description}")));
-        }
-    }
-    Bytes::from(text)
-}
-
-/// The answer to `/history`: a heading, then the messages as they were first shown.
-pub fn history(events: &[std::sync::Arc<Event>], catalog: &Catalog) -> Bytes {
+/// Past messages: a heading, then each as it was first shown.
+pub fn history(events: &[Arc<Event>], catalog: &Catalog) -> Bytes {
     let mut text = notice_text(catalog.history).into_bytes();
     for past in events {
         text.extend_from_slice(&event(past, catalog));
     }
     Bytes::from(text)
-}
-
-/// The answer to `/who`: a count, then one notice per person.
-pub fn who(users: &[User], catalog: &Catalog) -> Bytes {
-    let mut text = notice_text(&fill(catalog.who, &[("count", &users.len())]));
-    for user in users {
-        let via = catalog.via(user.via);
-        let line = if user.teacher {
-            format!("  {} ({via}, {})", user.nick, catalog.teacher_tag)
-        } else {
-            format!("  {} ({via})", user.nick)
-        };
-        text.push_str(&notice_text(&line));
-    }
-    Bytes::from(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(decoder: &mut LineDecoder) -> Vec<Inbound> {
-        std::iter::from_fn(|| decoder.next_inbound()).collect()
-    }
-
-    fn line(text: &str) -> Inbound {
-        Inbound::Line(text.into())
-    }
-
-    #[test]
-    fn lf_crlf_cr_and_crnul_all_end_lines() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed(b"a\nb\r\nc\rd\r\0e\r");
-        decoder.feed(b"\nf\n");
-        assert_eq!(
-            lines(&mut decoder),
-            ["a", "b", "c", "d", "e", "f"].map(line)
-        );
-    }
-
-    #[test]
-    fn a_character_split_across_reads_arrives_whole() {
-        let mut decoder = LineDecoder::new(100);
-        let smile = "😀".as_bytes();
-        decoder.feed(&smile[..2]);
-        decoder.feed(&smile[2..]);
-        decoder.feed(b"\n");
-        assert_eq!(lines(&mut decoder), [line("😀")]);
-    }
-
-    #[test]
-    fn invalid_utf8_becomes_replacement_characters() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed(b"caf\xe9 \xff!\n");
-        assert_eq!(lines(&mut decoder), [line("caf\u{fffd} \u{fffd}!")]);
-    }
-
-    #[test]
-    fn telnet_negotiation_is_removed_refused_and_switches_to_line_mode() {
-        let mut decoder = LineDecoder::new(100);
-        // WILL NAWS, DO ECHO, a window-size subnegotiation, then typed text.
-        decoder.feed(b"\xff\xfb\x1f\xff\xfd\x01\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0h");
-        decoder.feed(b"i");
-        assert!(!decoder.has_chunk(), "line mode: no chunk flushing");
-        decoder.feed(b"\r\n");
-        assert_eq!(lines(&mut decoder), [line("hi")]);
-        assert_eq!(
-            decoder.take_replies().as_deref(),
-            Some(&b"\xff\xfe\x1f\xff\xfc\x01"[..])
-        );
-    }
-
-    #[test]
-    fn an_escaped_iac_is_data() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed(b"a\xff\xffb\n");
-        assert_eq!(lines(&mut decoder), [line("a\u{fffd}b")]);
-    }
-
-    #[test]
-    fn chunks_flush_until_the_first_terminator() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed(b"bonjour");
-        assert!(decoder.has_chunk());
-        decoder.flush_chunk();
-        decoder.feed("é".as_bytes().split_at(1).0);
-        decoder.flush_chunk();
-        assert_eq!(lines(&mut decoder), [line("bonjour")]);
-        decoder.feed("é".as_bytes().split_at(1).1);
-        decoder.feed(b"\nlater");
-        assert!(!decoder.has_chunk());
-        decoder.flush_chunk();
-        assert_eq!(lines(&mut decoder), [line("é")]);
-    }
-
-    #[test]
-    fn an_overlong_line_is_reported_once_and_the_next_line_is_fine() {
-        let mut decoder = LineDecoder::new(10);
-        decoder.feed(&[b'x'; 25]);
-        decoder.feed(&[b'x'; 25]);
-        decoder.feed(b"\nok\n");
-        assert_eq!(lines(&mut decoder), [Inbound::TooLong, line("ok")]);
-    }
-
-    #[test]
-    fn backspace_and_telnet_erase_edit_the_line() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed("helo\x08lo é\x7f!\n".as_bytes());
-        decoder.feed(b"abc\xff\xf7d\xff\xf8xyz\n");
-        assert_eq!(lines(&mut decoder), [line("hello !"), line("xyz")]);
-    }
-
-    proptest::proptest! {
-        /// Whatever bytes arrive, in whatever pieces: no panic, bounded lines, and nothing
-        /// that reaches other people carries a control character.
-        #[test]
-        fn arbitrary_bytes_never_panic_nor_relay_controls(
-            chunks in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 0..20),
-            flush_after in proptest::collection::vec(proptest::bool::ANY, 20),
-        ) {
-            let mut decoder = LineDecoder::new(300);
-            let mut lines = Vec::new();
-            for (chunk, flush) in chunks.iter().zip(&flush_after) {
-                decoder.feed(chunk);
-                if *flush {
-                    decoder.flush_chunk();
-                }
-                let _ = decoder.take_replies();
-                lines.extend(std::iter::from_fn(|| decoder.next_inbound()));
-            }
-            decoder.finish();
-            lines.extend(std::iter::from_fn(|| decoder.next_inbound()));
-            for inbound in lines {
-                if let Inbound::Line(line) = inbound {
-                    // At most 300 bytes, each at worst one U+FFFD (3 bytes).
-                    proptest::prop_assert!(line.len() <= 900);
-                    let relayed = crate::chat::sanitize(&line);
-                    proptest::prop_assert!(!relayed.chars().any(char::is_control), "{relayed:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn finish_keeps_a_last_unterminated_line() {
-        let mut decoder = LineDecoder::new(100);
-        decoder.feed(b"z");
-        decoder.finish();
-        assert_eq!(lines(&mut decoder), [line("z")]);
-    }
 }

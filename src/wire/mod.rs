@@ -1,16 +1,22 @@
 //! The two wire formats, as pure encoding and decoding with no I/O: CRLF text lines for raw
-//! TCP clients ([`line`]) and JSON frames for the web page ([`json`]).
+//! TCP clients ([`line`], read by [`line_decoder`]) and JSON frames for the web page
+//! ([`json`]).
 //!
 //! Each public event is encoded at most once per format, by whichever session first needs
 //! it, and the bytes are shared by refcount with every other recipient ([`Encodings`]).
+//! Everything else a session sends goes through one [`Encoding`], so the session layer
+//! decides what to send once for every transport.
 
 pub mod json;
 pub mod line;
+pub mod line_decoder;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
+
+use crate::chat::{ChatError, Event, Private, User};
 
 /// One event's encodings, filled on first use. Lives inside [`crate::chat::Event`], which
 /// only carries it; nothing in the chat core looks inside.
@@ -18,4 +24,42 @@ use bytes::Bytes;
 pub(crate) struct Encodings {
     line: OnceLock<Bytes>,
     json: OnceLock<Utf8Bytes>,
+}
+
+/// The last thing a client is told before the server closes its connection.
+#[derive(Debug)]
+pub(crate) struct Farewell {
+    /// Why, for programs: `quit`, `shutdown`, `replaced`, `kicked`, `banned`, `cut_off`.
+    pub(crate) reason: &'static str,
+    /// Why, for people, in the server's language.
+    pub(crate) text: String,
+    /// A teacher's reason for a kick; empty otherwise.
+    pub(crate) why: String,
+}
+
+/// How one transport puts what a session sends on its wire. A third transport implements
+/// this and its socket loop; the session layer does the rest.
+pub(crate) trait Encoding {
+    /// What is written: CRLF lines, or one WebSocket text frame.
+    type Frame;
+    /// Whether a client is sent its own messages and arrival back. The page shows them as
+    /// confirmation; a TCP client sees what it typed already and was greeted instead.
+    const ECHO: bool;
+
+    /// A public event, encoded once for everyone.
+    fn event(&self, event: &Event) -> Self::Frame;
+    /// A private message, to its recipient (`sent` false) or back to its sender.
+    fn private(&self, message: &Arc<Private>, sent: bool) -> Self::Frame;
+    /// This many events were skipped because the client read too slowly.
+    fn missed(&self, count: u64) -> Self::Frame;
+    /// The answer to `/help`, the teacher's commands included for a teacher.
+    fn help(&self, teacher: bool) -> Self::Frame;
+    /// The answer to `/who`.
+    fn who(&self, users: &[User]) -> Self::Frame;
+    /// The answer to `/history`.
+    fn history(&self, events: &[Arc<Event>]) -> Self::Frame;
+    /// Why something the client did was refused.
+    fn refusal(&self, error: &ChatError) -> Self::Frame;
+    /// Why the server closes the connection.
+    fn farewell(&self, farewell: &Farewell) -> Self::Frame;
 }

@@ -1,20 +1,20 @@
-//! Past events beyond what the hub keeps in memory: read from the database, when there is
-//! one, on a blocking thread so the runtime never waits on the disk.
+//! The past beyond what the hub keeps in memory, for the runtime: read from the database,
+//! when there is one, on a blocking thread so the runtime never waits on the disk.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::Reader;
 use crate::chat::{Event, Hub, Welcome};
-use crate::store::Reader;
 
 /// Where older events can be found.
 #[derive(Clone)]
-pub(crate) struct Archive {
+pub(crate) struct History {
     /// The database, or `None` when nothing is kept beyond memory.
     db: Option<Arc<PathBuf>>,
 }
 
-impl Archive {
+impl History {
     pub(crate) fn new(db: Option<PathBuf>) -> Self {
         Self {
             db: db.map(Arc::new),

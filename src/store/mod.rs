@@ -5,15 +5,28 @@
 //! transaction, and only then hands it back for delivery: nothing anyone has seen can be
 //! missing after a crash, and the async runtime never waits on the disk. WAL mode lets
 //! readers (transcripts, catching up) run beside the writer.
+//!
+//! - `schema`: events as columns and back, and migrations.
+//! - `reader`: read-only connections ([`Reader`]).
+//! - `history`: what the runtime reads of the past beyond memory, on a blocking thread.
+
+mod history;
+mod reader;
+mod schema;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 
-use crate::chat::{Event, EventKind, Journal, Nick, NoticeKind, Via};
+pub(crate) use history::History;
+pub use reader::Reader;
+use reader::query;
+use schema::{Row, migrate, sql};
+
+use crate::chat::{Event, EventKind, Journal, NoticeKind};
 
 /// Most events saved in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -62,11 +75,21 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` for writing, and takes it for this
-    /// process alone.
+    /// process alone. A database this call created is removed again if it fails, so a failed
+    /// start leaves nothing behind.
     ///
     /// # Errors
     /// [`StoreError`] naming the path: unwritable, not a database, or held by another tchat.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let existed = path.exists();
+        let opened = Self::open_or_create(path);
+        if opened.is_err() && !existed {
+            remove(path);
+        }
+        opened
+    }
+
+    fn open_or_create(path: &Path) -> Result<Self, StoreError> {
         let io = |source| StoreError::Io {
             path: path.to_owned(),
             source,
@@ -119,11 +142,11 @@ impl Store {
         })
     }
 
-    /// This conversation's id, made up the first time.
+    /// This conversation's id; `fresh` becomes it if the database has none yet.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] if it can be neither read nor stored.
-    pub fn epoch(&self) -> Result<String, StoreError> {
+    pub fn epoch(&self, fresh: &str) -> Result<String, StoreError> {
         let sqlite = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -131,7 +154,7 @@ impl Store {
         self.connection
             .execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
-                params![crate::chat::secret()],
+                params![fresh],
             )
             .map_err(sqlite)?;
         self.connection
@@ -226,225 +249,16 @@ impl Store {
     }
 }
 
-/// A read-only view of a database, for transcripts and catching up.
-pub struct Reader {
-    connection: Connection,
-}
-
-impl Reader {
-    /// Opens an existing database for reading.
-    ///
-    /// # Errors
-    /// [`StoreError`] naming the path if it does not exist or is not a database.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
-        let connection = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
-        // Fails here, not later, on a file that is not a tchat database.
-        connection
-            .query_row("SELECT COUNT(*) FROM events WHERE id < 0", [], |_| Ok(()))
-            .map_err(sqlite)?;
-        Ok(Self { connection })
+/// Removes a database file and the files SQLite keeps beside it, ignoring any that are not
+/// there.
+fn remove(path: &Path) {
+    let mut files = vec![path.to_owned()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(PathBuf::from(name));
     }
-
-    /// Events with `after < id < before`, oldest first; at most `limit`, the newest ones.
-    ///
-    /// # Errors
-    /// SQLite's error.
-    pub fn between(&self, after: u64, before: u64, limit: usize) -> rusqlite::Result<Vec<Event>> {
-        let mut events = query(
-            &self.connection,
-            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
-             WHERE id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
-            params![
-                sql(after),
-                sql(before),
-                i64::try_from(limit).unwrap_or(i64::MAX)
-            ],
-        )?;
-        events.reverse();
-        Ok(events)
-    }
-
-    /// How many events have `after < id < before`.
-    ///
-    /// # Errors
-    /// SQLite's error.
-    pub fn count_between(&self, after: u64, before: u64) -> rusqlite::Result<u64> {
-        let count: i64 = self.connection.query_row(
-            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2",
-            params![sql(after), sql(before)],
-            |row| row.get(0),
-        )?;
-        Ok(u64::try_from(count).unwrap_or(0))
-    }
-
-    /// Every event from `since_ms` (Unix milliseconds) on, oldest first.
-    ///
-    /// # Errors
-    /// SQLite's error.
-    pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
-        query(
-            &self.connection,
-            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events WHERE ts >= ?1 ORDER BY id",
-            params![since_ms],
-        )
-    }
-}
-
-fn query(
-    connection: &Connection,
-    sql: &str,
-    values: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<Event>> {
-    let mut statement = connection.prepare_cached(sql)?;
-    let rows = statement.query_map(values, |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, i64>(1)?,
-            Stored {
-                kind: row.get(2)?,
-                nick: row.get(3)?,
-                via: row.get(4)?,
-                text: row.get(5)?,
-                actor: row.get(6)?,
-                number: row.get(7)?,
-                teacher: row.get(8)?,
-            },
-        ))
-    })?;
-    let mut events = Vec::new();
-    for row in rows {
-        let (id, ts, stored) = row?;
-        // A row this version does not understand (or a deleted message) is skipped.
-        if let (Ok(id), Some(kind)) = (u64::try_from(id), stored.event_kind()) {
-            events.push(Event::restored(id, ts, kind));
-        }
-    }
-    Ok(events)
-}
-
-/// Brings an older database up to date, one step per version.
-fn migrate(connection: &Connection) -> rusqlite::Result<()> {
-    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if version < 2 {
-        // Teachers: who did a moderation action, its number, and teacher messages.
-        connection.execute_batch(
-            "ALTER TABLE events ADD COLUMN actor   TEXT    NOT NULL DEFAULT '';
-             ALTER TABLE events ADD COLUMN number  INTEGER NOT NULL DEFAULT 0;
-             ALTER TABLE events ADD COLUMN teacher INTEGER NOT NULL DEFAULT 0;
-             PRAGMA user_version = 2;",
-        )?;
-    }
-    Ok(())
-}
-
-/// SQLite integers are signed; ids never come near the limit.
-fn sql(id: u64) -> i64 {
-    i64::try_from(id).unwrap_or(i64::MAX)
-}
-
-/// An event as the table's columns.
-struct Row<'a> {
-    kind: &'static str,
-    nick: &'a str,
-    via: &'static str,
-    text: &'a str,
-    actor: &'a str,
-    number: u64,
-    teacher: bool,
-}
-
-impl<'a> Row<'a> {
-    fn of(kind: &'a EventKind) -> Self {
-        let plain = |kind, nick: &'a Nick, via: Via, text| Row {
-            kind,
-            nick: nick.as_str(),
-            via: via.as_str(),
-            text,
-            actor: "",
-            number: 0,
-            teacher: false,
-        };
-        match kind {
-            EventKind::Message {
-                from,
-                via,
-                text,
-                action,
-                teacher,
-            } => Row {
-                teacher: *teacher,
-                ..plain(if *action { "action" } else { "message" }, from, *via, text)
-            },
-            EventKind::Join { nick, via } => plain("join", nick, *via, ""),
-            EventKind::Leave { nick, via } => plain("leave", nick, *via, ""),
-            EventKind::Rename { old, new, via } => plain("nick", old, *via, new.as_str()),
-            EventKind::Notice {
-                kind,
-                by,
-                target,
-                text,
-                number,
-            } => Row {
-                kind: kind.as_str(),
-                nick: target.as_ref().map_or("", |nick| nick.as_str()),
-                via: "",
-                text,
-                actor: by.as_str(),
-                number: *number,
-                teacher: true,
-            },
-        }
-    }
-}
-
-/// A row as read back.
-struct Stored {
-    kind: String,
-    nick: String,
-    via: String,
-    text: String,
-    actor: String,
-    number: i64,
-    teacher: bool,
-}
-
-impl Stored {
-    fn event_kind(self) -> Option<EventKind> {
-        if let Some(kind) = NoticeKind::parse(&self.kind) {
-            return Some(EventKind::Notice {
-                kind,
-                by: Nick::restored(&self.actor),
-                target: (!self.nick.is_empty()).then(|| Nick::restored(&self.nick)),
-                text: self.text,
-                number: u64::try_from(self.number).unwrap_or(0),
-            });
-        }
-        let via: Via = self.via.parse().ok()?;
-        let nick = Nick::restored(&self.nick);
-        Some(match self.kind.as_str() {
-            "message" | "action" => EventKind::Message {
-                from: nick,
-                via,
-                action: self.kind == "action",
-                text: self.text,
-                teacher: self.teacher,
-            },
-            "join" => EventKind::Join { nick, via },
-            "leave" => EventKind::Leave { nick, via },
-            "nick" => EventKind::Rename {
-                old: nick,
-                new: Nick::restored(&self.text),
-                via,
-            },
-            _ => return None,
-        })
+    for file in files {
+        let _ = std::fs::remove_file(file);
     }
 }

@@ -1,0 +1,103 @@
+//! Joining: who arrives ([`Arrival`]), what they ask to be shown of the past ([`Replay`]),
+//! and what they learn on the way in ([`Welcome`]).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::{Event, Nick, Via};
+
+/// What a joining member is first shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// The last `count` events; with `chat_only`, messages and actions only (no notices).
+    Last {
+        /// How many.
+        count: usize,
+        /// Skip join/leave/nick notices.
+        chat_only: bool,
+    },
+    /// Everything after this event id: a page reconnecting after a drop.
+    Since(u64),
+}
+
+/// Someone present.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Their nickname.
+    pub nick: Nick,
+    /// How they are connected.
+    pub via: Via,
+    /// True for teachers.
+    pub teacher: bool,
+}
+
+/// The room's rules and topic, as a newcomer needs them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomState {
+    /// The topic, if one is set.
+    pub topic: Option<String>,
+    /// Only teachers may write.
+    pub locked: bool,
+    /// Seconds between two messages of one student; 0: no limit.
+    pub slow: u64,
+    /// Students may write privately to each other.
+    pub private: bool,
+}
+
+/// Who is joining, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrival<'a> {
+    /// The transport.
+    pub via: Via,
+    /// The client's address (behind a trusted proxy, the one it forwarded).
+    pub addr: IpAddr,
+    /// The nickname wanted; a fresh `guestN` when `None`.
+    pub nick: Option<&'a str>,
+    /// What to be shown of the past.
+    pub replay: Replay,
+    /// A resume token from an earlier welcome, to take the nickname back from a ghost.
+    pub takeover: Option<&'a str>,
+    /// The teacher token, to join as a teacher.
+    pub teacher: Option<&'a str>,
+    /// Wants the list of everyone present in the welcome. A client that shows no user list
+    /// leaves it out: in a full room it is the largest part of a welcome.
+    pub roster: bool,
+}
+
+impl<'a> Arrival<'a> {
+    /// A newcomer with a guest name, shown `replay` of the past.
+    pub fn guest(via: Via, addr: IpAddr, replay: Replay) -> Self {
+        Self {
+            via,
+            addr,
+            nick: None,
+            replay,
+            takeover: None,
+            teacher: None,
+            roster: false,
+        }
+    }
+}
+
+/// What a member learns on joining.
+#[derive(Debug)]
+pub struct Welcome {
+    /// The nickname the member got.
+    pub nick: Nick,
+    /// A secret that lets a later connection of the same person take this nickname back
+    /// from this one (a page reconnecting before the server noticed the old link died).
+    pub token: String,
+    /// Identifies this conversation, so that a page can tell its `since` belongs to it.
+    pub epoch: String,
+    /// True if the member joined as a teacher.
+    pub teacher: bool,
+    /// The room's rules and topic.
+    pub room: RoomState,
+    /// Everyone present, the new member included, sorted by nickname; empty unless the
+    /// arrival asked for the roster.
+    pub users: Vec<User>,
+    /// Past events, oldest first, as asked by [`Replay`].
+    pub history: Vec<Arc<Event>>,
+    /// Events asked for by [`Replay::Since`] that are no longer kept.
+    pub missed: u64,
+}

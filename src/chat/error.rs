@@ -1,0 +1,127 @@
+//! Why the conversation refused something. Each transport turns these into its own reply;
+//! the sentences are built by the i18n catalog from [`ChatError::code`].
+
+use super::NickError;
+
+/// Why an action was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// Someone else has this nickname (ignoring case).
+    #[error("nickname {0} is taken")]
+    NickTaken(String),
+    /// The nickname breaks the rules of [`super::Nick::parse`].
+    #[error("invalid nickname")]
+    NickInvalid,
+    /// A private message for a nickname nobody has.
+    #[error("nobody is called {0}")]
+    NoSuchUser(String),
+    /// A private message to oneself.
+    #[error("cannot send a private message to yourself")]
+    SelfMessage,
+    /// The recipient's private queue is full: they are not reading.
+    #[error("{0} is not reading messages")]
+    RecipientBusy(String),
+    /// A `/word` that is not a command.
+    #[error("unknown command {0}")]
+    UnknownCommand(String),
+    /// A command without its argument; holds the usage line.
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    /// A message longer than [`super::HubConfig::max_message_chars`].
+    #[error("message longer than {max} characters")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// A name only a teacher may use.
+    #[error("the nickname {0} is reserved")]
+    NickReserved(String),
+    /// A teacher's command from someone who is not one.
+    #[error("only a teacher can do that")]
+    NotTeacher,
+    /// `/op` with the wrong token.
+    #[error("wrong teacher token")]
+    BadToken,
+    /// The member was silenced, for this many more seconds.
+    #[error("muted for {0} more seconds")]
+    Muted(u64),
+    /// Only teachers may write for now.
+    #[error("the conversation is locked")]
+    Locked,
+    /// Slow mode: wait this many more seconds.
+    #[error("slow mode: wait {0} more seconds")]
+    Slow(u64),
+    /// Students may not write privately to each other for now.
+    #[error("private messages are off")]
+    PrivateOff,
+    /// Too many lines too fast: this one was dropped.
+    #[error("too many messages too fast")]
+    Flood,
+    /// The address is banned until the server restarts.
+    #[error("banned")]
+    Banned,
+    /// No message with this id is kept.
+    #[error("no message {0}")]
+    NoSuchMessage(u64),
+    /// `/pass` once already in.
+    #[error("already in")]
+    AlreadyIn,
+    /// Too many connections, in all or from this address.
+    #[error("too many connections")]
+    TooManyConnections,
+    /// The room has a password and none was given.
+    #[error("password required")]
+    PasswordRequired,
+    /// The password given is not the room's.
+    #[error("wrong password")]
+    PasswordWrong,
+    /// Too many wrong passwords from this address for now.
+    #[error("too many attempts")]
+    TooManyAttempts,
+    /// The operating system gave no randomness for the newcomer's resume token.
+    #[error("no secret token can be made")]
+    Unavailable,
+    /// A line dropped by flood control after the warning: nothing to say.
+    #[error("dropped")]
+    Dropped,
+}
+
+impl ChatError {
+    /// A stable machine-readable name: the WebSocket `error` frame's `code`, and the key of
+    /// the sentence in every catalog.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChatError::NickTaken(_) => "nick_taken",
+            ChatError::NickInvalid => "nick_invalid",
+            ChatError::NoSuchUser(_) => "no_such_user",
+            ChatError::SelfMessage => "self_message",
+            ChatError::RecipientBusy(_) => "recipient_busy",
+            ChatError::UnknownCommand(_) => "unknown_command",
+            ChatError::Usage(_) => "usage",
+            ChatError::TooLong { .. } => "too_long",
+            ChatError::NickReserved(_) => "nick_reserved",
+            ChatError::NotTeacher => "not_teacher",
+            ChatError::BadToken => "bad_token",
+            ChatError::Muted(_) => "muted",
+            ChatError::Locked => "locked",
+            ChatError::Slow(_) => "slow",
+            ChatError::PrivateOff => "private_off",
+            ChatError::Flood => "flood",
+            ChatError::Banned => "banned",
+            ChatError::NoSuchMessage(_) => "no_such_message",
+            ChatError::AlreadyIn => "already_in",
+            ChatError::TooManyConnections => "too_many",
+            ChatError::PasswordRequired => "password_required",
+            ChatError::PasswordWrong => "password_wrong",
+            ChatError::TooManyAttempts => "too_many_attempts",
+            ChatError::Unavailable => "unavailable",
+            ChatError::Dropped => "dropped",
+        }
+    }
+}
+
+impl From<NickError> for ChatError {
+    fn from(NickError::Invalid: NickError) -> Self {
+        ChatError::NickInvalid
+    }
+}

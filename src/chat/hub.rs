@@ -1,0 +1,539 @@
+//! The handle on the conversation: join, speak, rename, write privately, leave. Every method
+//! takes the lock of [`State`] once, briefly, and never across an `.await`.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc as sync_mpsc};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::event::now_ms;
+use super::state::{Entry, State};
+use super::{
+    Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, Member, MemberId, Nick,
+    NoticeKind, Private, Replay, User, Welcome, sanitize,
+};
+
+/// How many private messages may wait for one member before more are refused.
+const PRIVATE_BACKLOG: usize = 64;
+
+/// The conversation. Cloning gives another handle to the same one.
+#[derive(Clone)]
+pub struct Hub {
+    pub(super) shared: Arc<Shared>,
+}
+
+pub(super) struct Shared {
+    /// Identifies this conversation across restarts (stored with the history).
+    epoch: String,
+    /// A `std` mutex, not tokio's: it is only locked inside the short, synchronous methods
+    /// below, never across an `.await`, and publishing under it is what makes every member
+    /// see events in id order.
+    pub(super) state: Mutex<State>,
+    pub(super) config: HubConfig,
+}
+
+impl Hub {
+    /// Creates an empty conversation called `epoch` that delivers events as soon as they
+    /// happen.
+    pub fn new(config: HubConfig, epoch: String) -> Self {
+        let state = State::new(&config, Vec::new(), None);
+        Self::with_state(config, state, epoch)
+    }
+
+    /// Creates a conversation that continues from `past` (oldest first, the last ones kept in
+    /// memory) and numbers new events after `last_id`. Events are delivered only once the
+    /// returned [`Journal`] hands them back.
+    pub fn durable(
+        config: HubConfig,
+        past: Vec<Event>,
+        last_id: u64,
+        epoch: String,
+    ) -> (Self, Journal) {
+        let (tx, rx) = sync_mpsc::channel();
+        let mut state = State::new(&config, past, Some(tx));
+        state.last_id = state.last_id.max(last_id);
+        let hub = Self::with_state(config, state, epoch);
+        let journal = Journal {
+            pending: rx,
+            hub: Arc::downgrade(&hub.shared),
+        };
+        (hub, journal)
+    }
+
+    fn with_state(config: HubConfig, state: State, epoch: String) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                epoch,
+                state: Mutex::new(state),
+                config,
+            }),
+        }
+    }
+
+    /// Identifies this conversation across restarts.
+    pub fn epoch(&self) -> &str {
+        &self.shared.epoch
+    }
+
+    /// The limits this hub was created with.
+    pub fn config(&self) -> &HubConfig {
+        &self.shared.config
+    }
+
+    /// Adds a member under the nickname it asked for, or under a fresh `guestN`, and
+    /// announces the arrival to everyone, the new member included. A `takeover` token
+    /// matching the current holder of the nickname ends that holder's session and gives the
+    /// nickname to the newcomer. A valid `teacher` token makes the newcomer a teacher.
+    ///
+    /// The member is subscribed before the history is read and the arrival published, all
+    /// under one lock: it sees every event exactly once, either in the history or live.
+    ///
+    /// # Errors
+    /// [`ChatError::Banned`] for a banned address; [`ChatError::BadToken`] for a wrong
+    /// teacher token; [`ChatError::NickInvalid`], [`ChatError::NickTaken`] or
+    /// [`ChatError::NickReserved`] for a refused nickname; [`ChatError::Unavailable`] when no
+    /// resume token can be made.
+    pub fn join(&self, arrival: Arrival<'_>) -> Result<(Member, Welcome), ChatError> {
+        let wanted = arrival.nick.map(Nick::parse).transpose()?;
+        let teacher = match arrival.teacher {
+            Some(token) if self.is_teacher_token(token) => true,
+            Some(_) => return Err(ChatError::BadToken),
+            None => false,
+        };
+        let token = crate::secret::token().map_err(|error| {
+            tracing::error!(%error, "no resume token for a newcomer");
+            ChatError::Unavailable
+        })?;
+        let config = &self.shared.config;
+        let mut state = self.lock();
+        if state.room.banned.contains(&arrival.addr) {
+            return Err(ChatError::Banned);
+        }
+        let nick = match wanted {
+            Some(nick) => {
+                state.check_free(&nick, None, teacher, arrival.takeover)?;
+                if let Some(&holder) = state.by_nick.get(&nick.key()) {
+                    state.remove(holder, Ending::Replaced, config);
+                }
+                nick
+            }
+            None => state.next_guest(),
+        };
+        state.last_member += 1;
+        let id = MemberId(state.last_member);
+        let (private_tx, private_rx) = mpsc::channel(PRIVATE_BACKLOG);
+        let (end_tx, end_rx) = oneshot::channel();
+        state.by_nick.insert(nick.key(), id);
+        if teacher {
+            state.room.teacher_nicks.insert(nick.key());
+        }
+        state.members.insert(
+            id,
+            Entry {
+                nick: nick.clone(),
+                via: arrival.via,
+                addr: arrival.addr,
+                teacher,
+                muted_until: None,
+                last_post: None,
+                token: token.clone(),
+                private: private_tx,
+                end: end_tx,
+            },
+        );
+        let public = state.public.subscribe();
+        let (history, missed) = state.replay(arrival.replay);
+        let welcome = Welcome {
+            nick: nick.clone(),
+            token,
+            epoch: self.shared.epoch.clone(),
+            teacher,
+            room: state.room.state(),
+            users: if arrival.roster {
+                state.users()
+            } else {
+                Vec::new()
+            },
+            history,
+            missed,
+        };
+        let via = arrival.via;
+        let joined = EventKind::Join {
+            nick: nick.clone(),
+            via,
+        };
+        state.publish(id, joined, config);
+        drop(state);
+        let member = Member::new(self.clone(), id, via, nick, public, private_rx, end_rx);
+        Ok((member, welcome))
+    }
+
+    /// How many public events have been numbered so far, in this run and before it.
+    pub fn published(&self) -> u64 {
+        self.lock().last_id
+    }
+
+    /// True if `token` is the teacher token (compared in constant time).
+    pub fn is_teacher_token(&self, token: &str) -> bool {
+        self.shared
+            .config
+            .teacher_token
+            .as_deref()
+            .is_some_and(|expected| crate::secret::same(token, expected))
+    }
+
+    pub(super) fn is_member_teacher(&self, id: MemberId) -> bool {
+        self.lock()
+            .members
+            .get(&id)
+            .is_some_and(|entry| entry.teacher)
+    }
+
+    /// True if connections from `addr` are refused.
+    pub fn is_banned(&self, addr: IpAddr) -> bool {
+        self.lock().room.banned.contains(&addr)
+    }
+
+    /// Everyone present, sorted by nickname.
+    pub fn users(&self) -> Vec<User> {
+        self.lock().users()
+    }
+
+    /// The last `count` messages kept in memory (no notices), oldest first.
+    pub fn history(&self, count: usize) -> Vec<Arc<Event>> {
+        let replay = Replay::Last {
+            count,
+            chat_only: true,
+        };
+        self.lock().replay(replay).0
+    }
+
+    /// Events after `id` still kept in memory, oldest first.
+    pub fn since(&self, id: u64) -> Vec<Arc<Event>> {
+        self.lock().replay(Replay::Since(id)).0
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the maps consistent (every method updates
+        // them before anything that can panic), so a poisoned lock is still usable.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn say(&self, id: MemberId, text: &str, action: bool) -> Result<(), ChatError> {
+        let text = self.checked_text(text)?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut state = self.lock();
+        let now = Instant::now();
+        let State { members, room, .. } = &mut *state;
+        let Some(entry) = members.get_mut(&id) else {
+            return Ok(());
+        };
+        entry.may_write(now, room)?;
+        entry.last_post = Some(now);
+        let kind = EventKind::Message {
+            from: entry.nick.clone(),
+            via: entry.via,
+            text,
+            action,
+            teacher: entry.teacher,
+        };
+        state.publish(id, kind, &self.shared.config);
+        Ok(())
+    }
+
+    /// Renames a member, announcing it to everyone; returns the nickname it now has. A
+    /// rename is seen by everyone, so a muted or locked-out student may not.
+    pub(super) fn rename(&self, id: MemberId, new: &str) -> Result<Nick, ChatError> {
+        let new = Nick::parse(new)?;
+        let mut state = self.lock();
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(new);
+        };
+        if entry.nick == new {
+            return Ok(new);
+        }
+        let teacher = entry.teacher;
+        entry.may_be_seen(Instant::now(), &state.room)?;
+        state.check_free(&new, Some(id), teacher, None)?;
+        let key = new.key();
+        let Some(entry) = state.members.get_mut(&id) else {
+            return Ok(new);
+        };
+        let old = std::mem::replace(&mut entry.nick, new.clone());
+        let via = entry.via;
+        state.by_nick.remove(&old.key());
+        state.by_nick.insert(key.clone(), id);
+        if teacher {
+            state.room.teacher_nicks.insert(key);
+        }
+        let kind = EventKind::Rename {
+            old,
+            new: new.clone(),
+            via,
+        };
+        state.publish(id, kind, &self.shared.config);
+        Ok(new)
+    }
+
+    pub(super) fn send_private(
+        &self,
+        id: MemberId,
+        to: &str,
+        text: &str,
+    ) -> Result<Arc<Private>, ChatError> {
+        let text = self.checked_text(text)?;
+        let (message, queue) = {
+            let state = self.lock();
+            let target = state
+                .find(to)
+                .ok_or_else(|| ChatError::NoSuchUser(sanitize(to)))?;
+            if target == id {
+                return Err(ChatError::SelfMessage);
+            }
+            let (Some(sender), Some(recipient)) =
+                (state.members.get(&id), state.members.get(&target))
+            else {
+                return Err(ChatError::NoSuchUser(sanitize(to)));
+            };
+            // A student may always write to a teacher, whatever the rules of the moment.
+            if !recipient.teacher && !sender.teacher {
+                if !state.room.private {
+                    return Err(ChatError::PrivateOff);
+                }
+                sender.check_mute(Instant::now())?;
+            }
+            let message = Arc::new(Private {
+                ts: now_ms(),
+                from: sender.nick.clone(),
+                via: sender.via,
+                to: recipient.nick.clone(),
+                text,
+            });
+            (message, recipient.private.clone())
+        };
+        queue
+            .try_send(message.clone())
+            .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
+        Ok(message)
+    }
+
+    pub(super) fn leave(&self, id: MemberId) {
+        self.lock().remove(id, Ending::Left, &self.shared.config);
+    }
+
+    /// Silences a member for flooding (the automatic counterpart of `/mute`).
+    pub(super) fn mute_for_flooding(&self, id: MemberId, duration: Duration) {
+        let mut state = self.lock();
+        let Some(entry) = state.members.get_mut(&id) else {
+            return;
+        };
+        entry.muted_until = Some(Instant::now() + duration);
+        let target = Some(entry.nick.clone());
+        let kind = EventKind::Notice {
+            kind: NoticeKind::Mute,
+            by: Nick::restored("tchat"),
+            target,
+            text: String::new(),
+            number: duration.as_secs().div_ceil(60),
+        };
+        state.publish(id, kind, &self.shared.config);
+    }
+
+    pub(super) fn checked_text(&self, text: &str) -> Result<String, ChatError> {
+        let text = sanitize(text);
+        let max = self.shared.config.max_message_chars;
+        if text.chars().count() > max {
+            return Err(ChatError::TooLong { max });
+        }
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::{Delivery, Via};
+
+    fn enter(
+        hub: &Hub,
+        via: Via,
+        nick: Option<&str>,
+        replay: Replay,
+        takeover: Option<&str>,
+    ) -> Result<(Member, Welcome), ChatError> {
+        hub.join(Arrival {
+            via,
+            addr: IpAddr::from([127, 0, 0, 1]),
+            nick,
+            replay,
+            takeover,
+            teacher: None,
+            roster: true,
+        })
+    }
+
+    fn hub() -> Hub {
+        Hub::new(HubConfig::default(), "test".into())
+    }
+
+    const NONE: Replay = Replay::Last {
+        count: 0,
+        chat_only: false,
+    };
+
+    #[test]
+    fn guests_get_distinct_names_and_taken_names_are_refused_ignoring_case() {
+        let hub = hub();
+        let (_a, a) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        let (_b, b) = enter(&hub, Via::Web, None, NONE, None).expect("join");
+        assert_ne!(a.nick, b.nick);
+        let (_c, _) = enter(&hub, Via::Web, Some("Alice"), NONE, None).expect("join");
+        assert_eq!(
+            enter(&hub, Via::Tcp, Some("alice"), NONE, None).err(),
+            Some(ChatError::NickTaken("alice".into()))
+        );
+    }
+
+    #[test]
+    fn the_token_takes_a_nickname_back_from_a_ghost_and_nothing_else_does() {
+        let hub = hub();
+        let (mut ghost, first) = enter(&hub, Via::Web, Some("zoe"), NONE, None).expect("join");
+        assert!(enter(&hub, Via::Web, Some("zoe"), NONE, Some("guess")).is_err());
+        let (_back, again) =
+            enter(&hub, Via::Web, Some("zoe"), NONE, Some(&first.token)).expect("takeover");
+        assert_eq!(again.nick.as_str(), "zoe");
+        assert_ne!(again.token, first.token);
+        let ended = std::iter::from_fn(|| ghost.try_recv())
+            .any(|delivery| matches!(delivery, Delivery::Ended(Ending::Replaced)));
+        assert!(ended);
+        assert_eq!(hub.users().len(), 1);
+    }
+
+    #[test]
+    fn a_guest_name_someone_chose_is_skipped() {
+        let hub = hub();
+        let (_taken, _) = enter(&hub, Via::Web, Some("guest1"), NONE, None).expect("join");
+        let (_guest, welcome) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        assert_eq!(welcome.nick.as_str(), "guest2");
+    }
+
+    #[test]
+    fn leaving_frees_the_nickname_and_is_announced() {
+        let hub = hub();
+        let (mut watcher, _) = enter(&hub, Via::Web, None, NONE, None).expect("join");
+        let (alice, _) = enter(&hub, Via::Tcp, Some("alice"), NONE, None).expect("join");
+        drop(alice);
+        let kinds: Vec<_> = std::iter::from_fn(|| watcher.try_recv())
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event.kind.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(kinds.last(), Some(EventKind::Leave { nick, .. }) if nick.as_str() == "alice")
+        );
+        assert!(enter(&hub, Via::Tcp, Some("ALICE"), NONE, None).is_ok());
+    }
+
+    #[test]
+    fn since_replays_exactly_what_followed_and_counts_what_is_gone() {
+        let hub = Hub::new(
+            HubConfig {
+                recent: 3,
+                ..HubConfig::default()
+            },
+            "test".into(),
+        );
+        let (mut alice, _) = enter(&hub, Via::Tcp, Some("alice"), NONE, None).expect("join");
+        for n in 0..5 {
+            alice.handle(&format!("line {n}")).expect("say");
+        }
+        // Ids: 1 is the join, 2..=6 the lines; only 4, 5, 6 are kept.
+        let ids = |events: &[Arc<Event>]| events.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(&hub.since(4)), [5, 6]);
+        let (_bob, welcome) = enter(&hub, Via::Web, None, Replay::Since(1), None).expect("join");
+        assert_eq!(ids(&welcome.history), [4, 5, 6]);
+        assert_eq!(welcome.missed, 2);
+    }
+
+    #[test]
+    fn a_durable_hub_delivers_only_what_the_journal_hands_back_and_continues_ids() {
+        let past = vec![Event::restored(
+            41,
+            1,
+            EventKind::Join {
+                nick: Nick::parse("old").expect("valid"),
+                via: Via::Tcp,
+            },
+        )];
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41, "test".into());
+        let (mut member, welcome) = enter(&hub, Via::Web, None, NONE, None).expect("join");
+        assert!(welcome.history.is_empty());
+        assert!(
+            member.try_recv().is_none(),
+            "nothing before the journal delivers"
+        );
+        let batch = journal.next_batch(10).expect("the join");
+        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
+        journal.deliver(&batch);
+        assert!(matches!(member.try_recv(), Some(Delivery::Public(e)) if e.id == 42));
+        assert_eq!(hub.since(0).len(), 2);
+        drop(member);
+        drop(hub);
+        assert!(journal.next_batch(10).is_some(), "the leave is still saved");
+        assert!(journal.next_batch(10).is_none(), "then the journal ends");
+    }
+
+    proptest::proptest! {
+        /// Any line, typed by anyone: the parser never panics, and what everyone else gets
+        /// (the event as a TCP line, or the error sentence) holds no control character
+        /// besides the line's own CR LF.
+        #[test]
+        fn any_line_is_handled_and_relays_no_control_characters(line in "\\PC*|[\\x00-\\x{10ffff}]{0,80}") {
+            let hub = hub();
+            let (mut watcher, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+            let (mut typist, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+            let catalog = crate::i18n::Lang::Fr.catalog();
+            if let Err(error) = typist.handle(&line) {
+                let sentence = catalog.error(&error);
+                proptest::prop_assert!(!sentence.chars().any(char::is_control), "{sentence:?}");
+            }
+            while let Some(delivery) = watcher.try_recv() {
+                if let Delivery::Public(event) = delivery {
+                    let bytes = crate::wire::line::event(&event, catalog);
+                    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+                    let body = text.strip_suffix("\r\n").expect("CR LF");
+                    proptest::prop_assert!(!body.chars().any(char::is_control), "{body:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_member_that_falls_behind_the_ring_is_told_how_much_it_missed() {
+        let hub = Hub::new(
+            HubConfig {
+                backlog: 4,
+                ..HubConfig::default()
+            },
+            "test".into(),
+        );
+        let (mut slow, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        let (mut talker, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        for n in 0..10 {
+            talker.handle(&format!("{n}")).expect("say");
+        }
+        // 12 events were published since `slow` subscribed (two joins, ten lines); the ring
+        // kept the last 4.
+        let first = slow.try_recv();
+        assert!(matches!(first, Some(Delivery::Missed(8))), "{first:?}");
+        let rest = std::iter::from_fn(|| slow.try_recv()).count();
+        assert_eq!(rest, 4);
+    }
+}

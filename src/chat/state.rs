@@ -1,0 +1,284 @@
+//! What the hub's lock guards: the members, their nicknames, the recent events, the fan-out
+//! ring and the room's rules. Every method here is synchronous and short, called with the
+//! lock held; nothing here waits.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, mpsc as sync_mpsc};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{
+    ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, Private, Replay, RoomState,
+    User, Via,
+};
+
+pub(super) struct State {
+    pub(super) members: HashMap<MemberId, Entry>,
+    /// Nickname key (see [`Nick::key`]) → member, for uniqueness ignoring look-alikes.
+    pub(super) by_nick: HashMap<String, MemberId>,
+    /// The newest public events, oldest first, at most `config.recent`.
+    pub(super) recent: VecDeque<Arc<Event>>,
+    /// Sending side of the fan-out ring; members hold the receivers. Only used under the
+    /// lock, so the ring's order is the id order.
+    pub(super) public: broadcast::Sender<Arc<Event>>,
+    /// For a durable hub, where numbered events wait to be saved; the `Journal` holds the
+    /// receiving end and delivers them back once they are.
+    pub(super) journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    /// The last id given out (delivered or not).
+    pub(super) last_id: u64,
+    pub(super) last_member: u64,
+    pub(super) last_guest: u64,
+    pub(super) room: Room,
+}
+
+/// What the teacher decided about the room.
+pub(super) struct Room {
+    pub(super) topic: Option<String>,
+    pub(super) locked: bool,
+    pub(super) slow: Option<Duration>,
+    pub(super) private: bool,
+    /// Addresses sent away with `/ban`, until restart.
+    pub(super) banned: HashSet<IpAddr>,
+    /// Keys of nicknames teachers have used: nobody else may take them until restart.
+    pub(super) teacher_nicks: HashSet<String>,
+}
+
+/// One member, as the hub sees it.
+pub(super) struct Entry {
+    pub(super) nick: Nick,
+    pub(super) via: Via,
+    pub(super) addr: IpAddr,
+    pub(super) teacher: bool,
+    /// Until when the member may not write (`/mute`, or flooding).
+    pub(super) muted_until: Option<Instant>,
+    /// When the member last wrote, for slow mode.
+    pub(super) last_post: Option<Instant>,
+    /// The secret that may take this member's nickname over (see `Welcome::token`).
+    pub(super) token: String,
+    /// The member's own queue of private messages; its `Member` holds the receiver.
+    pub(super) private: mpsc::Sender<Arc<Private>>,
+    /// Ends the member's session; its `Member` holds the receiver. Separate from the
+    /// private queue so that a full queue cannot keep anyone from being ended.
+    pub(super) end: oneshot::Sender<Ending>,
+}
+
+impl State {
+    pub(super) fn new(
+        config: &HubConfig,
+        past: Vec<Event>,
+        journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    ) -> Self {
+        let (public, _) = broadcast::channel(config.backlog.max(1));
+        let skip = past.len().saturating_sub(config.recent);
+        let recent: VecDeque<_> = past.into_iter().skip(skip).map(Arc::new).collect();
+        Self {
+            members: HashMap::new(),
+            by_nick: HashMap::new(),
+            last_id: recent.back().map_or(0, |event| event.id),
+            recent,
+            public,
+            journal,
+            last_member: 0,
+            last_guest: 0,
+            room: Room {
+                topic: None,
+                locked: false,
+                slow: None,
+                private: true,
+                banned: HashSet::new(),
+                teacher_nicks: HashSet::new(),
+            },
+        }
+    }
+
+    /// Numbers the event, then delivers it, or queues it to be saved first.
+    pub(super) fn publish(&mut self, origin: MemberId, kind: EventKind, config: &HubConfig) {
+        self.last_id += 1;
+        let event = Arc::new(Event::new(self.last_id, origin, kind));
+        match &self.journal {
+            // Sent under the lock, so the journal receives events in id order. It is only
+            // gone once the storage thread has stopped, and then nothing can be saved.
+            Some(journal) => {
+                let _ = journal.send(event);
+            }
+            None => self.deliver(event, config),
+        }
+    }
+
+    /// Keeps the event in the recent history and hands it to every member.
+    pub(super) fn deliver(&mut self, event: Arc<Event>, config: &HubConfig) {
+        if self.recent.len() >= config.recent {
+            self.recent.pop_front();
+        }
+        if config.recent > 0 {
+            self.recent.push_back(event.clone());
+        }
+        // An error only means nobody is subscribed, which is fine.
+        let _ = self.public.send(event);
+    }
+
+    /// Takes a member out, tells its session why, and announces the departure (a kick or a
+    /// ban announces itself instead).
+    pub(super) fn remove(&mut self, id: MemberId, why: Ending, config: &HubConfig) {
+        let Some(entry) = self.members.remove(&id) else {
+            return;
+        };
+        self.by_nick.remove(&entry.nick.key());
+        let announce = matches!(why, Ending::Left | Ending::Replaced);
+        // The session may be gone already, which is fine.
+        let _ = entry.end.send(why);
+        if announce {
+            let kind = EventKind::Leave {
+                nick: entry.nick,
+                via: entry.via,
+            };
+            self.publish(id, kind, config);
+        }
+    }
+
+    /// The member called `name`, if any (look-alikes included).
+    pub(super) fn find(&self, name: &str) -> Option<MemberId> {
+        let nick = Nick::parse(name).ok()?;
+        self.by_nick.get(&nick.key()).copied()
+    }
+
+    /// Checks that `nick` may be taken by member `me` (a newcomer when `None`): not held by
+    /// someone else (unless `takeover` is that holder's token), and not reserved.
+    pub(super) fn check_free(
+        &self,
+        nick: &Nick,
+        me: Option<MemberId>,
+        teacher: bool,
+        takeover: Option<&str>,
+    ) -> Result<(), ChatError> {
+        let key = nick.key();
+        if !teacher && (nick.is_reserved() || self.room.teacher_nicks.contains(&key)) {
+            return Err(ChatError::NickReserved(nick.to_string()));
+        }
+        match self.by_nick.get(&key) {
+            Some(holder) if Some(*holder) != me => {
+                let owned = self.members.get(holder).is_some_and(|entry| {
+                    takeover.is_some_and(|token| crate::secret::same(token, &entry.token))
+                });
+                if owned {
+                    Ok(())
+                } else {
+                    Err(ChatError::NickTaken(nick.to_string()))
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn next_guest(&mut self) -> Nick {
+        loop {
+            self.last_guest += 1;
+            // "guest" and a number always make a valid nickname.
+            if let Ok(nick) = Nick::parse(&format!("guest{}", self.last_guest))
+                && !self.by_nick.contains_key(&nick.key())
+            {
+                return nick;
+            }
+        }
+    }
+
+    pub(super) fn users(&self) -> Vec<User> {
+        let mut users: Vec<_> = self
+            .members
+            .values()
+            .map(|entry| User {
+                nick: entry.nick.clone(),
+                via: entry.via,
+                teacher: entry.teacher,
+            })
+            .collect();
+        users.sort_by_cached_key(|user| user.nick.as_str().to_lowercase());
+        users
+    }
+
+    pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
+        match replay {
+            Replay::Last { count, chat_only } => {
+                let mut picked: Vec<_> = self
+                    .recent
+                    .iter()
+                    .rev()
+                    .filter(|event| !chat_only || event.is_chat())
+                    .take(count)
+                    .cloned()
+                    .collect();
+                picked.reverse();
+                (picked, 0)
+            }
+            Replay::Since(after) => {
+                let picked: Vec<_> = self
+                    .recent
+                    .iter()
+                    .filter(|event| event.id > after)
+                    .cloned()
+                    .collect();
+                // Whatever came between `after` and the oldest event still in memory.
+                let missed = self.recent.front().map_or(0, |oldest| {
+                    oldest.id.saturating_sub(after.saturating_add(1))
+                });
+                (picked, missed)
+            }
+        }
+    }
+}
+
+impl Room {
+    pub(super) fn state(&self) -> RoomState {
+        RoomState {
+            topic: self.topic.clone(),
+            locked: self.locked,
+            slow: self.slow.map_or(0, |slow| slow.as_secs()),
+            private: self.private,
+        }
+    }
+}
+
+impl Entry {
+    /// Whether the member may post now: teachers always; students unless muted, locked out
+    /// or inside their slow-mode interval.
+    pub(super) fn may_write(&self, now: Instant, room: &Room) -> Result<(), ChatError> {
+        self.may_be_seen(now, room)?;
+        if self.teacher {
+            return Ok(());
+        }
+        if let (Some(slow), Some(last)) = (room.slow, self.last_post) {
+            let next = last + slow;
+            if next > now {
+                return Err(ChatError::Slow(seconds_until(now, next)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the member may do something everyone is shown (a message, a rename): teachers
+    /// always; students unless muted or locked out.
+    pub(super) fn may_be_seen(&self, now: Instant, room: &Room) -> Result<(), ChatError> {
+        if self.teacher {
+            return Ok(());
+        }
+        self.check_mute(now)?;
+        if room.locked {
+            return Err(ChatError::Locked);
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_mute(&self, now: Instant) -> Result<(), ChatError> {
+        match self.muted_until {
+            Some(until) if until > now => Err(ChatError::Muted(seconds_until(now, until))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whole seconds from `now` to `then`, rounded up.
+fn seconds_until(now: Instant, then: Instant) -> u64 {
+    then.duration_since(now).as_millis().div_ceil(1000) as u64
+}

@@ -1,0 +1,127 @@
+//! One path for every input that changes what others see or what is stored, whatever the
+//! transport: the hello that joins, then each line (a message or a command) and each rename,
+//! through the same flood control, the same metrics and the same replies.
+
+use std::net::SocketAddr;
+
+use super::{Context, Permit, Session};
+use crate::chat::{Arrival, ChatError, Replay, Reply, Via, Welcome};
+use crate::wire::Encoding;
+
+/// Most past events a reconnecting page is sent; older ones it missed are only counted.
+const MAX_RESUME: usize = 1000;
+
+/// What a client says about itself before joining; everything is optional.
+#[derive(Debug, Default)]
+pub(crate) struct Hello<'a> {
+    /// The nickname wanted; a `guestN` name when `None`.
+    pub(crate) nick: Option<&'a str>,
+    /// Resume after this event id.
+    pub(crate) since: Option<u64>,
+    /// The conversation `since` belongs to.
+    pub(crate) epoch: Option<&'a str>,
+    /// The resume token of an earlier welcome.
+    pub(crate) token: Option<&'a str>,
+    /// The class password.
+    pub(crate) password: Option<&'a str>,
+    /// The teacher token.
+    pub(crate) teacher: Option<&'a str>,
+}
+
+/// One input from a joined client.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Input<'a> {
+    /// A line typed: a message, or a `/` command.
+    Line(&'a str),
+    /// Another nickname, asked for without a command (the page's rename frame).
+    Rename(&'a str),
+}
+
+/// What to do after an input.
+#[derive(Debug)]
+pub(crate) enum Handled<F> {
+    /// Send this answer, if there is one, and go on.
+    Answer(Option<F>),
+    /// The client asked to leave.
+    Leave,
+}
+
+impl Context {
+    /// Joins the conversation after the password gate: the nickname, teacher token and
+    /// resume point come from `hello`; what a newcomer is shown of the past depends on
+    /// `via` (`--tcp-history` messages, or `--history` events and the roster for a page).
+    ///
+    /// # Errors
+    /// A password refusal from the door, or the hub's refusal (banned, nickname taken…).
+    pub(crate) async fn join(
+        &self,
+        via: Via,
+        peer: SocketAddr,
+        permit: Permit,
+        hello: Hello<'_>,
+    ) -> Result<(Session, Welcome), (ChatError, Permit)> {
+        let addr = peer.ip().to_canonical();
+        if let Err(refusal) = self.door.check_password(addr, hello.password) {
+            return Err((refusal, permit));
+        }
+        let recent = match via {
+            Via::Tcp => Replay::Last {
+                count: self.config.tcp_history,
+                chat_only: true,
+            },
+            Via::Web => Replay::Last {
+                count: self.config.history,
+                chat_only: false,
+            },
+        };
+        // A `since` from another conversation (a server that lost its history) would hide
+        // new events behind old ids: start afresh instead.
+        let same = hello.epoch.is_none_or(|epoch| epoch == self.hub.epoch());
+        let replay = match hello.since {
+            Some(since) if same => Replay::Since(since),
+            _ => recent,
+        };
+        let arrival = Arrival {
+            via,
+            addr,
+            nick: hello.nick,
+            replay,
+            takeover: hello.token,
+            teacher: hello.teacher.filter(|token| !token.is_empty()),
+            roster: via == Via::Web,
+        };
+        let (member, mut welcome) = match self.hub.join(arrival) {
+            Ok(joined) => joined,
+            Err(refusal) => return Err((refusal, permit)),
+        };
+        if let Replay::Since(since) = replay {
+            // Subscribed already: whatever happens while the database is read arrives after.
+            self.history.complete(&mut welcome, since, MAX_RESUME).await;
+        }
+        Ok((Session::new(member, peer, permit, self.clone()), welcome))
+    }
+}
+
+impl Session {
+    /// Acts on one input and says what to answer, encoded by `wire`.
+    pub(crate) fn handle<E: Encoding>(&mut self, input: Input<'_>, wire: &E) -> Handled<E::Frame> {
+        let metrics = self.context.metrics.of(self.member.via());
+        metrics.received(1);
+        let handled = match input {
+            Input::Line(text) => self.member.handle(text),
+            Input::Rename(nick) => self.member.rename(nick),
+        };
+        if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
+            metrics.rate_limited();
+        }
+        Handled::Answer(match handled {
+            Ok(Reply::Done) | Err(ChatError::Dropped) => None,
+            Ok(Reply::Help) => Some(wire.help(self.member.is_teacher())),
+            Ok(Reply::Who(users)) => Some(wire.who(&users)),
+            Ok(Reply::History(events)) => Some(wire.history(&events)),
+            Ok(Reply::Sent(message)) => Some(wire.private(&message, true)),
+            Ok(Reply::Quit) => return Handled::Leave,
+            Err(error) => Some(wire.refusal(&error)),
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! One door for every transport. Below the TCP and WebSocket adapters, which keep only their
+//! socket, their framing and their encoding, this layer owns what every connection goes
+//! through: admission at the door, the password gate, joining, every input that changes
+//! what others see, what each client is sent, and the farewell.
+//!
+//! - `context`: what every session shares ([`Context`]).
+//! - `door`: connection caps, bans, real addresses, the password gate.
+//! - `input`: the hello, lines and renames, through one path with one set of limits.
+//! - `farewell`: why a session ended, and what its client is told.
+//!
+//! A transport drives a [`Session`]: it feeds it [`Input`]s, writes the frames it hands
+//! back, and writes the deliveries it takes from [`Session::batch`].
+
+mod context;
+mod door;
+mod farewell;
+mod input;
+
+use std::net::SocketAddr;
+
+pub(crate) use context::Context;
+pub(crate) use door::{Door, Permit};
+pub(crate) use farewell::End;
+pub(crate) use input::{Handled, Hello, Input};
+
+use crate::chat::{Delivery, Ending, EventKind, Member};
+use crate::metrics::Connected;
+use crate::wire::{Encoding, Farewell};
+
+/// One joined client, whatever its transport. Dropping it leaves the conversation.
+pub(crate) struct Session {
+    member: Member,
+    peer: SocketAddr,
+    context: Context,
+    /// Counts this client in the metrics while it is connected.
+    _connected: Connected,
+    /// This connection's place at the door, given back when the session ends.
+    _permit: Permit,
+}
+
+impl Session {
+    fn new(member: Member, peer: SocketAddr, permit: Permit, context: Context) -> Self {
+        let via = member.via();
+        tracing::info!(%peer, %via, nick = %member.nick(), "connected");
+        Self {
+            _connected: context.metrics.connected(via),
+            member,
+            peer,
+            context,
+            _permit: permit,
+        }
+    }
+
+    /// What every session shares.
+    pub(crate) fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// Waits for the next thing to pass on. Cancel-safe, so it can sit in a `select!`.
+    pub(crate) async fn recv(&mut self) -> Delivery {
+        self.member.recv().await
+    }
+
+    /// Starts a batch of deliveries with `first`: it yields each one encoded by `wire`,
+    /// taking whatever else is ready, up to `max` deliveries in all.
+    pub(crate) fn batch<'s, E: Encoding>(
+        &'s mut self,
+        first: Delivery,
+        max: usize,
+        wire: &'s E,
+    ) -> Batch<'s, E> {
+        let metrics = self.context.metrics.of(self.member.via());
+        metrics.behind(self.member.behind() as u64 + 1);
+        Batch {
+            session: self,
+            wire,
+            next: Some(first),
+            left: max,
+            delivered: 0,
+            ended: None,
+        }
+    }
+
+    /// Leaves the conversation and says what the client is to be told, if anything. Logs
+    /// the departure under the nickname the client has now.
+    pub(crate) fn end(self, end: &End) -> Option<Farewell> {
+        let Session {
+            member,
+            peer,
+            context,
+            ..
+        } = self;
+        let via = member.via();
+        if let End::Stalled = end {
+            context.metrics.of(via).slow_disconnect();
+        }
+        tracing::info!(%peer, %via, nick = %member.nick(), reason = %end, "disconnected");
+        drop(member);
+        end.farewell(context.catalog, context.config.max_length)
+    }
+}
+
+/// Deliveries taken from the hub in one go, encoded for one transport. Counted in the
+/// metrics once, when dropped.
+pub(crate) struct Batch<'s, E: Encoding> {
+    session: &'s mut Session,
+    wire: &'s E,
+    /// The next delivery, taken but not yet encoded.
+    next: Option<Delivery>,
+    /// How many more may be taken.
+    left: usize,
+    delivered: u64,
+    /// Why the hub ended the session, if it did.
+    ended: Option<Ending>,
+}
+
+impl<E: Encoding> Batch<'_, E> {
+    /// Why the hub ended the session, once the batch has run out.
+    pub(crate) fn ended(&mut self) -> Option<Ending> {
+        self.ended.take()
+    }
+}
+
+impl<E: Encoding> Iterator for Batch<'_, E> {
+    type Item = E::Frame;
+
+    fn next(&mut self) -> Option<E::Frame> {
+        let member = &mut self.session.member;
+        loop {
+            let delivery = match self.next.take() {
+                Some(delivery) => delivery,
+                None if self.left > 0 && self.ended.is_none() => member.try_recv()?,
+                None => return None,
+            };
+            self.left = self.left.saturating_sub(1);
+            let frame = match delivery {
+                Delivery::Public(event) => {
+                    // A client that does not echo is not sent its own lines, nor its own
+                    // arrival (its greeting said it).
+                    let own = !E::ECHO
+                        && event.origin == member.id()
+                        && matches!(
+                            event.kind,
+                            EventKind::Message { .. } | EventKind::Join { .. }
+                        );
+                    if own {
+                        continue;
+                    }
+                    self.wire.event(&event)
+                }
+                Delivery::Private(message) => self.wire.private(&message, false),
+                Delivery::Missed(count) => {
+                    let metrics = self.session.context.metrics.of(member.via());
+                    metrics.skipped(count);
+                    self.wire.missed(count)
+                }
+                Delivery::Ended(why) => {
+                    self.ended = Some(why);
+                    return None;
+                }
+            };
+            self.delivered += 1;
+            return Some(frame);
+        }
+    }
+}
+
+impl<E: Encoding> Drop for Batch<'_, E> {
+    fn drop(&mut self) {
+        let session = &self.session;
+        let metrics = session.context.metrics.of(session.member.via());
+        metrics.delivered(self.delivered);
+    }
+}

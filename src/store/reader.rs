@@ -1,0 +1,114 @@
+//! Reading the database: short-lived read-only connections for transcripts, `tchat export`
+//! and pages catching up, beside the writing thread (WAL mode allows both).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::StoreError;
+use super::schema::{Stored, sql};
+use crate::chat::Event;
+
+/// A read-only view of a database, for transcripts and catching up.
+pub struct Reader {
+    connection: Connection,
+}
+
+impl Reader {
+    /// Opens an existing database for reading.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the path if it does not exist or is not a database.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        // Fails here, not later, on a file that is not a tchat database.
+        connection
+            .query_row("SELECT COUNT(*) FROM events WHERE id < 0", [], |_| Ok(()))
+            .map_err(sqlite)?;
+        Ok(Self { connection })
+    }
+
+    /// Events with `after < id < before`, oldest first; at most `limit`, the newest ones.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn between(&self, after: u64, before: u64, limit: usize) -> rusqlite::Result<Vec<Event>> {
+        let mut events = query(
+            &self.connection,
+            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
+             WHERE id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            params![
+                sql(after),
+                sql(before),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+        )?;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// How many events have `after < id < before`.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn count_between(&self, after: u64, before: u64) -> rusqlite::Result<u64> {
+        let count: i64 = self.connection.query_row(
+            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2",
+            params![sql(after), sql(before)],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Every event from `since_ms` (Unix milliseconds) on, oldest first.
+    ///
+    /// # Errors
+    /// SQLite's error.
+    pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
+        query(
+            &self.connection,
+            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events WHERE ts >= ?1 ORDER BY id",
+            params![since_ms],
+        )
+    }
+}
+
+pub(super) fn query(
+    connection: &Connection,
+    sql: &str,
+    values: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Event>> {
+    let mut statement = connection.prepare_cached(sql)?;
+    let rows = statement.query_map(values, |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            Stored {
+                kind: row.get(2)?,
+                nick: row.get(3)?,
+                via: row.get(4)?,
+                text: row.get(5)?,
+                actor: row.get(6)?,
+                number: row.get(7)?,
+                teacher: row.get(8)?,
+            },
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (id, ts, stored) = row?;
+        // A row this version does not understand (or a deleted message) is skipped.
+        if let (Ok(id), Some(kind)) = (u64::try_from(id), stored.event_kind()) {
+            events.push(Event::restored(id, ts, kind));
+        }
+    }
+    Ok(events)
+}

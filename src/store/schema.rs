@@ -1,0 +1,125 @@
+//! The table's schema: how an event is laid out in columns and read back, and how an older
+//! database is brought up to date.
+
+use rusqlite::Connection;
+
+use crate::chat::{EventKind, Nick, NoticeKind, Via};
+
+/// Brings an older database up to date, one step per version.
+pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version < 2 {
+        // Teachers: who did a moderation action, its number, and teacher messages.
+        connection.execute_batch(
+            "ALTER TABLE events ADD COLUMN actor   TEXT    NOT NULL DEFAULT '';
+             ALTER TABLE events ADD COLUMN number  INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE events ADD COLUMN teacher INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 2;",
+        )?;
+    }
+    Ok(())
+}
+
+/// SQLite integers are signed; ids never come near the limit.
+pub(super) fn sql(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+/// An event as the table's columns.
+pub(super) struct Row<'a> {
+    pub(super) kind: &'static str,
+    pub(super) nick: &'a str,
+    pub(super) via: &'static str,
+    pub(super) text: &'a str,
+    pub(super) actor: &'a str,
+    pub(super) number: u64,
+    pub(super) teacher: bool,
+}
+
+impl<'a> Row<'a> {
+    pub(super) fn of(kind: &'a EventKind) -> Self {
+        let plain = |kind, nick: &'a Nick, via: Via, text| Row {
+            kind,
+            nick: nick.as_str(),
+            via: via.as_str(),
+            text,
+            actor: "",
+            number: 0,
+            teacher: false,
+        };
+        match kind {
+            EventKind::Message {
+                from,
+                via,
+                text,
+                action,
+                teacher,
+            } => Row {
+                teacher: *teacher,
+                ..plain(if *action { "action" } else { "message" }, from, *via, text)
+            },
+            EventKind::Join { nick, via } => plain("join", nick, *via, ""),
+            EventKind::Leave { nick, via } => plain("leave", nick, *via, ""),
+            EventKind::Rename { old, new, via } => plain("nick", old, *via, new.as_str()),
+            EventKind::Notice {
+                kind,
+                by,
+                target,
+                text,
+                number,
+            } => Row {
+                kind: kind.as_str(),
+                nick: target.as_ref().map_or("", |nick| nick.as_str()),
+                via: "",
+                text,
+                actor: by.as_str(),
+                number: *number,
+                teacher: true,
+            },
+        }
+    }
+}
+
+/// A row as read back.
+pub(super) struct Stored {
+    pub(super) kind: String,
+    pub(super) nick: String,
+    pub(super) via: String,
+    pub(super) text: String,
+    pub(super) actor: String,
+    pub(super) number: i64,
+    pub(super) teacher: bool,
+}
+
+impl Stored {
+    pub(super) fn event_kind(self) -> Option<EventKind> {
+        if let Some(kind) = NoticeKind::parse(&self.kind) {
+            return Some(EventKind::Notice {
+                kind,
+                by: Nick::restored(&self.actor),
+                target: (!self.nick.is_empty()).then(|| Nick::restored(&self.nick)),
+                text: self.text,
+                number: u64::try_from(self.number).unwrap_or(0),
+            });
+        }
+        let via: Via = self.via.parse().ok()?;
+        let nick = Nick::restored(&self.nick);
+        Some(match self.kind.as_str() {
+            "message" | "action" => EventKind::Message {
+                from: nick,
+                via,
+                action: self.kind == "action",
+                text: self.text,
+                teacher: self.teacher,
+            },
+            "join" => EventKind::Join { nick, via },
+            "leave" => EventKind::Leave { nick, via },
+            "nick" => EventKind::Rename {
+                old: nick,
+                new: Nick::restored(&self.text),
+                via,
+            },
+            _ => return None,
+        })
+    }
+}

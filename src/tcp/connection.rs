@@ -1,0 +1,398 @@
+//! One raw TCP client's socket: the password prompt if the room has one, then relaying both
+//! ways until it quits, the connection drops or the server stops. What the client may do
+//! and what it is sent is the session layer's; this file reads, decodes and writes.
+//!
+//! The connection waits on socket readiness rather than holding read and write buffers:
+//! input is read into a stack buffer and decoded at once, and output is a queue of shared
+//! event bytes written with one vectored write for as many lines as are queued. An idle
+//! client costs its task, its decoder and an empty queue.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
+
+use super::outbox::Outbox;
+use crate::chat::{ChatError, Via, Welcome};
+use crate::i18n::Catalog;
+use crate::session::{Context, End, Handled, Hello, Input, Permit, Session};
+use crate::wire::line::{self, Lines};
+use crate::wire::line_decoder::{Inbound, LineDecoder};
+use crate::wire::{Encoding, Farewell};
+
+/// Lines queued for the socket before the connection stops taking events from the hub.
+/// Past it, the client falls behind in the hub's shared ring instead, which bounds its
+/// backlog and tells it what it missed.
+const OUT_LINES: usize = 256;
+/// Bytes queued for the socket (replies included) before the connection stops reading the
+/// client's input: a client that sends commands but never reads the answers only stalls
+/// itself.
+const OUT_BYTES: usize = 64 * 1024;
+/// Largest read: a few lines at a time, on the stack, never held while idle.
+const READ_CHUNK: usize = 4096;
+/// How long a departing client gets to take its last lines.
+const FAREWELL: Duration = Duration::from_secs(2);
+/// Keepalive: first probe after this much silence, then one per interval, up to the count.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+const KEEPALIVE_RETRIES: u32 = 4;
+
+/// Tells a client turned away at the door why, and closes.
+pub(super) async fn refuse(mut stream: TcpStream, refusal: ChatError, catalog: &'static Catalog) {
+    let line = Lines { catalog }.refusal(&refusal);
+    let _ = tokio::time::timeout(FAREWELL, stream.write_all(&line)).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Starts one TCP client: the password first if the room has one, then the conversation.
+///
+/// Each phase is its own task, so that a connected client's task holds only what relaying
+/// needs: a task is as large as its largest phase, and idle clients are most of a room.
+pub(super) fn start(stream: TcpStream, peer: SocketAddr, permit: Permit, context: Context) {
+    // Chat lines are small and must leave at once; Nagle's algorithm would hold each one
+    // until the previous one is acknowledged.
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%peer, %error, "TCP_NODELAY not set");
+    }
+    // A laptop that went to sleep or lost its Wi-Fi never closes its connection: keepalive
+    // probes notice within about two minutes and free its nickname.
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_RETRIES);
+    if let Err(error) = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive) {
+        tracing::debug!(%peer, %error, "keepalive not set");
+    }
+    let max_line = context.config.max_length.saturating_mul(4).max(64);
+    let tracker = context.tracker.clone();
+    let arriving = Arriving {
+        stream,
+        decoder: LineDecoder::new(max_line),
+        out: Outbox::default(),
+        wire: Lines {
+            catalog: context.catalog,
+        },
+        peer,
+        context,
+    };
+    tracker.spawn(arriving.enter(permit));
+}
+
+/// A connection not yet in the conversation: it may only give the password, or leave.
+struct Arriving {
+    stream: TcpStream,
+    decoder: LineDecoder,
+    out: Outbox,
+    wire: Lines,
+    peer: SocketAddr,
+    context: Context,
+}
+
+impl Arriving {
+    /// Passes the password gate if there is one, joins, and relays until the end.
+    async fn enter(mut self, mut permit: Permit) {
+        let mut guess = None;
+        loop {
+            let hello = Hello {
+                password: guess.as_deref(),
+                ..Hello::default()
+            };
+            let refusal = match self.context.join(Via::Tcp, self.peer, permit, hello).await {
+                Ok((session, welcome)) => return self.relay(session, &welcome).await,
+                Err((refusal, returned)) => {
+                    permit = returned;
+                    refusal
+                }
+            };
+            // Another guess, unless guesses ran out or the refusal has nothing to do with
+            // the password.
+            let retry = matches!(
+                refusal,
+                ChatError::PasswordRequired | ChatError::PasswordWrong
+            );
+            self.out.push(self.wire.refusal(&refusal));
+            if !retry {
+                // The connection keeps its place at the door until it is closed.
+                return self.close(&End::Closed, None).await;
+            }
+            guess = match self.next_line().await {
+                Ok(word) => Some(
+                    word.strip_prefix("/pass ")
+                        .unwrap_or(&word)
+                        .trim()
+                        .to_owned(),
+                ),
+                Err(end) => {
+                    let peer = self.peer;
+                    tracing::info!(%peer, via = "tcp", reason = %end, "not admitted");
+                    let farewell =
+                        end.farewell(self.context.catalog, self.context.config.max_length);
+                    return self.close(&end, farewell).await;
+                }
+            };
+        }
+    }
+
+    /// Waits for the next line (or chunk) a client sends before joining.
+    async fn next_line(&mut self) -> Result<String, End> {
+        loop {
+            if let Some(inbound) = self.decoder.next_inbound() {
+                let Inbound::Line(text) = inbound else {
+                    return Err(End::CutOff);
+                };
+                let word = text.trim();
+                if is_goodbye(word) || word.eq_ignore_ascii_case("/quit") {
+                    return Err(End::Quit);
+                }
+                return Ok(word.to_owned());
+            }
+            self.out
+                .write_to(&self.stream)
+                .map_err(|error| End::Failed(error.to_string()))?;
+            tokio::select! {
+                () = self.context.shutdown.cancelled() => return Err(End::Stopped),
+                ready = self.stream.writable(), if !self.out.is_empty() => {
+                    ready.map_err(|error| End::Failed(error.to_string()))?;
+                }
+                ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
+                    match ready.and_then(|()| read_into(&self.stream, &mut self.decoder)) {
+                        Ok(None) => return Err(End::Closed),
+                        Ok(Some(_)) => {}
+                        Err(error) => return Err(End::Failed(error.to_string())),
+                    }
+                    // A password sent without a newline counts once the client pauses.
+                    if self.decoder.has_chunk() {
+                        self.decoder.flush_chunk();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Relays a joined client until the end, then says goodbye.
+    async fn relay(self, session: Session, welcome: &Welcome) {
+        let Arriving {
+            stream,
+            decoder,
+            mut out,
+            wire,
+            ..
+        } = self;
+        greet(&mut out, welcome, wire.catalog);
+        let mut connection = Connection {
+            stream,
+            session,
+            decoder,
+            out,
+            wire,
+            quiet: None,
+        };
+        // Boxed: relaying is what an idle client's task holds, and the goodbye is larger.
+        let end = Box::pin(connection.relay()).await;
+        let Connection {
+            stream,
+            session,
+            out,
+            wire,
+            ..
+        } = connection;
+        let farewell = session.end(&end);
+        Box::pin(finish(stream, out, wire, &end, farewell)).await;
+    }
+
+    async fn close(self, end: &End, farewell: Option<Farewell>) {
+        finish(self.stream, self.out, self.wire, end, farewell).await;
+    }
+}
+
+/// The first lines a TCP client sees: its nickname, the topic, the last messages. Only
+/// these are made from the welcome: its history is not kept.
+fn greet(out: &mut Outbox, welcome: &Welcome, catalog: &'static Catalog) {
+    out.push(line::notice(&catalog.greeting(&welcome.nick)));
+    if let Some(topic) = &welcome.room.topic {
+        out.push(line::notice(&catalog.topic_now(topic)));
+    }
+    if !welcome.history.is_empty() {
+        out.push(line::history(&welcome.history, catalog));
+    }
+}
+
+/// Feeds the decoder what the socket has, through a stack buffer that is never held while
+/// the client is idle. `None` once the client has closed its side; `Some(0)` if nothing was
+/// ready after all.
+fn read_into(stream: &TcpStream, decoder: &mut LineDecoder) -> io::Result<Option<usize>> {
+    let mut chunk = [0u8; READ_CHUNK];
+    match stream.try_read(&mut chunk) {
+        Ok(0) => Ok(None),
+        Ok(n) => {
+            decoder.feed(&chunk[..n]);
+            Ok(Some(n))
+        }
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Some(0)),
+        Err(error) => Err(error),
+    }
+}
+
+/// Resolves when a chunk mode client has been quiet long enough; never without a timer.
+async fn quiet_elapsed(quiet: &mut Option<Pin<Box<Sleep>>>) {
+    match quiet {
+        Some(quiet) => quiet.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// True for the seed activity's words for leaving, a part of the line protocol: a bare "z"
+/// or "FIN".
+fn is_goodbye(word: &str) -> bool {
+    word.eq_ignore_ascii_case("z") || word.eq_ignore_ascii_case("fin")
+}
+
+/// A joined TCP client.
+struct Connection {
+    stream: TcpStream,
+    session: Session,
+    decoder: LineDecoder,
+    out: Outbox,
+    wire: Lines,
+    /// When a chunk mode client's pending text becomes a message, if it has any. Boxed, and
+    /// only there for clients that send without newlines: most never need a timer.
+    quiet: Option<Pin<Box<Sleep>>>,
+}
+
+impl Connection {
+    async fn relay(&mut self) -> End {
+        let shutdown = self.session.context().shutdown.clone();
+        loop {
+            if let Some(replies) = self.decoder.take_replies() {
+                self.out.push(replies);
+            }
+            // Lines held back while the client was not reading its answers.
+            if self.out.bytes < OUT_BYTES
+                && self.decoder.has_inbound()
+                && let Some(end) = self.handle_input()
+            {
+                return end;
+            }
+            if let Err(error) = self.out.write_to(&self.stream) {
+                return End::Failed(error.to_string());
+            }
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return End::Stopped,
+                ready = self.stream.writable(), if !self.out.is_empty() => {
+                    if let Err(error) = ready {
+                        return End::Failed(error.to_string());
+                    }
+                }
+                delivery = self.session.recv(), if self.out.lines() < OUT_LINES => {
+                    let room = OUT_LINES - self.out.lines();
+                    let mut batch = self.session.batch(delivery, room, &self.wire);
+                    for line in &mut batch {
+                        self.out.push(line);
+                    }
+                    if let Some(why) = batch.ended() {
+                        return End::Ended(why);
+                    }
+                }
+                ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
+                    let read = ready.and_then(|()| self.read());
+                    if !matches!(read, Ok(true)) {
+                        // What a client sent just before closing still counts: the seed
+                        // script sends "z" and closes at once.
+                        self.decoder.finish();
+                    }
+                    if let Some(end) = self.handle_input() {
+                        return end;
+                    }
+                    match read {
+                        Ok(true) => {}
+                        Ok(false) => return End::Closed,
+                        Err(error) => return End::Failed(error.to_string()),
+                    }
+                }
+                () = quiet_elapsed(&mut self.quiet), if self.quiet.is_some() => {
+                    self.quiet = None;
+                    self.decoder.flush_chunk();
+                    if let Some(end) = self.handle_input() {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what the socket has; false once the client has closed its side.
+    fn read(&mut self) -> io::Result<bool> {
+        match read_into(&self.stream, &mut self.decoder)? {
+            None => Ok(false),
+            Some(0) => Ok(true),
+            Some(_) => {
+                if self.decoder.has_chunk() {
+                    let deadline = Instant::now() + self.session.context().config.quiet();
+                    match &mut self.quiet {
+                        Some(quiet) => quiet.as_mut().reset(deadline),
+                        None => self.quiet = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    }
+                } else {
+                    self.quiet = None;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// Hands every complete line to the session; returns how the connection ends, if one
+    /// of them ends it.
+    fn handle_input(&mut self) -> Option<End> {
+        // Past the output cap, the rest waits in the decoder until the client reads.
+        while self.out.bytes < OUT_BYTES
+            && let Some(inbound) = self.decoder.next_inbound()
+        {
+            let text = match inbound {
+                // Far over any message's length without a newline: a runaway script or an
+                // attack, not a person typing. Told, and cut off before it costs more.
+                Inbound::TooLong => return Some(End::CutOff),
+                Inbound::Line(text) => text,
+            };
+            if is_goodbye(text.trim()) {
+                return Some(End::Quit);
+            }
+            match self.session.handle(Input::Line(&text), &self.wire) {
+                Handled::Answer(Some(answer)) => self.out.push(answer),
+                Handled::Answer(None) => {}
+                Handled::Leave => return Some(End::Quit),
+            }
+        }
+        None
+    }
+}
+
+/// Says why the connection ends, gives the client a moment to read it, and closes. A failed
+/// connection is closed at once.
+async fn finish(
+    mut stream: TcpStream,
+    mut out: Outbox,
+    wire: Lines,
+    end: &End,
+    farewell: Option<Farewell>,
+) {
+    if matches!(end, End::Failed(_)) {
+        return;
+    }
+    if let Some(farewell) = farewell {
+        out.push(wire.farewell(&farewell));
+    }
+    let flush = async {
+        while !out.is_empty() {
+            if stream.writable().await.is_err() || out.write_to(&stream).is_err() {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(FAREWELL, flush).await;
+    let _ = stream.shutdown().await;
+}
