@@ -1,11 +1,14 @@
-// Every sentence the page shows, in each language it speaks. A third language is one more
-// object here (and one more <option> in templates/index.html).
+// Every sentence the page shows, in each language it speaks. The page's own words are
+// here; the server's sentences (notices, errors, commands) come with the page, from the
+// same catalog the server uses for TCP clients (the `sentences` block in index.html), so
+// the two never drift apart. A third language is one more object here and one more
+// catalog on the server.
 
-const strings = {
+const own = {
   fr: {
     title: "tchat",
     nickLabel: "Ton pseudo",
-    nickHint: "1 à 24 lettres, chiffres, _ - ou .",
+    nickHint: "1 à {max} lettres, chiffres, _ - ou .",
     join: "Entrer",
     changeNick: "Changer de pseudo",
     rename: "Renommer",
@@ -23,37 +26,27 @@ const strings = {
     offline: "Hors ligne, nouvel essai dans {seconds} s",
     reconnectNow: "Réessayer maintenant",
     closed: "Déconnecté",
-    viaWeb: "navigateur",
-    viaTcp: "TCP",
-    joined: "{nick} a rejoint la conversation ({via})",
-    left: "{nick} a quitté la conversation",
-    renamed: "{old} s'appelle maintenant {new}",
     youAre: "Tu es connecté·e en tant que {nick}.",
-    missed: "{count} messages manqués pendant la déconnexion",
+    missedAway: "{count} messages manqués pendant la déconnexion",
     restarted: "La conversation a redémarré : les anciens messages ne sont plus disponibles.",
     pending: "en attente",
     privateTo: "privé à {nick}",
     privateFrom: "privé de {nick}",
     reply: "Répondre",
-    whoHeading: "{count} connecté(s) :",
-    helpHeading: "Commandes :",
-    historyHeading: "Derniers messages :",
-    nick_taken: "Le pseudo {nick} est déjà pris : choisis-en un autre.",
-    nick_invalid: "Pseudo invalide : 1 à 24 lettres, chiffres, _ - ou .",
-    replaced: "Tu t'es connecté·e dans un autre onglet ou un autre appareil.",
-    reconnectHere: "Revenir ici",
-    stopping: "Le serveur redémarre…",
+    nick_taken_dialog: "Le pseudo {nick} est déjà pris : choisis-en un autre.",
+    nick_invalid_dialog: "Pseudo invalide : 1 à {max} lettres, chiffres, _ - ou .",
+    nick_reserved_dialog: "Le pseudo {nick} est réservé : choisis-en un autre.",
+    password_required_dialog: "Cette conversation a un mot de passe.",
+    password_wrong_dialog: "Mauvais mot de passe.",
+    too_many_attempts_dialog: "Trop d'essais : attends une minute.",
+    replaced_page: "Tu t'es connecté·e dans un autre onglet ou un autre appareil.",
+    stopping_page: "Le serveur redémarre…",
     notifyLabel: "Me prévenir quand on me mentionne",
     notifyDenied: "Le navigateur a refusé les notifications pour ce site.",
     notifyInsecure:
       "Les notifications du bureau ne sont possibles qu'en https ou sur localhost ; à cette adresse le navigateur les refuse. Les mentions restent surlignées et comptées dans l'onglet.",
     mention: "{nick} t'a mentionné·e",
     passwordLabel: "Mot de passe de la classe",
-    password_required: "Cette conversation a un mot de passe.",
-    password_wrong: "Mauvais mot de passe.",
-    too_many_attempts: "Trop d'essais : attends une minute.",
-    nick_reserved: "Le pseudo {nick} est réservé : choisis-en un autre.",
-    teacherTag: "prof",
     teacherTools: "Outils du prof",
     lock: "Verrouiller",
     unlock: "Déverrouiller",
@@ -67,29 +60,12 @@ const strings = {
     ban: "Bannir",
     banConfirm: "Bannir l'adresse de {nick} jusqu'au redémarrage ? (Derrière un même routeur, toute la classe peut partager cette adresse.)",
     delete: "Supprimer",
-    kicked: "Tu as été exclu·e de la conversation.",
-    banned: "Ton adresse est bannie jusqu'au redémarrage du serveur.",
     lockedBanner: "Conversation verrouillée : seuls les profs écrivent.",
-    notice_op: "{nick} est prof",
-    notice_topic: "Sujet : {text} ({by})",
-    notice_topic_cleared: "{by} a retiré le sujet",
-    notice_announce: "Annonce de {by} : {text}",
-    notice_kick: "{nick} a été exclu·e par {by}",
-    notice_mute: "{nick} ne peut plus écrire pendant {number} min ({by})",
-    notice_unmute: "{nick} peut de nouveau écrire ({by})",
-    notice_ban: "{nick} a été banni·e par {by}",
-    notice_lock: "{by} a verrouillé la conversation : seuls les profs écrivent",
-    notice_unlock: "{by} a rouvert la conversation",
-    notice_slow: "Mode lent ({by}) : un message toutes les {number} s par élève",
-    notice_slow_off: "Fin du mode lent ({by})",
-    notice_private_off: "{by} a coupé les messages privés entre élèves",
-    notice_private_on: "{by} a rétabli les messages privés entre élèves",
-    notice_delete: "Un message de {nick} a été supprimé par {by}",
   },
   en: {
     title: "tchat",
     nickLabel: "Your nickname",
-    nickHint: "1 to 24 letters, digits, _ - or .",
+    nickHint: "1 to {max} letters, digits, _ - or .",
     join: "Join",
     changeNick: "Change nickname",
     rename: "Rename",
@@ -107,37 +83,27 @@ const strings = {
     offline: "Offline, retrying in {seconds} s",
     reconnectNow: "Retry now",
     closed: "Disconnected",
-    viaWeb: "browser",
-    viaTcp: "TCP",
-    joined: "{nick} joined the conversation ({via})",
-    left: "{nick} left the conversation",
-    renamed: "{old} is now known as {new}",
     youAre: "You are connected as {nick}.",
-    missed: "{count} messages missed while disconnected",
+    missedAway: "{count} messages missed while disconnected",
     restarted: "The conversation restarted: earlier messages are no longer available.",
     pending: "pending",
     privateTo: "private to {nick}",
     privateFrom: "private from {nick}",
     reply: "Reply",
-    whoHeading: "{count} connected:",
-    helpHeading: "Commands:",
-    historyHeading: "Recent messages:",
-    nick_taken: "The nickname {nick} is taken: choose another one.",
-    nick_invalid: "Invalid nickname: 1 to 24 letters, digits, _ - or .",
-    replaced: "You connected from another tab or device.",
-    reconnectHere: "Come back here",
-    stopping: "The server is restarting…",
+    nick_taken_dialog: "The nickname {nick} is taken: choose another one.",
+    nick_invalid_dialog: "Invalid nickname: 1 to {max} letters, digits, _ - or .",
+    nick_reserved_dialog: "The nickname {nick} is reserved: choose another one.",
+    password_required_dialog: "This conversation has a password.",
+    password_wrong_dialog: "Wrong password.",
+    too_many_attempts_dialog: "Too many attempts: wait a minute.",
+    replaced_page: "You connected from another tab or device.",
+    stopping_page: "The server is restarting…",
     notifyLabel: "Notify me when someone mentions me",
     notifyDenied: "The browser blocked notifications for this site.",
     notifyInsecure:
       "Desktop notifications only work over https or on localhost; at this address the browser refuses them. Mentions are still highlighted and counted in the tab.",
     mention: "{nick} mentioned you",
     passwordLabel: "Class password",
-    password_required: "This conversation has a password.",
-    password_wrong: "Wrong password.",
-    too_many_attempts: "Too many attempts: wait a minute.",
-    nick_reserved: "The nickname {nick} is reserved: choose another one.",
-    teacherTag: "teacher",
     teacherTools: "Teacher tools",
     lock: "Lock",
     unlock: "Unlock",
@@ -151,28 +117,26 @@ const strings = {
     ban: "Ban",
     banConfirm: "Ban {nick}'s address until restart? (Behind one router, a whole class may share that address.)",
     delete: "Delete",
-    kicked: "You were sent away from the conversation.",
-    banned: "Your address is banned until the server restarts.",
     lockedBanner: "Conversation locked: only teachers write.",
-    notice_op: "{nick} is a teacher",
-    notice_topic: "Topic: {text} ({by})",
-    notice_topic_cleared: "{by} cleared the topic",
-    notice_announce: "Announcement from {by}: {text}",
-    notice_kick: "{nick} was sent away by {by}",
-    notice_mute: "{nick} cannot write for {number} min ({by})",
-    notice_unmute: "{nick} can write again ({by})",
-    notice_ban: "{nick} was banned by {by}",
-    notice_lock: "{by} locked the conversation: only teachers write",
-    notice_unlock: "{by} reopened the conversation",
-    notice_slow: "Slow mode ({by}): one message every {number} s per student",
-    notice_slow_off: "Slow mode ended ({by})",
-    notice_private_off: "{by} turned off private messages between students",
-    notice_private_on: "{by} turned private messages between students back on",
-    notice_delete: "A message from {nick} was deleted by {by}",
   },
 };
 
-export const languages = Object.keys(strings);
+/** The server's sentences, by language, as the page was served with them. */
+const server = (() => {
+  try {
+    return JSON.parse(document.getElementById("sentences")?.textContent || "{}");
+  } catch {
+    return {};
+  }
+})();
+
+/** Values every sentence may name: the limits the server was started with. */
+const limits = (() => {
+  const data = document.body.dataset;
+  return { max: Number(data.maxNick) || 24 };
+})();
+
+export const languages = Object.keys(own);
 
 let current = "en";
 
@@ -192,7 +156,7 @@ export function setLanguage(lang) {
   localStorage.setItem("tchat.lang", current);
   document.documentElement.lang = current;
   for (const element of document.querySelectorAll("[data-i18n]")) {
-    element.textContent = t(element.dataset.i18n);
+    element.textContent = t(element.dataset.i18n, limits);
   }
   for (const element of document.querySelectorAll("[data-i18n-label]")) {
     element.setAttribute("aria-label", t(element.dataset.i18nLabel));
@@ -207,8 +171,12 @@ export function language() {
   return current;
 }
 
-/** The sentence `key` in the current language, with `{name}` replaced from `values`. */
-export function t(key, values = {}) {
-  const template = strings[current][key] ?? strings.en[key] ?? key;
+/**
+ * The sentence `key` in the current language, the page's own or the server's, with each
+ * `{name}` replaced from `values` in one pass; `fallback` (or the key) when there is none.
+ */
+export function t(key, values = {}, fallback = key) {
+  const template =
+    own[current][key] ?? server[current]?.[key] ?? own.en[key] ?? server.en?.[key] ?? fallback;
   return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }

@@ -134,7 +134,7 @@ export function message(frame, { mine, mention, onDelete }) {
   item.append(timeElement(frame.ts));
   if (frame.action) item.append(element("span", "bullet", "•"));
   item.append(nickElement(frame.from));
-  if (frame.teacher) item.append(element("span", "teacher-badge", t("teacherTag")));
+  if (frame.teacher) item.append(element("span", "teacher-badge", t("teacher_tag")));
   item.append(element("span", "via", frame.via === "tcp" ? "TCP" : ""));
   const text = element("span", "text");
   text.append(linkified(frame.text));

@@ -1,6 +1,7 @@
 //! The page and its static files, compiled into the binary so tchat runs from any directory.
 
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,7 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
+use crate::chat::MAX_NICK_CHARS;
 use crate::entrances::qr_svg;
+use crate::i18n::Lang;
 use crate::session::Context;
 
 /// `static/`, embedded (in debug builds too, thanks to the `debug-embed` feature).
@@ -17,14 +20,46 @@ use crate::session::Context;
 #[folder = "static/"]
 struct Static;
 
-/// The chat page.
+/// The chat page, with the limits it enforces and the sentences it speaks with, as values
+/// from this server.
 #[derive(Template, WebTemplate)]
 #[template(path = "index.html")]
-pub(super) struct Index;
-
-pub(super) async fn index() -> Index {
-    Index
+pub(super) struct Index {
+    /// `--max-length`: the message box takes no more.
+    max_length: usize,
+    /// The longest nickname.
+    max_nick: usize,
+    /// Every catalog, as JSON for the page's `sentences` block.
+    sentences: &'static str,
 }
+
+pub(super) async fn index(State(context): State<Context>) -> Index {
+    Index {
+        max_length: context.config.max_length,
+        max_nick: MAX_NICK_CHARS,
+        sentences: &SENTENCES,
+    }
+}
+
+/// Every language's catalog, `{"fr": {"name": "sentence", …}, …}`, made once. `<` is
+/// escaped so that no sentence can end the `<script>` block it is put in.
+static SENTENCES: LazyLock<String> = LazyLock::new(|| {
+    let catalogs: serde_json::Map<String, serde_json::Value> = Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let sentences = lang
+                .catalog()
+                .entries()
+                .into_iter()
+                .map(|(name, sentence)| (name.to_owned(), sentence.into()))
+                .collect();
+            (lang.code().to_owned(), serde_json::Value::Object(sentences))
+        })
+        .collect();
+    serde_json::Value::Object(catalogs)
+        .to_string()
+        .replace('<', "\\u003c")
+});
 
 /// The page to project on the board: the addresses, the QR code, the other ways in.
 #[derive(Template, WebTemplate)]

@@ -6,25 +6,42 @@ use std::time::{Duration, Instant};
 use crate::helpers::{PATIENCE, TcpClient, http_get, one_line_failure, start_binary, tchat};
 
 #[test]
-fn a_port_in_use_is_one_clear_line_and_exit_code_1() {
+fn a_port_in_use_is_one_clear_line_exit_code_1_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let (line, stderr) = one_line_failure(tchat().args([
-        "--tcp",
-        &format!("127.0.0.1:{port}"),
-        "--http",
-        "127.0.0.1:0",
-    ]));
-    assert!(line.contains(&port.to_string()), "{stderr}");
-    assert!(line.contains("--tcp"), "{stderr}");
-    assert!(line.contains("LAN Messenger"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let taken_at = format!("127.0.0.1:{port}");
+    for (flag, other) in [("--tcp", "--http"), ("--http", "--tcp")] {
+        let (line, stderr) = one_line_failure(tchat().current_dir(dir.path()).args([
+            flag,
+            &taken_at,
+            other,
+            "127.0.0.1:0",
+        ]));
+        assert!(line.contains(&format!("port {port}")), "{stderr}");
+        assert!(line.contains(&format!("{flag} ADDR:PORT")), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(
+            line.matches("in use").count(),
+            1,
+            "the reason once: {stderr}"
+        );
+        // LAN Messenger is the usual culprit on the lesson's TCP port, never on the page's.
+        assert_eq!(line.contains("LAN Messenger"), flag == "--tcp", "{stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .flatten()
+        .map(|entry| entry.file_name())
+        .collect();
+    assert!(left.is_empty(), "a failed start leaves {left:?} behind");
 }
 
 #[tokio::test]
 async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let mut command = tchat();
-    command.current_dir(std::env::temp_dir());
+    command.current_dir(dir.path());
     let (mut child, http, tcp, startup) = start_binary(command);
     assert!(
         startup.contains('▀') || startup.contains('▄'),
@@ -40,7 +57,7 @@ async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
     );
     assert!(startup.contains("/op "), "{startup}");
 
-    let (status, _, body) = http_get(http, "/static/app.js").await;
+    let (status, _, body) = http_get(http, "/static/connection.js").await;
     assert!(
         status.contains("200") && body.contains("WebSocket"),
         "{status}"

@@ -315,6 +315,21 @@ impl WsClient {
             .expect("send frame");
     }
 
+    /// Closes the connection as a page does when it goes away.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+
+    /// Reads frames until an `error` with this `code`, and returns it.
+    pub async fn expect_error(&mut self, code: &str) -> Value {
+        loop {
+            let frame = self.expect("error").await;
+            if frame["code"] == code {
+                return frame;
+            }
+        }
+    }
+
     /// The next JSON frame, or `None` once the server has closed.
     pub async fn try_next(&mut self) -> Option<Value> {
         loop {
@@ -409,11 +424,37 @@ pub fn one_line_failure(command: &mut std::process::Command) -> (String, String)
     (lines[0].to_owned(), stderr)
 }
 
+/// A `tchat` process, killed when dropped if it still runs: a failed test leaves no server
+/// behind holding its database.
+pub struct Running(pub std::process::Child);
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// A `tchat` process started from `command` on free ports, once it has printed everything
-/// it prints at startup: the child, its HTTP and TCP addresses, and that output.
+/// it prints at startup: the process, its HTTP and TCP addresses, and that output.
 pub fn start_binary(
     mut command: std::process::Command,
-) -> (std::process::Child, SocketAddr, SocketAddr, String) {
+) -> (Running, SocketAddr, SocketAddr, String) {
     use std::io::BufRead;
     let mut child = command
         .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
@@ -440,7 +481,7 @@ pub fn start_binary(
     }
     // Dropping stdout here also checks that tchat survives its stdout being closed.
     (
-        child,
+        Running(child),
         http.expect("http address"),
         tcp.expect("tcp address"),
         startup,

@@ -3,12 +3,11 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Child;
 
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TcpClient, WsClient, http_get, one_line_failure, spawn_app_with, start_binary, tchat,
+    Running, TcpClient, WsClient, http_get, one_line_failure, spawn_app_with, start_binary, tchat,
 };
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -142,7 +141,7 @@ async fn history_prints_more_on_request() {
 }
 
 /// Starts the binary on `db` with free ports; returns it with its HTTP and TCP addresses.
-fn start(db: &Path) -> (Child, SocketAddr, SocketAddr) {
+fn start(db: &Path) -> (Running, SocketAddr, SocketAddr) {
     let mut command = tchat();
     command.args(["--max-rate", "0", "--db"]).arg(db);
     let (child, http, tcp, _) = start_binary(command);

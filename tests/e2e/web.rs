@@ -174,7 +174,7 @@ async fn the_page_and_its_files_are_served_with_security_headers() {
     assert!(header("content-security-policy").contains("default-src 'self'"));
     assert_eq!(header("x-content-type-options"), "nosniff");
 
-    let (status, headers, body) = http_get(app.http, "/static/app.js").await;
+    let (status, headers, body) = http_get(app.http, "/static/connection.js").await;
     assert!(status.contains("200"), "{status}");
     assert!(body.contains("WebSocket"));
     assert!(

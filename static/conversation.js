@@ -1,0 +1,220 @@
+// The conversation: every frame from the server, turned into the page's picture of the
+// room (who is here, the rules, where we are in the history) and into lines in the log.
+// Sentences are built here in the reader's language from the frames' codes and values,
+// whatever the server's own language.
+
+import * as attention from "./attention.js";
+import * as composer from "./composer.js";
+import * as connection from "./connection.js";
+import * as dialog from "./dialog.js";
+import { t } from "./i18n.js";
+import * as render from "./render.js";
+import * as room from "./room.js";
+import * as users from "./users.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The last event shown: a reconnect asks for what came after it. */
+let lastId = null;
+/** A long welcome arrives in parts: `roster` and `backlog` frames ahead of the `welcome`. */
+let ahead = { users: [], history: [] };
+
+/** The id of the last event shown, or `null` before any. */
+export function since() {
+  return lastId;
+}
+
+/** A new socket: whatever came ahead of an unfinished welcome is gone with the old one. */
+export function opened() {
+  ahead = { users: [], history: [] };
+}
+
+/** True for an event already shown: a resume must never show anything twice. */
+function seen(frame) {
+  if (typeof frame.id !== "number") return false;
+  if (lastId !== null && frame.id <= lastId) return true;
+  lastId = frame.id;
+  return false;
+}
+
+export function handle(frame) {
+  switch (frame.type) {
+    case "roster":
+      ahead.users.push(...frame.users);
+      return;
+    case "backlog":
+      ahead.history.push(...frame.events);
+      return;
+    case "welcome":
+      frame.users = ahead.users.concat(frame.users);
+      frame.history = ahead.history.concat(frame.history);
+      ahead = { users: [], history: [] };
+      return welcome(frame);
+    case "message":
+    case "join":
+    case "leave":
+    case "nick":
+    case "notice":
+      if (!seen(frame)) show(frame, true);
+      return;
+    case "private": {
+      const mine = frame.from === users.myNick();
+      const onReply = (nick) => composer.prefill(`/msg ${nick} `);
+      render.append(render.privateMessage(frame, { mine, onReply }));
+      if (!mine) attention.notify(frame.from, frame.text, true);
+      return;
+    }
+    case "users":
+      users.setTeachers(frame.users);
+      render.append(render.notice(t("who", { count: frame.users.length })));
+      for (const user of frame.users) render.append(render.notice(`${user.nick} (${users.viaName(user.via)})`));
+      return;
+    case "help":
+      help(frame);
+      return;
+    case "history":
+      render.append(render.notice(t("history")));
+      for (const past of frame.events) show(past, false);
+      return;
+    case "missed":
+      render.append(render.notice(t("missed", { count: frame.count }), { kind: "notice gap" }));
+      return;
+    case "error":
+      return error(frame);
+    case "bye":
+      return bye(frame);
+  }
+}
+
+function welcome(frame) {
+  const resumed = lastId !== null;
+  const sameConversation = !connection.identity.epoch || connection.identity.epoch === frame.epoch;
+  connection.welcomed(frame);
+  dialog.close();
+  $("chat").hidden = false;
+  users.setAll(frame.users);
+  users.setMe(frame.nick, Boolean(frame.teacher));
+  room.set(frame.room);
+  users.show();
+  if (resumed && !sameConversation) {
+    lastId = null;
+    render.append(render.notice(t("restarted"), { kind: "notice gap" }));
+  }
+  if (frame.missed > 0) {
+    render.append(render.notice(t("missedAway", { count: frame.missed }), { kind: "notice gap" }));
+  }
+  for (const past of frame.history) {
+    if (!seen(past)) show(past, false);
+  }
+  if (!resumed) render.append(render.notice(t("youAre", { nick: frame.nick })));
+  composer.flushPending();
+  if (!resumed) render.scrollToEnd();
+  composer.focus();
+}
+
+/** Shows an event; `live` ones update the room and may call for attention. */
+function show(frame, live) {
+  switch (frame.type) {
+    case "message": {
+      const mine = frame.from === users.myNick();
+      const mention = !mine && attention.mentions(frame.text);
+      const onDelete = users.amTeacher() ? (id) => connection.send({ type: "say", text: `/delete ${id}` }) : null;
+      render.append(render.message(frame, { mine, mention, onDelete }));
+      if (live && !mine) attention.notify(frame.from, frame.text, mention);
+      return;
+    }
+    case "notice":
+      notice(frame, live);
+      break;
+    case "join":
+      if (live) users.arrived(frame.nick, frame.via);
+      render.append(render.notice(t("joined", { nick: frame.nick, via: users.viaName(frame.via) }), { ts: frame.ts }));
+      break;
+    case "leave":
+      if (live) users.left(frame.nick);
+      render.append(render.notice(t("left", { nick: frame.nick }), { ts: frame.ts }));
+      break;
+    case "nick":
+      if (live) renamed(frame);
+      render.append(render.notice(t("renamed", { old: frame.old, new: frame.new }), { ts: frame.ts }));
+      break;
+  }
+  if (live) users.show();
+}
+
+function renamed(frame) {
+  const mine = frame.old === users.myNick();
+  users.renamed(frame.old, frame.new, frame.via);
+  if (!mine) return;
+  connection.want(frame.new);
+  connection.setStatus("online", t("connected", { nick: frame.new }));
+  dialog.close();
+}
+
+/** A teacher's action: shown, and applied to the page's picture of the room. */
+function notice(frame, live) {
+  const key = frame.kind === "topic" && !frame.text ? "notice_topic_cleared"
+    : frame.kind === "slow" && !frame.number ? "notice_slow_off"
+    : frame.kind === "kick" && frame.text ? "notice_kick_reason"
+    : `notice_${frame.kind}`;
+  const text = t(key, { nick: frame.nick, by: frame.by, text: frame.text, number: frame.number });
+  const kind = frame.kind === "announce" ? "notice announce" : "notice";
+  render.append(render.notice(text, { ts: frame.ts, kind }));
+  if (frame.kind === "delete") render.forget(frame.number);
+  if (!live) return;
+  if (frame.kind === "op") users.becameTeacher(frame.nick);
+  if (frame.kind === "kick" || frame.kind === "ban") users.left(frame.nick);
+  room.apply(frame);
+  if (frame.kind === "op") room.show();
+  if (frame.kind === "announce" || frame.kind === "topic") attention.notify(frame.by, frame.text, true);
+}
+
+/** The commands, described in the reader's language. */
+function help(frame) {
+  const list = (commands) => {
+    for (const command of commands) {
+      const text = t(`cmd_${command.name}`, {}, command.text);
+      render.append(render.notice(`${command.usage} — ${text}`));
+    }
+  };
+  render.append(render.notice(t("help")));
+  list(frame.commands);
+  if (frame.teacher?.length) {
+    render.append(render.notice(t("help_teacher")));
+    list(frame.teacher);
+  }
+}
+
+function error(frame) {
+  const problem = t(frame.code, frame.args || {}, frame.text);
+  const nickProblem = ["nick_taken", "nick_invalid", "nick_reserved"].includes(frame.code);
+  if (nickProblem && (!connection.isJoined() || dialog.isRenaming())) {
+    const nick = dialog.isRenaming() ? dialog.typed() : connection.identity.wanted;
+    dialog.open(t(`${frame.code}_dialog`, { ...frame.args, nick }));
+    return;
+  }
+  if (["password_required", "password_wrong", "too_many_attempts"].includes(frame.code)) {
+    dialog.askPassword(t(`${frame.code}_dialog`, {}, problem));
+    return;
+  }
+  if (frame.code === "bad_token") connection.forgetTeacherToken();
+  render.append(render.notice(problem, { kind: "notice error" }));
+}
+
+function bye(frame) {
+  if (frame.reason === "shutdown") {
+    render.append(render.notice(t("stopping_page"), { kind: "notice gap" }));
+    return;
+  }
+  if (frame.reason === "kicked" || frame.reason === "banned") {
+    const key = frame.args?.text ? "kicked_reason" : frame.reason;
+    render.append(render.notice(t(key, frame.args || {}), { kind: "notice gap" }));
+    connection.stay(t(frame.reason));
+  } else if (frame.reason === "replaced") {
+    render.append(render.notice(t("replaced_page"), { kind: "notice gap" }));
+    connection.stay(t("closed"), true);
+  } else {
+    connection.stay();
+    render.append(render.notice(t(frame.reason === "quit" ? "bye" : frame.reason, {}, frame.text)));
+  }
+}

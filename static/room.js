@@ -1,0 +1,62 @@
+// The room's rules and topic: the banners everyone sees, and the teacher's controls in the
+// settings, which only a teacher is shown.
+
+import * as connection from "./connection.js";
+import { t } from "./i18n.js";
+import * as users from "./users.js";
+
+const $ = (id) => document.getElementById(id);
+
+let room = { topic: null, locked: false, slow: 0, private: true };
+
+export function init() {
+  const command = (text) => connection.send({ type: "say", text });
+  $("lock").addEventListener("click", () => command(room.locked ? "/unlock" : "/lock"));
+  $("slow").addEventListener("change", () => command(`/slow ${$("slow").value}`));
+  $("private").addEventListener("change", () => command(`/private ${$("private").checked ? "on" : "off"}`));
+  $("topic-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    command(`/topic ${$("topic-input").value}`);
+  });
+}
+
+/** The room as a welcome describes it. */
+export function set(state) {
+  if (state) room = { ...state };
+  show();
+}
+
+/** Applies a teacher's notice to the room. */
+export function apply(frame) {
+  switch (frame.kind) {
+    case "topic":
+      room.topic = frame.text || null;
+      break;
+    case "lock":
+    case "unlock":
+      room.locked = frame.kind === "lock";
+      break;
+    case "slow":
+      room.slow = frame.number;
+      break;
+    case "private_off":
+    case "private_on":
+      room.private = frame.kind === "private_on";
+      break;
+    default:
+      return;
+  }
+  show();
+}
+
+/** Draws the banners and, for a teacher, the controls. */
+export function show() {
+  const topic = $("topic");
+  topic.hidden = !room.topic;
+  topic.textContent = room.topic ? `${t("topicLabel")} : ${room.topic}` : "";
+  $("locked").hidden = !room.locked;
+  $("teacher-tools").hidden = !users.amTeacher();
+  $("lock").textContent = room.locked ? t("unlock") : t("lock");
+  $("slow").value = String(room.slow || 0);
+  $("private").checked = room.private;
+}
