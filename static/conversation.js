@@ -190,7 +190,13 @@ function error(frame) {
   const nickProblem = ["nick_taken", "nick_invalid", "nick_reserved"].includes(frame.code);
   if (nickProblem && (!connection.isJoined() || dialog.isRenaming())) {
     const nick = dialog.isRenaming() ? dialog.typed() : connection.identity.wanted;
-    dialog.open(t(`${frame.code}_dialog`, { ...frame.args, nick }));
+    dialog.open(t(`${frame.code}_dialog`, { ...frame.args, nick }), dialog.isRenaming());
+    return;
+  }
+  if (dialog.isRenaming()) {
+    // A rename refused for another reason (muted, locked, too fast): said where the reader
+    // is looking.
+    dialog.open(problem, true);
     return;
   }
   if (["password_required", "password_wrong", "too_many_attempts"].includes(frame.code)) {

@@ -247,23 +247,24 @@ impl Hub {
         Ok(())
     }
 
-    /// Renames a member, announcing it to everyone; returns the nickname it now has. A
-    /// rename is seen by everyone, so a muted or locked-out student may not.
-    pub(super) fn rename(&self, id: MemberId, new: &str) -> Result<Nick, ChatError> {
+    /// Renames a member, announcing it to everyone; returns the nickname it now has, or
+    /// `None` if it is no longer a member (ended while the rename was on its way). A rename
+    /// is seen by everyone, so a muted or locked-out student may not.
+    pub(super) fn rename(&self, id: MemberId, new: &str) -> Result<Option<Nick>, ChatError> {
         let new = Nick::parse(new)?;
         let mut state = self.lock();
         let Some(entry) = state.members.get(&id) else {
-            return Ok(new);
+            return Ok(None);
         };
         if entry.nick == new {
-            return Ok(new);
+            return Ok(Some(new));
         }
         let teacher = entry.teacher;
         entry.may_be_seen(Instant::now(), &state.room)?;
         state.check_free(&new, Some(id), teacher, None)?;
         let key = new.key();
         let Some(entry) = state.members.get_mut(&id) else {
-            return Ok(new);
+            return Ok(None);
         };
         let old = std::mem::replace(&mut entry.nick, new.clone());
         let via = entry.via;
@@ -278,7 +279,7 @@ impl Hub {
             via,
         };
         state.publish(id, kind, &self.shared.config);
-        Ok(new)
+        Ok(Some(new))
     }
 
     pub(super) fn send_private(

@@ -155,8 +155,8 @@ impl Member {
     /// dropped silently, and a long run of them silences the member for a while.
     ///
     /// # Errors
-    /// [`ChatError::Flood`] for the warning, [`ChatError::Muted`] when silenced; both mean
-    /// the line was dropped. A silently dropped line returns `Ok` from `handle` instead.
+    /// [`ChatError::Flood`] for the warning, [`ChatError::Muted`] when silenced, and
+    /// [`ChatError::Dropped`] (nothing to tell the client) for a line dropped in silence.
     fn check_flood(&self) -> Result<(), ChatError> {
         let Some(limiter) = &self.flood else {
             return Ok(());
@@ -183,7 +183,9 @@ impl Member {
             Command::Say(text) => self.hub.say(self.id, text, false).map(|()| Reply::Done),
             Command::Me(text) => self.hub.say(self.id, text, true).map(|()| Reply::Done),
             Command::Nick(nick) => {
-                self.nick = self.hub.rename(self.id, nick)?;
+                if let Some(nick) = self.hub.rename(self.id, nick)? {
+                    self.nick = nick;
+                }
                 Ok(Reply::Done)
             }
             Command::Msg { to, text } => self.hub.send_private(self.id, to, text).map(Reply::Sent),

@@ -12,10 +12,11 @@
 //! it on a [`Journal`], whose owner (the storage thread) saves it and only then hands it back
 //! for delivery, in id order. What anyone has seen is therefore already on disk.
 //!
-//! - [`hub`]: the handle; [`state`]: what its lock guards.
-//! - [`member`]: one participant, whose drop leaves; [`arrival`]: joining and the welcome.
-//! - [`command`]: what a line means; [`moderation`]: the teacher's commands.
-//! - [`event`], [`nick`], [`text`], [`error`], [`journal`].
+//! - `hub`: the handle; `state`: what its lock guards.
+//! - `member`: one participant, whose drop leaves; `arrival`: joining and the welcome.
+//! - `command`: what a line means, and the table of commands; `moderation`: the teacher's.
+//! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
+//!   deliver).
 
 mod arrival;
 mod command;

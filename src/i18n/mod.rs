@@ -75,6 +75,14 @@ macro_rules! sentences {
             pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
                 vec![$((stringify!($name), self.$name)),*]
             }
+
+            /// The sentence called `key` (see [`Catalog::entries`]), if there is one.
+            pub fn get(&self, key: &str) -> Option<&'static str> {
+                match key {
+                    $(stringify!($name) => Some(self.$name),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -337,14 +345,6 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
 }
 
 impl Catalog {
-    /// The sentence called `key` (see [`Catalog::entries`]), if there is one.
-    pub fn get(&self, key: &str) -> Option<&'static str> {
-        self.entries()
-            .into_iter()
-            .find(|(name, _)| *name == key)
-            .map(|(_, sentence)| sentence)
-    }
-
     /// The sentence called `key`, filled with `args`; empty if there is none.
     pub fn say(&self, key: &str, args: &[(&str, Arg<'_>)]) -> String {
         self.get(key)

@@ -20,7 +20,7 @@ use crate::store::History;
 pub(crate) struct Context {
     pub(crate) hub: Hub,
     pub(crate) config: Arc<Config>,
-    /// The language of the server's own lines to TCP clients.
+    /// The server's language (`--lang`): TCP lines, and the `text` of WebSocket frames.
     pub(crate) catalog: &'static Catalog,
     /// Past events beyond memory.
     pub(crate) history: History,

@@ -13,7 +13,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::chat::{ChatError, Hub};
 use crate::config::Config;
 
-/// Wrong passwords one address may try per minute.
+/// Password guesses one address may make per minute.
 const PASSWORD_TRIES_PER_MINUTE: u32 = 5;
 
 /// Who may come in.

@@ -69,13 +69,12 @@ impl Session {
         max: usize,
         wire: &'s E,
     ) -> Batch<'s, E> {
-        let metrics = self.context.metrics.of(self.member.via());
-        metrics.behind(self.member.behind() as u64 + 1);
         Batch {
             session: self,
             wire,
             next: Some(first),
             left: max,
+            taken: 0,
             delivered: 0,
             ended: None,
         }
@@ -83,12 +82,13 @@ impl Session {
 
     /// Leaves the conversation and says what the client is to be told, if anything. Logs
     /// the departure under the nickname the client has now.
-    pub(crate) fn end(self, end: &End) -> Option<Farewell> {
+    pub(crate) fn end(self, end: &End) -> Parting {
         let Session {
             member,
             peer,
             context,
-            ..
+            _connected,
+            _permit,
         } = self;
         let via = member.via();
         if let End::Stalled = end {
@@ -96,8 +96,21 @@ impl Session {
         }
         tracing::info!(%peer, %via, nick = %member.nick(), reason = %end, "disconnected");
         drop(member);
-        end.farewell(context.catalog, context.config.max_length)
+        Parting {
+            farewell: end.farewell(context.catalog, context.config.max_length),
+            _connected,
+            _permit,
+        }
     }
+}
+
+/// A client that has left the conversation but whose connection is still being closed: it
+/// keeps its place at the door, and counts as connected, until dropped.
+pub(crate) struct Parting {
+    /// What the client is to be told, if anything.
+    pub(crate) farewell: Option<Farewell>,
+    _connected: Connected,
+    _permit: Permit,
 }
 
 /// Deliveries taken from the hub in one go, encoded for one transport. Counted in the
@@ -109,6 +122,9 @@ pub(crate) struct Batch<'s, E: Encoding> {
     next: Option<Delivery>,
     /// How many more may be taken.
     left: usize,
+    /// Deliveries taken from the hub, and frames made of them (a client's own line, which
+    /// it is not echoed, makes none).
+    taken: u64,
     delivered: u64,
     /// Why the hub ended the session, if it did.
     ended: Option<Ending>,
@@ -133,6 +149,7 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                 None => return None,
             };
             self.left = self.left.saturating_sub(1);
+            self.taken += 1;
             let frame = match delivery {
                 Delivery::Public(event) => {
                     // A client that does not echo is not sent its own lines, nor its own
@@ -170,5 +187,14 @@ impl<E: Encoding> Drop for Batch<'_, E> {
         let session = &self.session;
         let metrics = session.context.metrics.of(session.member.via());
         metrics.delivered(self.delivered);
+        // How far behind the client was when the batch began. A batch that emptied the
+        // ring took all of it; only a full one asks the ring for the rest (which takes
+        // its lock).
+        let rest = if self.left == 0 {
+            session.member.behind() as u64
+        } else {
+            0
+        };
+        metrics.behind(self.taken + rest);
     }
 }

@@ -50,8 +50,9 @@ pub(super) async fn refuse(mut stream: TcpStream, refusal: ChatError, catalog: &
 
 /// Starts one TCP client: the password first if the room has one, then the conversation.
 ///
-/// Each phase is its own task, so that a connected client's task holds only what relaying
-/// needs: a task is as large as its largest phase, and idle clients are most of a room.
+/// Arriving and relaying are separate tasks, so that a connected client's task holds only
+/// what relaying needs: a task is as large as its largest phase, and idle clients are most
+/// of a room.
 pub(super) fn start(stream: TcpStream, peer: SocketAddr, permit: Permit, context: Context) {
     // Chat lines are small and must leave at once; Nagle's algorithm would hold each one
     // until the previous one is acknowledged.
@@ -93,7 +94,8 @@ struct Arriving {
 }
 
 impl Arriving {
-    /// Passes the password gate if there is one, joins, and relays until the end.
+    /// Passes the password gate if there is one, joins, and hands the client to a task of
+    /// its own for relaying. Only the password and the greeting live in this task.
     async fn enter(mut self, mut permit: Permit) {
         let mut guess = None;
         loop {
@@ -102,7 +104,11 @@ impl Arriving {
                 ..Hello::default()
             };
             let refusal = match self.context.join(Via::Tcp, self.peer, permit, hello).await {
-                Ok((session, welcome)) => return self.relay(session, &welcome).await,
+                Ok((session, welcome)) => {
+                    let tracker = self.context.tracker.clone();
+                    tracker.spawn(self.joined(session, &welcome).serve());
+                    return;
+                }
                 Err((refusal, returned)) => {
                     permit = returned;
                     refusal
@@ -129,9 +135,9 @@ impl Arriving {
                 Err(end) => {
                     let peer = self.peer;
                     tracing::info!(%peer, via = "tcp", reason = %end, "not admitted");
-                    let farewell =
-                        end.farewell(self.context.catalog, self.context.config.max_length);
-                    return self.close(&end, farewell).await;
+                    let config = &self.context.config;
+                    let farewell = end.farewell(self.context.catalog, config.max_length);
+                    return self.close(&end, farewell.as_ref()).await;
                 }
             };
         }
@@ -173,8 +179,9 @@ impl Arriving {
         }
     }
 
-    /// Relays a joined client until the end, then says goodbye.
-    async fn relay(self, session: Session, welcome: &Welcome) {
+    /// The joined client, greeted. Only the first lines are made from the welcome: it is
+    /// not kept.
+    fn joined(self, session: Session, welcome: &Welcome) -> Connection {
         let Arriving {
             stream,
             decoder,
@@ -183,34 +190,22 @@ impl Arriving {
             ..
         } = self;
         greet(&mut out, welcome, wire.catalog);
-        let mut connection = Connection {
+        Connection {
             stream,
             session,
             decoder,
             out,
             wire,
             quiet: None,
-        };
-        // Boxed: relaying is what an idle client's task holds, and the goodbye is larger.
-        let end = Box::pin(connection.relay()).await;
-        let Connection {
-            stream,
-            session,
-            out,
-            wire,
-            ..
-        } = connection;
-        let farewell = session.end(&end);
-        Box::pin(finish(stream, out, wire, &end, farewell)).await;
+        }
     }
 
-    async fn close(self, end: &End, farewell: Option<Farewell>) {
+    async fn close(self, end: &End, farewell: Option<&Farewell>) {
         finish(self.stream, self.out, self.wire, end, farewell).await;
     }
 }
 
-/// The first lines a TCP client sees: its nickname, the topic, the last messages. Only
-/// these are made from the welcome: its history is not kept.
+/// The first lines a TCP client sees: its nickname, the topic, the last messages.
 fn greet(out: &mut Outbox, welcome: &Welcome, catalog: &'static Catalog) {
     out.push(line::notice(&catalog.greeting(&welcome.nick)));
     if let Some(topic) = &welcome.room.topic {
@@ -264,6 +259,28 @@ struct Connection {
 }
 
 impl Connection {
+    /// Relays until the end, then says goodbye.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` taking `mut self` keeps a second copy of `self` in its future"
+    )]
+    fn serve(mut self) -> impl Future<Output = ()> {
+        async move {
+            let end = self.relay().await;
+            let Connection {
+                stream,
+                session,
+                out,
+                wire,
+                ..
+            } = self;
+            // The client keeps its place at the door until its connection is closed.
+            let parting = session.end(&end);
+            // Boxed: the goodbye is larger than relaying, and every idle task would pay for it.
+            Box::pin(finish(stream, out, wire, &end, parting.farewell.as_ref())).await;
+        }
+    }
+
     async fn relay(&mut self) -> End {
         let shutdown = self.session.context().shutdown.clone();
         loop {
@@ -378,13 +395,13 @@ async fn finish(
     mut out: Outbox,
     wire: Lines,
     end: &End,
-    farewell: Option<Farewell>,
+    farewell: Option<&Farewell>,
 ) {
     if matches!(end, End::Failed(_)) {
         return;
     }
     if let Some(farewell) = farewell {
-        out.push(wire.farewell(&farewell));
+        out.push(wire.farewell(farewell));
     }
     let flush = async {
         while !out.is_empty() {

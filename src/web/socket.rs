@@ -282,7 +282,9 @@ impl Connection {
             session,
             wire,
         } = self;
-        let Some(farewell) = session.end(&end) else {
+        // The client keeps its place at the door until its connection is closed.
+        let parting = session.end(&end);
+        let Some(farewell) = &parting.farewell else {
             return;
         };
         let code = match farewell.reason {
@@ -291,7 +293,7 @@ impl Connection {
             _ => close_code::NORMAL,
         };
         let goodbye = async {
-            socket.feed(Message::Text(wire.farewell(&farewell))).await?;
+            socket.feed(Message::Text(wire.farewell(farewell))).await?;
             let close = CloseFrame {
                 code,
                 reason: farewell.reason.into(),

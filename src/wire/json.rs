@@ -227,6 +227,7 @@ enum ServerFrame<'a> {
     },
     Help {
         commands: Vec<HelpEntry<'a>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         teacher: Vec<HelpEntry<'a>>,
     },
     History {},

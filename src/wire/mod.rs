@@ -4,8 +4,10 @@
 //!
 //! Each public event is encoded at most once per format, by whichever session first needs
 //! it, and the bytes are shared by refcount with every other recipient ([`Encodings`]).
-//! Everything else a session sends goes through one [`Encoding`], so the session layer
-//! decides what to send once for every transport.
+//! What a session sends in answer to the conversation (deliveries, replies, refusals, the
+//! farewell) goes through one [`Encoding`], so the session layer decides what to send once
+//! for every transport; only a transport's own framing errors (a WebSocket frame that is
+//! not JSON) are answered by the transport itself.
 
 pub mod json;
 pub mod line;

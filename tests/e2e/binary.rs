@@ -3,7 +3,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{PATIENCE, TcpClient, http_get, one_line_failure, start_binary, tchat};
+use crate::helpers::{
+    PATIENCE, TcpClient, http_get, one_line_failure, start_binary, start_binary_logging, tchat,
+};
 
 #[test]
 fn a_port_in_use_is_one_clear_line_exit_code_1_and_leaves_no_file() {
@@ -82,4 +84,28 @@ async fn it_runs_from_any_directory_and_sigterm_says_goodbye_and_exits_0() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn the_log_names_a_client_by_the_nickname_it_leaves_with() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("tchat.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut command = tchat();
+    command.current_dir(dir.path()).args(["--db", ":memory:"]);
+    let (mut child, _, tcp, _) = start_binary_logging(command, log);
+    let mut client = TcpClient::connect(tcp).await;
+    client.send("/nick renomme").await;
+    client.expect("maintenant renomme").await;
+    client.send("/quit").await;
+    assert_eq!(client.rest().await, "* Au revoir !\r\n");
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    let log = std::fs::read_to_string(&log_path).expect("read log");
+    let departure = log
+        .lines()
+        .find(|line| line.contains("disconnected"))
+        .unwrap_or_else(|| panic!("no departure logged:\n{log}"));
+    assert!(departure.contains("nick=renomme"), "{departure}");
+    assert!(departure.contains("via=tcp"), "{departure}");
 }

@@ -452,14 +452,20 @@ impl Drop for Running {
 
 /// A `tchat` process started from `command` on free ports, once it has printed everything
 /// it prints at startup: the process, its HTTP and TCP addresses, and that output.
-pub fn start_binary(
+pub fn start_binary(command: std::process::Command) -> (Running, SocketAddr, SocketAddr, String) {
+    start_binary_logging(command, std::process::Stdio::null())
+}
+
+/// [`start_binary`], with its log (stderr) going to `log`.
+pub fn start_binary_logging(
     mut command: std::process::Command,
+    log: impl Into<std::process::Stdio>,
 ) -> (Running, SocketAddr, SocketAddr, String) {
     use std::io::BufRead;
     let mut child = command
         .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("run tchat");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));

@@ -145,3 +145,33 @@ async fn the_page_follows_the_readers_language_switch() {
     page.wait_text("Unknown command: /danse. Type /help.").await;
     page.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_rename_is_explained_in_the_rename_dialog() {
+    let app = spawn_app().await;
+    let mut teacher = app.tcp_teacher("prof").await;
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&url(&app)).await;
+    page.join("bavard").await;
+    teacher.expect("bavard a rejoint").await;
+    teacher.send("/mute bavard").await;
+    page.wait_text("bavard ne peut plus écrire").await;
+    page.js("document.getElementById('rename').click(); return null;")
+        .await;
+    page.js("document.getElementById('nick').value = ''; return null;")
+        .await;
+    page.type_into("#nick", &format!("discret{}", crate::chromium::ENTER))
+        .await;
+    page.wait(
+        "the refusal in the dialog",
+        "document.getElementById('nick-error').textContent.includes('Tu ne peux pas écrire')",
+    )
+    .await;
+    assert_eq!(
+        page.js("return [document.getElementById('nick-dialog').hidden, document.getElementById('nick-submit').textContent];")
+            .await,
+        json!([false, "Renommer"]),
+        "the dialog stays open, still renaming"
+    );
+    page.close().await;
+}
