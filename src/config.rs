@@ -101,6 +101,10 @@ pub struct Config {
     #[arg(long, env = "TCHAT_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
+    /// Seconds a TCP client has to give the class password before it is let go.
+    #[arg(long, env = "TCHAT_PASSWORD_TIMEOUT", default_value_t = 30)]
+    pub password_timeout: u64,
+
     /// Lines per second each connection may send (bursts of twice that); 0 turns flood
     /// control off.
     #[arg(long, env = "TCHAT_MAX_RATE", default_value_t = 5)]

@@ -103,10 +103,10 @@ fn csv(events: &[Arc<Event>]) -> String {
             event.id.to_string(),
             time,
             kind.to_owned(),
-            nick.to_owned(),
+            inert(nick),
             via.to_owned(),
-            text.to_owned(),
-            by.to_owned(),
+            inert(text),
+            inert(by),
         ]);
     }
     for row in rows {
@@ -115,6 +115,17 @@ fn csv(events: &[Arc<Event>]) -> String {
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A cell a spreadsheet shows as text: one it would run as a formula (starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading apostrophe, as OWASP advises
+/// for CSV injection.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 fn local_time(ts: i64) -> String {
@@ -185,6 +196,32 @@ mod tests {
         assert_eq!(&row[0], "1");
         assert_eq!(&row[2], "message");
         assert_eq!(&row[5], "a, \"b\"\nc");
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_made_inert() {
+        let events = [
+            message(1, "=HYPERLINK(\"http://evil\",\"clic\")"),
+            message(2, "+1"),
+            message(3, "@SUM(A1)"),
+            message(4, "-2+3"),
+            message(5, "a = b"),
+        ];
+        let text = render(&events, Format::Csv, Lang::En.catalog());
+        let cells: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|row| row.expect("valid CSV")[5].to_owned())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "'=HYPERLINK(\"http://evil\",\"clic\")",
+                "'+1",
+                "'@SUM(A1)",
+                "'-2+3",
+                "a = b"
+            ]
+        );
     }
 
     #[test]

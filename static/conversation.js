@@ -16,7 +16,8 @@ const $ = (id) => document.getElementById(id);
 
 /** The last event shown: a reconnect asks for what came after it. */
 let lastId = null;
-/** A long welcome arrives in parts: `roster` and `backlog` frames ahead of the `welcome`. */
+/** A long welcome or answer arrives in parts: `roster` and `backlog` frames ahead of the
+ * `welcome`, the `users` or the `history` they belong to. */
 let ahead = { users: [], history: [] };
 
 /** The id of the last event shown, or `null` before any. */
@@ -64,18 +65,27 @@ export function handle(frame) {
       if (!mine) attention.notify(frame.from, frame.text, true);
       return;
     }
-    case "users":
-      users.setTeachers(frame.users);
-      render.append(render.notice(t("who", { count: frame.users.length })));
-      for (const user of frame.users) render.append(render.notice(`${user.nick} (${users.viaName(user.via)})`));
+    case "users": {
+      const list = ahead.users.concat(frame.users);
+      ahead.users = [];
+      users.setTeachers(list);
+      const count = frame.count ?? list.length;
+      render.append(render.notice(t("who", { count })));
+      for (const user of list) render.append(render.notice(`${user.nick} (${users.viaName(user.via)})`));
+      if (count > list.length) render.append(render.notice(t("who_more", { count: count - list.length })));
       return;
+    }
     case "help":
       help(frame);
       return;
-    case "history":
+    case "history": {
+      const events = ahead.history.concat(frame.events);
+      ahead.history = [];
       render.append(render.notice(t("history")));
-      for (const past of frame.events) show(past, false);
+      if (frame.missed > 0) render.append(render.notice(t("history_older", { count: frame.missed })));
+      for (const past of events) show(past, false);
       return;
+    }
     case "missed":
       render.append(render.notice(t("missed", { count: frame.count }), { kind: "notice gap" }));
       return;

@@ -56,7 +56,11 @@ impl Nick {
         // Composed form first: "é" typed as e + U+0301 is the letter é, not e and a mark.
         let name: String = name.nfc().collect();
         let count = name.chars().count();
-        let allowed = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+        // Letters that show nothing (Hangul fillers) would make a blank name.
+        let allowed = |c: char| {
+            (c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                && !super::text::is_hidden_format(c)
+        };
         if count == 0 || count > MAX_NICK_CHARS || !name.chars().all(allowed) {
             return Err(NickError::Invalid);
         }
@@ -132,6 +136,8 @@ mod tests {
             "*bob*",
             "tab\t",
             "x\u{1b}",
+            "\u{3164}",
+            "bo\u{202e}b",
             &"n".repeat(25),
         ] {
             assert_eq!(Nick::parse(bad), Err(NickError::Invalid), "{bad:?}");

@@ -5,6 +5,13 @@
 //! (not just their ESC byte, which would leave `[2J` litter behind); any other control
 //! character is dropped, and tabs become spaces.
 //!
+//! Nor may it show something other than what it says: bidirectional embeddings, overrides
+//! and isolates (the "Trojan Source" class, which reorder what a reader sees of code) and
+//! invisible characters (zero-width spaces, fillers, language tags) are dropped. What
+//! ordinary writing needs stays: right-to-left letters and marks (LRM, RLM, ALM), the
+//! zero-width joiner and non-joiner of emoji sequences and Indic or Persian scripts,
+//! variation selectors, and the tag characters of a subdivision flag (🏴 + tags).
+//!
 //! Hand-written rather than taken from an ANSI-stripping crate: those strip escape sequences
 //! but keep other controls (CR, BS, DEL, C1), and this needs both in one pass over `char`s.
 
@@ -28,7 +35,10 @@ pub fn sanitize(input: &str) -> String {
             '\u{9b}' => skip_csi(&mut chars),
             '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if c.is_control() || is_hidden_format(c) => {}
+            // Tag characters only spell out a flag right after the black flag (or each
+            // other); anywhere else they hide text.
+            '\u{e0020}'..='\u{e007f}' if !out.ends_with(is_flag_part) => {}
             c => out.push(c),
         }
     }
@@ -38,6 +48,37 @@ pub fn sanitize(input: &str) -> String {
     } else {
         trimmed.to_owned()
     }
+}
+
+/// True for the black flag and the tag characters that may follow it.
+fn is_flag_part(c: char) -> bool {
+    matches!(c, '\u{1f3f4}' | '\u{e0020}'..='\u{e007f}')
+}
+
+/// True for formatting characters that reorder or hide text rather than write it.
+pub(super) fn is_hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        // Bidirectional embeddings and overrides, then isolates.
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            // Zero-width space, word joiner and invisible operators, deprecated format
+            // characters, the byte order mark, interlinear annotations.
+            | '\u{200b}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            // Soft hyphen, Mongolian vowel separator, Hangul fillers (blank "letters").
+            | '\u{ad}'
+            | '\u{180e}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{ffa0}'
+            // The language tag.
+            | '\u{e0001}'
+    )
 }
 
 /// Skips a control sequence: parameter bytes, intermediate bytes, then one final byte.
@@ -88,6 +129,31 @@ mod tests {
     fn controls_are_dropped_and_tabs_become_spaces() {
         assert_eq!(sanitize("a\u{7}b\u{8}c\rd\u{7f}e\tf"), "abcde f");
         assert_eq!(sanitize("  spaced out \r\n"), "spaced out");
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_invisible_characters_are_dropped() {
+        // Trojan Source: an override that makes a comment read as code.
+        assert_eq!(
+            sanitize("if admin {\u{202e} } \u{2066}// check\u{2069} {"),
+            "if admin { } // check {"
+        );
+        assert_eq!(sanitize("pa\u{200b}ss\u{feff}word\u{3164}"), "password");
+        assert_eq!(sanitize("\u{e0001}\u{e0066}\u{e0072}hidden"), "hidden");
+    }
+
+    #[test]
+    fn right_to_left_writing_and_emoji_sequences_are_kept() {
+        for kept in [
+            "שלום עולם",
+            "مرحبا\u{200f} بالعالم",
+            "👩\u{200d}💻 et 👍🏽 et ❤\u{fe0f}",
+            "می\u{200c}خواهم",
+            // The flag of Scotland: black flag, tags g b s c t, cancel tag.
+            "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}",
+        ] {
+            assert_eq!(sanitize(kept), kept);
+        }
     }
 
     #[test]

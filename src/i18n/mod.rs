@@ -104,6 +104,10 @@ sentences! {
     via_tcp,
     /// Heading of `/who`: `{count}`.
     who,
+    /// After as many names as an answer holds: `{count}` more.
+    who_more,
+    /// Before past messages, when older ones did not fit: `{count}`.
+    history_older,
     /// Heading of `/help`.
     help,
     /// Heading of the teacher's part of `/help`.
@@ -198,6 +202,8 @@ sentences! {
     too_many,
     /// A TCP line far over the limit: the connection is closed. `{max}` characters.
     cut_off,
+    /// No password in time: the connection is closed.
+    timed_out,
     /// A slow client skipped events: `{count}`.
     missed,
     /// The room has a password (the TCP prompt too).
@@ -375,6 +381,16 @@ impl Catalog {
     /// The heading of `/who`.
     pub fn who(&self, count: usize) -> String {
         fill(self.who, &[("count", count.into())])
+    }
+
+    /// The end of a `/who` too long to send whole.
+    pub fn who_more(&self, count: usize) -> String {
+        fill(self.who_more, &[("count", count.into())])
+    }
+
+    /// Older messages left out of a `/history` too long to send whole.
+    pub fn history_older(&self, count: usize) -> String {
+        fill(self.history_older, &[("count", count.into())])
     }
 
     /// How a transport is described to people.

@@ -22,6 +22,8 @@ pub(crate) enum End {
     Stalled,
     /// The client answered no ping for too long: the link is dead.
     Dead,
+    /// The client took too long to give the password.
+    TimedOut,
     /// The server is stopping.
     Stopped,
     /// The connection failed.
@@ -37,6 +39,7 @@ impl fmt::Display for End {
             End::Closed => f.write_str("closed by client"),
             End::Stalled => f.write_str("stopped reading"),
             End::Dead => f.write_str("no answer to pings"),
+            End::TimedOut => f.write_str("no password in time"),
             End::Stopped => f.write_str("server stopping"),
             End::Failed(error) => write!(f, "failed: {error}"),
         }
@@ -56,6 +59,7 @@ impl End {
             End::Quit => said("quit", catalog.bye),
             End::Stopped => said("shutdown", catalog.stopping),
             End::Ended(Ending::Replaced) => said("replaced", catalog.replaced),
+            End::TimedOut => said("timeout", catalog.timed_out),
             End::Ended(Ending::Banned) => said("banned", catalog.banned),
             End::Ended(Ending::Kicked(why)) if why.is_empty() => said("kicked", catalog.kicked),
             End::Ended(Ending::Kicked(why)) => Farewell {

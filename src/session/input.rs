@@ -40,8 +40,8 @@ pub(crate) enum Input<'a> {
 /// What to do after an input.
 #[derive(Debug)]
 pub(crate) enum Handled<F> {
-    /// Send this answer, if there is one, and go on.
-    Answer(Option<F>),
+    /// Send these frames (often none), and go on.
+    Answer(Vec<F>),
     /// The client asked to leave.
     Leave,
 }
@@ -115,13 +115,13 @@ impl Session {
             metrics.rate_limited();
         }
         Handled::Answer(match handled {
-            Ok(Reply::Done) | Err(ChatError::Dropped) => None,
-            Ok(Reply::Help) => Some(wire.help(self.member.is_teacher())),
-            Ok(Reply::Who(users)) => Some(wire.who(&users)),
-            Ok(Reply::History(events)) => Some(wire.history(&events)),
-            Ok(Reply::Sent(message)) => Some(wire.private(&message, true)),
+            Ok(Reply::Done) | Err(ChatError::Dropped) => Vec::new(),
+            Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
+            Ok(Reply::Who(users)) => wire.who(&users),
+            Ok(Reply::History(events)) => wire.history(&events),
+            Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
             Ok(Reply::Quit) => return Handled::Leave,
-            Err(error) => Some(wire.refusal(&error)),
+            Err(error) => vec![wire.refusal(&error)],
         })
     }
 }

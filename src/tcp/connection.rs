@@ -98,6 +98,8 @@ impl Arriving {
     /// its own for relaying. Only the password and the greeting live in this task.
     async fn enter(mut self, mut permit: Permit) {
         let mut guess = None;
+        let timeout = Duration::from_secs(self.context.config.password_timeout);
+        let give_up = Instant::now() + timeout;
         loop {
             let hello = Hello {
                 password: guess.as_deref(),
@@ -125,7 +127,7 @@ impl Arriving {
                 // The connection keeps its place at the door until it is closed.
                 return self.close(&End::Closed, None).await;
             }
-            guess = match self.next_line().await {
+            guess = match self.next_line(give_up).await {
                 Ok(word) => Some(
                     word.strip_prefix("/pass ")
                         .unwrap_or(&word)
@@ -143,8 +145,8 @@ impl Arriving {
         }
     }
 
-    /// Waits for the next line (or chunk) a client sends before joining.
-    async fn next_line(&mut self) -> Result<String, End> {
+    /// Waits for the next line (or chunk) a client sends before joining, until `give_up`.
+    async fn next_line(&mut self, give_up: Instant) -> Result<String, End> {
         loop {
             if let Some(inbound) = self.decoder.next_inbound() {
                 let Inbound::Line(text) = inbound else {
@@ -161,6 +163,7 @@ impl Arriving {
                 .map_err(|error| End::Failed(error.to_string()))?;
             tokio::select! {
                 () = self.context.shutdown.cancelled() => return Err(End::Stopped),
+                () = tokio::time::sleep_until(give_up) => return Err(End::TimedOut),
                 ready = self.stream.writable(), if !self.out.is_empty() => {
                     ready.map_err(|error| End::Failed(error.to_string()))?;
                 }
@@ -379,8 +382,7 @@ impl Connection {
                 return Some(End::Quit);
             }
             match self.session.handle(Input::Line(&text), &self.wire) {
-                Handled::Answer(Some(answer)) => self.out.push(answer),
-                Handled::Answer(None) => {}
+                Handled::Answer(answer) => answer.into_iter().for_each(|line| self.out.push(line)),
                 Handled::Leave => return Some(End::Quit),
             }
         }

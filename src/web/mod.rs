@@ -135,6 +135,11 @@ async fn upgrade(
         .max_frame_size(max_frame)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
+        // The hard bound on what a page that does not read costs: without it, every ping
+        // it sends queues a pong, without limit. No frame tchat sends is larger than a
+        // client's largest (the answers are cut into parts), so two of those always fit;
+        // past the bound a write fails and the page is let go.
+        .max_write_buffer_size(max_frame.saturating_mul(2))
         .on_upgrade(move |socket| {
             // Tracked, because axum's graceful shutdown does not wait for upgraded
             // connections: the session watches our shutdown token and says goodbye itself.

@@ -43,6 +43,20 @@ pub(super) async fn run(mut socket: WebSocket, peer: SocketAddr, permit: Permit,
     };
     let Some((session, greeting, first)) = join(&mut socket, peer, permit, &context, wire).await
     else {
+        // Gone before joining, or the server is stopping: end the close handshake.
+        let stopping = context.shutdown.is_cancelled();
+        let goodbye = async {
+            if stopping {
+                let close = CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "shutdown".into(),
+                };
+                socket.send(Message::Close(Some(close))).await
+            } else {
+                socket.close().await
+            }
+        };
+        let _ = timeout(FAREWELL, goodbye).await;
         return;
     };
     let tracker = context.tracker.clone();
@@ -268,8 +282,7 @@ impl Connection {
             Ok(ClientFrame::Nick { nick }) => Input::Rename(nick),
         };
         match self.session.handle(input, &self.wire) {
-            Handled::Answer(Some(answer)) => replies.push(answer),
-            Handled::Answer(None) => {}
+            Handled::Answer(answer) => replies.extend(answer),
             Handled::Leave => return Err(End::Quit),
         }
         Ok(())
@@ -285,6 +298,9 @@ impl Connection {
         // The client keeps its place at the door until its connection is closed.
         let parting = session.end(&end);
         let Some(farewell) = &parting.farewell else {
+            // A client that closed is answered in kind (it sees its own close code, not
+            // an abrupt end); one that stopped reading or failed is not waited for long.
+            let _ = timeout(FAREWELL, socket.close()).await;
             return;
         };
         let code = match farewell.reason {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::{Encoding, Farewell};
+use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome};
 use crate::i18n::{Arg, Catalog, error_args};
 
@@ -40,12 +40,48 @@ impl Encoding for Frames {
         help(self.catalog, teacher)
     }
 
-    fn who(&self, users: &[User]) -> Utf8Bytes {
-        who(users)
+    /// `roster` parts ahead of the `users` frame, as in a welcome; `count` says how many
+    /// are present when not all of them fit.
+    fn who(&self, list: &[User]) -> Vec<Utf8Bytes> {
+        let mut bytes = 0;
+        let fitting = list
+            .iter()
+            .take_while(|user| {
+                bytes += user_size(user);
+                bytes <= ANSWER_BUDGET
+            })
+            .count();
+        let parts = parts(&list[..fitting], user_size);
+        let (last, ahead) = last_and_rest(&parts);
+        let mut frames: Vec<Utf8Bytes> = ahead
+            .iter()
+            .map(|part| encode(&ServerFrame::Roster { users: users(part) }).into())
+            .collect();
+        frames.push(
+            encode(&ServerFrame::Users {
+                users: users(last),
+                count: list.len(),
+            })
+            .into(),
+        );
+        frames
     }
 
-    fn history(&self, events: &[Arc<Event>]) -> Utf8Bytes {
-        history(events)
+    /// `backlog` parts ahead of the `history` frame, as in a welcome; `missed` counts older
+    /// events that did not fit.
+    fn history(&self, events: &[Arc<Event>]) -> Vec<Utf8Bytes> {
+        let (newest, missed) = newest_within_budget(events, event_size);
+        let parts = parts(newest, event_size);
+        let (last, ahead) = last_and_rest(&parts);
+        let mut frames: Vec<Utf8Bytes> = ahead
+            .iter()
+            .map(|part| with_events(encode(&ServerFrame::Backlog {}), "events", part))
+            .collect();
+        let head = encode(&ServerFrame::History {
+            missed: missed as u64,
+        });
+        frames.push(with_events(head, "events", last));
+        frames
     }
 
     fn refusal(&self, error: &ChatError) -> Utf8Bytes {
@@ -224,13 +260,17 @@ enum ServerFrame<'a> {
     },
     Users {
         users: Vec<UserFrame<'a>>,
+        count: usize,
     },
     Help {
         commands: Vec<HelpEntry<'a>>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         teacher: Vec<HelpEntry<'a>>,
     },
-    History {},
+    History {
+        #[serde(skip_serializing_if = "is_zero")]
+        missed: u64,
+    },
     /// Part of the welcome's user list, sent ahead of it.
     Roster {
         users: Vec<UserFrame<'a>>,
@@ -323,11 +363,11 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
     }
 }
 
-/// Roughly the largest frame a welcome is cut into. The WebSocket layer keeps a write buffer
-/// the size of the largest frame it ever sent, for as long as the client stays: a welcome in
-/// one frame (a school's user list, a hundred messages) would make every idle page cost tens
-/// of KiB.
-const WELCOME_PART: usize = 2 * 1024;
+/// Roughly the largest frame a welcome or a long answer is cut into. The WebSocket layer
+/// keeps a write buffer the size of the largest frame it ever sent, for as long as the
+/// client stays: a welcome in one frame (a school's user list, a hundred messages) would
+/// make every idle page cost tens of KiB.
+const PART: usize = 2 * 1024;
 
 /// What a client is sent on joining: your nickname, who is here, and the history asked for.
 ///
@@ -335,9 +375,6 @@ const WELCOME_PART: usize = 2 * 1024;
 /// `backlog` frames sent ahead of it, each to be prepended to the welcome's own `users` and
 /// `history`.
 pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
-    // A user's entry is its nickname and about 30 bytes of JSON around it.
-    let user_size = |user: &User| user.nick.as_str().len() + 30;
-    let event_size = |past: &Arc<Event>| event(past).len() + 1;
     let user_parts = parts(&welcome.users, user_size);
     let event_parts = parts(&welcome.history, event_size);
     let (mut users_last, mut users_ahead) = last_and_rest(&user_parts);
@@ -346,7 +383,7 @@ pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
     // would not fit together, the users go ahead too.
     let last_size = users_last.iter().map(user_size).sum::<usize>()
         + history_last.iter().map(event_size).sum::<usize>();
-    if last_size > WELCOME_PART && !users_last.is_empty() {
+    if last_size > PART && !users_last.is_empty() {
         (users_last, users_ahead) = (&[], &user_parts);
     }
     let mut frames = Vec::with_capacity(users_ahead.len() + history_ahead.len() + 1);
@@ -379,14 +416,14 @@ fn last_and_rest<'a, 'b, T>(parts: &'b [&'a [T]]) -> (&'a [T], &'b [&'a [T]]) {
         .map_or((&[], &[]), |(last, rest)| (*last, rest))
 }
 
-/// Cuts `items` into runs of at most [`WELCOME_PART`] bytes as measured by `size` (at least
+/// Cuts `items` into runs of at most [`PART`] bytes as measured by `size` (at least
 /// one item each).
 fn parts<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
     let mut parts = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (n, item) in items.iter().enumerate() {
         let item_size = size(item);
-        if n > start && bytes + item_size > WELCOME_PART {
+        if n > start && bytes + item_size > PART {
             parts.push(&items[start..n]);
             (start, bytes) = (n, 0);
         }
@@ -398,9 +435,18 @@ fn parts<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<&[T]> {
     parts
 }
 
-/// The answer to `/history`: past message frames, oldest first.
-fn history(events: &[Arc<Event>]) -> Utf8Bytes {
-    with_events(encode(&ServerFrame::History {}), "events", events)
+/// A user's entry in a frame: its nickname and about 30 bytes of JSON around it.
+fn user_size(user: &User) -> usize {
+    user.nick.as_str().len() + 30
+}
+
+/// An event in a list of events: its shared frame and a comma.
+fn event_size(past: &Arc<Event>) -> usize {
+    event(past).len() + 1
+}
+
+fn is_zero(number: &u64) -> bool {
+    *number == 0
 }
 
 /// Adds a list of events to a frame, spliced in from each event's shared encoding rather
@@ -433,11 +479,6 @@ fn private(message: &Arc<Private>) -> Utf8Bytes {
         text: &message.text,
     })
     .into()
-}
-
-/// The answer to `/who`.
-fn who(list: &[User]) -> Utf8Bytes {
-    encode(&ServerFrame::Users { users: users(list) }).into()
 }
 
 /// The answer to `/help`: each command's name, usage and what it does; the teacher's for a

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{Encoding, Farewell};
+use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, User};
 use crate::i18n::Catalog;
 
@@ -60,10 +60,14 @@ impl Encoding for Lines {
         Bytes::from(text)
     }
 
-    fn who(&self, users: &[User]) -> Bytes {
+    fn who(&self, users: &[User]) -> Vec<Bytes> {
         let catalog = self.catalog;
         let mut text = notice_text(&catalog.who(users.len()));
-        for user in users {
+        for (shown, user) in users.iter().enumerate() {
+            if text.len() > ANSWER_BUDGET {
+                text.push_str(&notice_text(&catalog.who_more(users.len() - shown)));
+                break;
+            }
             let via = catalog.via(user.via);
             let line = if user.teacher {
                 format!("  {} ({via}, {})", user.nick, catalog.teacher_tag)
@@ -72,11 +76,21 @@ impl Encoding for Lines {
             };
             text.push_str(&notice_text(&line));
         }
-        Bytes::from(text)
+        vec![Bytes::from(text)]
     }
 
-    fn history(&self, events: &[Arc<Event>]) -> Bytes {
-        history(events, self.catalog)
+    /// A heading, then each event's shared line: nothing is copied per client.
+    fn history(&self, events: &[Arc<Event>]) -> Vec<Bytes> {
+        let catalog = self.catalog;
+        let lines: Vec<Bytes> = events.iter().map(|past| event(past, catalog)).collect();
+        let (newest, left_out) = newest_within_budget(&lines, Bytes::len);
+        let mut answer = Vec::with_capacity(newest.len() + 2);
+        answer.push(notice(catalog.history));
+        if left_out > 0 {
+            answer.push(notice(&catalog.history_older(left_out)));
+        }
+        answer.extend_from_slice(newest);
+        answer
     }
 
     fn refusal(&self, error: &ChatError) -> Bytes {

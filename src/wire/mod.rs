@@ -28,10 +28,32 @@ pub(crate) struct Encodings {
     json: OnceLock<Utf8Bytes>,
 }
 
+/// Most bytes one answer to `/history` or `/who` takes on the wire. A connection holds at
+/// most one answer at a time (its input is not read while an answer waits), so this bounds
+/// what asking costs it; the newest events and the first names are sent, the rest counted.
+pub(crate) const ANSWER_BUDGET: usize = 256 * 1024;
+
+/// The newest of `events` whose sizes (as measured by `size`) fit in [`ANSWER_BUDGET`],
+/// and how many older ones do not.
+pub(crate) fn newest_within_budget<T>(events: &[T], size: impl Fn(&T) -> usize) -> (&[T], usize) {
+    let mut bytes = 0;
+    let fitting = events
+        .iter()
+        .rev()
+        .take_while(|event| {
+            bytes += size(event);
+            bytes <= ANSWER_BUDGET
+        })
+        .count();
+    let left_out = events.len() - fitting;
+    (&events[left_out..], left_out)
+}
+
 /// The last thing a client is told before the server closes its connection.
 #[derive(Debug)]
 pub(crate) struct Farewell {
-    /// Why, for programs: `quit`, `shutdown`, `replaced`, `kicked`, `banned`, `cut_off`.
+    /// Why, for programs: `quit`, `shutdown`, `replaced`, `kicked`, `banned`, `cut_off`,
+    /// `timeout`.
     pub(crate) reason: &'static str,
     /// Why, for people, in the server's language.
     pub(crate) text: String,
@@ -56,10 +78,10 @@ pub(crate) trait Encoding {
     fn missed(&self, count: u64) -> Self::Frame;
     /// The answer to `/help`, the teacher's commands included for a teacher.
     fn help(&self, teacher: bool) -> Self::Frame;
-    /// The answer to `/who`.
-    fn who(&self, users: &[User]) -> Self::Frame;
-    /// The answer to `/history`.
-    fn history(&self, events: &[Arc<Event>]) -> Self::Frame;
+    /// The answer to `/who`, within [`ANSWER_BUDGET`].
+    fn who(&self, users: &[User]) -> Vec<Self::Frame>;
+    /// The answer to `/history`, within [`ANSWER_BUDGET`].
+    fn history(&self, events: &[Arc<Event>]) -> Vec<Self::Frame>;
     /// Why something the client did was refused.
     fn refusal(&self, error: &ChatError) -> Self::Frame;
     /// Why the server closes the connection.

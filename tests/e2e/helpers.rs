@@ -320,6 +320,61 @@ impl WsClient {
         let _ = self.socket.close(None).await;
     }
 
+    /// Queues `count` pings of `payload` and flushes once, without reading anything.
+    pub async fn ping_without_reading(&mut self, payload: &[u8], count: usize) {
+        for _ in 0..count {
+            self.socket
+                .feed(Message::Ping(payload.to_vec().into()))
+                .await
+                .expect("send ping");
+        }
+        self.socket.flush().await.expect("flush pings");
+    }
+
+    /// Sends a close frame with `code` and returns the code of the server's answering close
+    /// frame (`None` if the connection ended without one).
+    pub async fn close_with(mut self, code: u16) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: "".into(),
+        };
+        self.socket
+            .send(Message::Close(Some(frame)))
+            .await
+            .expect("send close");
+        loop {
+            match timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("timed out waiting for the close")
+            {
+                Some(Ok(Message::Close(frame))) => return frame.map(|frame| frame.code.into()),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// The raw text of every frame until one of type `kind`, that one included.
+    pub async fn raw_until(&mut self, kind: &str) -> Vec<String> {
+        let mut frames = Vec::new();
+        loop {
+            let message = timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("timed out waiting for a frame")
+                .expect("connection closed")
+                .expect("frame");
+            if let Message::Text(text) = message {
+                let done = serde_json::from_str::<Value>(text.as_str())
+                    .is_ok_and(|frame| frame["type"] == kind);
+                frames.push(text.as_str().to_owned());
+                if done {
+                    return frames;
+                }
+            }
+        }
+    }
+
     /// Reads frames until an `error` with this `code`, and returns it.
     pub async fn expect_error(&mut self, code: &str) -> Value {
         loop {
@@ -401,6 +456,24 @@ pub async fn http_get(http: SocketAddr, path: &str) -> (String, Vec<(String, Str
         .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
         .collect();
     (status, headers, body.to_owned())
+}
+
+/// The resident memory of process `pid`, in bytes.
+pub fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .expect("VmRSS")
+        * 1024
 }
 
 /// The `tchat` binary, in French, logging only to its own stderr.

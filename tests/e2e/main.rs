@@ -3,6 +3,7 @@
 // A test binary exports nothing; `pub` here only means "shared between the test modules".
 #![allow(unreachable_pub)]
 
+mod abuse;
 mod binary;
 mod bridge;
 mod chromium;

@@ -1,0 +1,196 @@
+//! What one student with a script can try, and what everyone else notices: nothing, and the
+//! server stays small.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TcpClient, WsClient, rss, spawn_app, spawn_app_with, start_binary, tchat};
+
+/// Bytes of pongs a page that never reads would have the server queue without a bound.
+const PINGS: usize = 200_000;
+
+#[tokio::test]
+async fn a_page_that_pings_and_never_reads_keeps_the_server_small() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = tchat();
+    command.current_dir(dir.path()).args(["--db", ":memory:"]);
+    let (server, http, tcp, _) = start_binary(command);
+    let mut attacker = WsClient::connect(http).await;
+    attacker
+        .send(json!({"type": "hello", "nick": "pingeur"}))
+        .await;
+    let mut bystander = TcpClient::connect(tcp).await;
+    let before = rss(server.id());
+    // 25 MB of pings: each asks for a pong the attacker never reads.
+    attacker.ping_without_reading(&[b'p'; 125], PINGS).await;
+    let grown = rss(server.id()).saturating_sub(before);
+    assert!(
+        grown < 8 * 1024 * 1024,
+        "the server grew by {} KiB for one page's pings",
+        grown / 1024
+    );
+    // And everyone else is served as before.
+    bystander.send("/who").await;
+    bystander.expect("connecté(s)").await;
+}
+
+#[tokio::test]
+async fn long_answers_come_in_small_frames_within_a_budget() {
+    let app = spawn_app().await;
+    let mut writer = app.tcp_named("bavard").await;
+    let long = "x".repeat(1900);
+    let burst: String = (0..1000).map(|n| format!("{n} {long}\n")).collect();
+    writer.send_raw(burst.as_bytes()).await;
+    let mut page = app.ws_named("curieux").await;
+    page.send(json!({"type": "say", "text": "/history 1000"}))
+        .await;
+    // The page may see some of the burst live first; the answer is what matters.
+    let frames = page.raw_until("history").await;
+    let answer: Vec<&String> = frames
+        .iter()
+        .skip_while(|frame| !frame.contains(r#""type":"backlog""#))
+        .collect();
+    let total: usize = answer.iter().map(|frame| frame.len()).sum();
+    assert!(
+        answer.iter().all(|frame| frame.len() < 8 * 1024),
+        "every frame is small: {:?}",
+        answer.iter().map(|frame| frame.len()).max()
+    );
+    assert!(total <= 300 * 1024, "the answer is bounded: {total} bytes");
+    let last: Value = serde_json::from_str(answer.last().expect("a history frame")).expect("JSON");
+    assert!(
+        last["missed"].as_u64().is_some_and(|missed| missed > 800),
+        "{}",
+        last["missed"]
+    );
+    let newest = last["events"]
+        .as_array()
+        .and_then(|events| events.last())
+        .and_then(|event| event["text"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        newest.starts_with("999 "),
+        "the newest come: {}",
+        &newest[..8]
+    );
+
+    // On TCP the same budget, and the client is told what was left out.
+    let mut tcp = app.tcp_named("lecteur").await;
+    tcp.send("/history 1000").await;
+    tcp.expect("Derniers messages").await;
+    assert!(
+        tcp.line()
+            .await
+            .contains("plus anciens ne tiennent pas ici")
+    );
+    let mut bytes = 0;
+    loop {
+        let line = tcp.line().await;
+        bytes += line.len() + 2;
+        if line.starts_with("<bavard> 999 ") {
+            break;
+        }
+    }
+    assert!(bytes <= 256 * 1024, "{bytes}");
+}
+
+#[tokio::test]
+async fn the_close_handshake_is_answered() {
+    let app = spawn_app().await;
+    let page = app.ws_named("polie").await;
+    assert_eq!(page.close_with(1000).await, Some(1000));
+    // Before joining too.
+    let early = WsClient::connect(app.http).await;
+    assert_eq!(early.close_with(1001).await, Some(1001));
+}
+
+#[tokio::test]
+async fn a_tcp_client_that_never_gives_the_password_is_let_go() {
+    let app = spawn_app_with(|config| {
+        config.password = Some("sésame".to_owned());
+        config.password_timeout = 1;
+    })
+    .await;
+    let stream = tokio::net::TcpStream::connect(app.tcp)
+        .await
+        .expect("connect");
+    let mut client = tokio::io::BufReader::new(stream);
+    let mut said = String::new();
+    tokio::time::timeout(
+        crate::helpers::PATIENCE,
+        tokio::io::AsyncReadExt::read_to_string(&mut client, &mut said),
+    )
+    .await
+    .expect("closed in time")
+    .expect("read");
+    assert!(said.contains("/pass"), "{said}");
+    assert!(
+        said.ends_with("* Pas de mot de passe à temps : connexion fermée.\r\n"),
+        "{said}"
+    );
+    // Someone who knows it still gets in.
+    TcpClient::connect_with_password(app.tcp, "sésame").await;
+}
+
+#[tokio::test]
+async fn text_cannot_reorder_or_hide_what_others_see_from_either_transport() {
+    let app = spawn_app().await;
+    let mut bystander = app.tcp_named("lecteur").await;
+    let mut page_reader = app.ws_named("lectrice").await;
+    let mut tcp = app.tcp_named("malin").await;
+    let mut page = app.ws_named("maligne").await;
+    // An override that makes the end of the line read first, and a hidden zero-width space.
+    tcp.send("access = denied\u{202e} // ok\u{2069}").await;
+    page.send(json!({"type": "say", "text": "mot\u{200b} de\u{2066}passe"}))
+        .await;
+    assert_eq!(
+        bystander.expect("<malin>").await,
+        "<malin> access = denied // ok"
+    );
+    assert_eq!(bystander.expect("<maligne>").await, "<maligne> mot depasse");
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        let frame = page_reader.expect("message").await;
+        texts.push(frame["text"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(texts, ["access = denied // ok", "mot depasse"]);
+    // Right-to-left writing and emoji sequences arrive as written.
+    tcp.send("שלום 👩\u{200d}💻").await;
+    assert_eq!(
+        bystander.expect("<malin>").await,
+        "<malin> שלום 👩\u{200d}💻"
+    );
+}
+
+#[tokio::test]
+async fn a_transcript_cell_never_runs_as_a_spreadsheet_formula() {
+    let app = spawn_app().await;
+    let mut tcp = app.tcp_named("tableur").await;
+    let mut page = app.ws_named("calcul").await;
+    tcp.send("=HYPERLINK(\"http://piege.example\",\"notes\")")
+        .await;
+    page.send(json!({"type": "say", "text": "@SUM(1+1)"})).await;
+    page.send(json!({"type": "say", "text": "fin"})).await;
+    page.expect("message").await;
+    loop {
+        let frame = page.expect("message").await;
+        if frame["text"] == "fin" {
+            break;
+        }
+    }
+    let (_, _, body) = crate::helpers::http_get(app.http, "/transcript.csv").await;
+    let texts: Vec<String> = csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(|row| row.expect("valid CSV"))
+        .filter(|row| &row[2] == "message")
+        .map(|row| row[5].to_owned())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "'=HYPERLINK(\"http://piege.example\",\"notes\")",
+            "'@SUM(1+1)",
+            "fin"
+        ]
+    );
+}
