@@ -101,6 +101,12 @@ pub struct Config {
     #[arg(long, env = "TCHAT_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
+    /// Wrong guesses at the class password, and at the teacher token, one address may make
+    /// per minute; past it, the address is refused for the rest of the minute. Right
+    /// answers never count, and each connection gets five wrong guesses at most.
+    #[arg(long, env = "TCHAT_GUESSES_PER_ADDRESS", default_value_t = 30)]
+    pub guesses_per_address: u32,
+
     /// Seconds a TCP client has to give the class password before it is let go.
     #[arg(long, env = "TCHAT_PASSWORD_TIMEOUT", default_value_t = 30)]
     pub password_timeout: u64,
@@ -170,7 +176,6 @@ impl Config {
             backlog: self.backlog,
             recent: self.memory.max(self.history).max(self.tcp_history),
             max_message_chars: self.max_length,
-            teacher_token: self.teacher_token.clone(),
             max_rate: self.max_rate,
         }
     }

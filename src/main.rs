@@ -33,9 +33,7 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     // Logs go to stderr so that stdout keeps only what the teacher needs to read.
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("tchat=info")),
-        )
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -95,6 +93,31 @@ fn explain(error: StartError) -> anyhow::Error {
         )
     };
     anyhow::Error::msg(hint)
+}
+
+/// Libraries whose most detailed logs would show what clients send: WebSocket frames (a
+/// `hello` carries the class password and the teacher token) and HTTP requests
+/// (`?teacher=TOKEN`). They never log below `warn`, whatever `RUST_LOG` asks.
+const SILENT_ABOUT_SECRETS: [&str; 6] = [
+    "tungstenite",
+    "tokio_tungstenite",
+    "hyper",
+    "hyper_util",
+    "axum",
+    "tower_http",
+];
+
+/// `RUST_LOG` (or `tchat=info`), with [`SILENT_ABOUT_SECRETS`] capped at `warn`: a directive
+/// added for the same target replaces the one `RUST_LOG` gave.
+fn log_filter() -> EnvFilter {
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("tchat=info"));
+    for target in SILENT_ABOUT_SECRETS {
+        if let Ok(directive) = format!("{target}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }
 
 /// `tchat export`: the transcript on stdout.

@@ -57,8 +57,8 @@ pub struct Arrival<'a> {
     pub replay: Replay,
     /// A resume token from an earlier welcome, to take the nickname back from a ghost.
     pub takeover: Option<&'a str>,
-    /// The teacher token, to join as a teacher.
-    pub teacher: Option<&'a str>,
+    /// Joins as a teacher (the session layer has checked the teacher token).
+    pub teacher: bool,
     /// Wants the list of everyone present in the welcome. A client that shows no user list
     /// leaves it out: in a full room it is the largest part of a welcome.
     pub roster: bool,
@@ -73,7 +73,7 @@ impl<'a> Arrival<'a> {
             nick: None,
             replay,
             takeover: None,
-            teacher: None,
+            teacher: false,
             roster: false,
         }
     }

@@ -84,23 +84,18 @@ impl Hub {
     /// Adds a member under the nickname it asked for, or under a fresh `guestN`, and
     /// announces the arrival to everyone, the new member included. A `takeover` token
     /// matching the current holder of the nickname ends that holder's session and gives the
-    /// nickname to the newcomer. A valid `teacher` token makes the newcomer a teacher.
+    /// nickname to the newcomer.
     ///
     /// The member is subscribed before the history is read and the arrival published, all
     /// under one lock: it sees every event exactly once, either in the history or live.
     ///
     /// # Errors
-    /// [`ChatError::Banned`] for a banned address; [`ChatError::BadToken`] for a wrong
-    /// teacher token; [`ChatError::NickInvalid`], [`ChatError::NickTaken`] or
-    /// [`ChatError::NickReserved`] for a refused nickname; [`ChatError::Unavailable`] when no
-    /// resume token can be made.
+    /// [`ChatError::Banned`] for a banned address; [`ChatError::NickInvalid`],
+    /// [`ChatError::NickTaken`] or [`ChatError::NickReserved`] for a refused nickname;
+    /// [`ChatError::Unavailable`] when no resume token can be made.
     pub fn join(&self, arrival: Arrival<'_>) -> Result<(Member, Welcome), ChatError> {
         let wanted = arrival.nick.map(Nick::parse).transpose()?;
-        let teacher = match arrival.teacher {
-            Some(token) if self.is_teacher_token(token) => true,
-            Some(_) => return Err(ChatError::BadToken),
-            None => false,
-        };
+        let teacher = arrival.teacher;
         let token = crate::secret::token().map_err(|error| {
             tracing::error!(%error, "no resume token for a newcomer");
             ChatError::Unavailable
@@ -172,15 +167,6 @@ impl Hub {
     /// How many public events have been numbered so far, in this run and before it.
     pub fn published(&self) -> u64 {
         self.lock().last_id
-    }
-
-    /// True if `token` is the teacher token (compared in constant time).
-    pub fn is_teacher_token(&self, token: &str) -> bool {
-        self.shared
-            .config
-            .teacher_token
-            .as_deref()
-            .is_some_and(|expected| crate::secret::same(token, expected))
     }
 
     pub(super) fn is_member_teacher(&self, id: MemberId) -> bool {
@@ -374,7 +360,7 @@ mod tests {
             nick,
             replay,
             takeover,
-            teacher: None,
+            teacher: false,
             roster: true,
         })
     }

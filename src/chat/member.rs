@@ -75,6 +75,9 @@ pub enum Reply {
     History(Vec<Arc<Event>>),
     /// A private message was delivered.
     Sent(Arc<Private>),
+    /// `/op TOKEN`: the member asks to become a teacher. Secrets are checked below the
+    /// conversation (the session layer's door), which then calls [`Member::promote`].
+    TeacherToken(String),
     /// End the session.
     Quit,
 }
@@ -193,10 +196,16 @@ impl Member {
             Command::History(count) => Ok(Reply::History(self.hub.history(count))),
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
-            Command::Op(token) => self.hub.op(self.id, token).map(|()| Reply::Done),
+            Command::Op(token) => Ok(Reply::TeacherToken(token.to_owned())),
             Command::Pass(_) => Err(ChatError::AlreadyIn),
             Command::Teacher(command) => self.hub.moderate(self.id, command).map(|()| Reply::Done),
         }
+    }
+
+    /// Makes this member a teacher, announcing it to everyone; for the session layer, once
+    /// it has checked the teacher token.
+    pub fn promote(&self) {
+        self.hub.op(self.id);
     }
 
     /// Waits for the next thing to pass on. Cancel-safe: nothing is lost if the future is

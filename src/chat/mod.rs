@@ -49,8 +49,6 @@ pub struct HubConfig {
     pub recent: usize,
     /// Longest message, in characters.
     pub max_message_chars: usize,
-    /// The secret that makes a member a teacher (`/op TOKEN`); `None`: nobody can be one.
-    pub teacher_token: Option<String>,
     /// Lines per second a member may send, with a burst of a few; 0 turns flood control off.
     pub max_rate: u32,
 }
@@ -61,7 +59,6 @@ impl Default for HubConfig {
             backlog: 4096,
             recent: 1000,
             max_message_chars: 2000,
-            teacher_token: None,
             max_rate: 0,
         }
     }

@@ -1,4 +1,4 @@
-//! What a teacher can do: become one with the token, then send people away, silence them,
+//! What a teacher can do: become one (the session layer checks the token), then send people away, silence them,
 //! lock the room, slow it down, close private messages, delete a message, set a topic,
 //! announce. Each action is one public notice, so both transports (and the transcript) show
 //! who did what.
@@ -13,24 +13,20 @@ use super::{Nick, sanitize};
 const MAX_MUTE_MINUTES: u64 = 24 * 60;
 
 impl Hub {
-    /// `/op TOKEN`: makes the member a teacher if the token is right.
-    pub(super) fn op(&self, id: MemberId, token: &str) -> Result<(), ChatError> {
-        if !self.is_teacher_token(token) {
-            return Err(ChatError::BadToken);
-        }
+    /// Makes the member a teacher, once the session layer has checked its token.
+    pub(super) fn op(&self, id: MemberId) {
         let mut state = self.lock();
         let Some(entry) = state.members.get_mut(&id) else {
-            return Ok(());
+            return;
         };
         if entry.teacher {
-            return Ok(());
+            return;
         }
         entry.teacher = true;
         let nick = entry.nick.clone();
         state.room.teacher_nicks.insert(nick.key());
         let kind = notice(NoticeKind::Op, nick.clone(), Some(nick), String::new(), 0);
         state.publish(id, kind, &self.shared.config);
-        Ok(())
     }
 
     /// Carries out a teacher's command.

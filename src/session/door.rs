@@ -1,20 +1,25 @@
 //! The door, shared by every listener: at most so many connections in all and per address,
 //! banned addresses refused, the real address of a client behind a trusted reverse proxy,
-//! and the class password with the pace of guesses.
+//! and the two secrets, the class password and the teacher token, with the pace of wrong
+//! guesses at each.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::chat::{ChatError, Hub};
 use crate::config::Config;
 
-/// Password guesses one address may make per minute.
-const PASSWORD_TRIES_PER_MINUTE: u32 = 5;
+/// Wrong guesses one connection may make at a secret before it is refused any more: a
+/// student who mistyped five times has had enough tries, and nobody else is held up.
+pub(crate) const WRONG_PER_CONNECTION: u32 = 5;
+/// How long wrong guesses from one address count against it.
+const GUESS_WINDOW: Duration = Duration::from_secs(60);
+/// Addresses remembered per secret before the ones whose window has passed are forgotten.
+const REMEMBERED_ADDRESSES: usize = 4096;
 
 /// Who may come in.
 pub(crate) struct Door {
@@ -23,11 +28,15 @@ pub(crate) struct Door {
     trusted_proxies: Vec<IpAddr>,
     /// The class password, if there is one.
     password: Option<String>,
+    /// The teacher's secret.
+    teacher_token: String,
     /// Open connections per address; the sum is the total. A `std` mutex, locked briefly
     /// and never across an `.await`.
     open: Mutex<Counts>,
-    /// Password guesses, one bucket per address.
-    guesses: DefaultKeyedRateLimiter<IpAddr>,
+    /// Wrong guesses at the password, per address.
+    password_guesses: Guesses,
+    /// Wrong guesses at the teacher token, per address, on every route.
+    token_guesses: Guesses,
 }
 
 #[derive(Default)]
@@ -42,16 +51,120 @@ pub(crate) struct Permit {
     addr: IpAddr,
 }
 
+/// Wrong guesses one connection made at the secrets. Past [`WRONG_PER_CONNECTION`] it is
+/// refused without comparing: a student who mistyped five times has had enough tries.
+#[derive(Debug, Default)]
+pub(crate) struct Tries(u32);
+
+impl Tries {
+    /// Runs `check` (a gate of the [`Door`]) unless this connection has run out of tries,
+    /// and counts it if it was a wrong guess.
+    ///
+    /// # Errors
+    /// [`ChatError::TooManyAttempts`] once out of tries, or the gate's refusal.
+    pub(crate) fn check(
+        &mut self,
+        check: impl FnOnce() -> Result<(), ChatError>,
+    ) -> Result<(), ChatError> {
+        if self.0 >= WRONG_PER_CONNECTION {
+            return Err(ChatError::TooManyAttempts);
+        }
+        let checked = check();
+        if matches!(checked, Err(ChatError::PasswordWrong | ChatError::BadToken)) {
+            self.0 += 1;
+            if self.0 >= WRONG_PER_CONNECTION {
+                return Err(ChatError::TooManyAttempts);
+            }
+        }
+        checked
+    }
+}
+
+/// Wrong guesses at one secret, per address, in windows of [`GUESS_WINDOW`]. Only wrong
+/// guesses count: a class behind one address typing the right password all get in. Past
+/// the allowance the address is refused without comparing, so that guessing on tells it
+/// nothing, until its window ends.
+struct Guesses {
+    /// What is guessed, for the log: "password" or "teacher token".
+    secret: &'static str,
+    /// Wrong guesses an address may make per window.
+    per_address: u32,
+    /// A `std` mutex, locked briefly and never across an `.await`.
+    windows: Mutex<HashMap<IpAddr, Window>>,
+}
+
+struct Window {
+    began: Instant,
+    wrong: u32,
+}
+
+impl Guesses {
+    fn new(secret: &'static str, per_address: u32) -> Self {
+        Self {
+            secret,
+            per_address,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Compares `given` with `expected` for `addr`, unless the address has run out of
+    /// guesses. Logs the first wrong guess of a window and the moment the address runs out,
+    /// never the guess itself.
+    fn check(&self, addr: IpAddr, given: &str, expected: &str) -> Result<(), ChatError> {
+        let now = Instant::now();
+        {
+            let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(window) = windows.get(&addr)
+                && now.duration_since(window.began) < GUESS_WINDOW
+                && window.wrong >= self.per_address
+            {
+                return Err(ChatError::TooManyAttempts);
+            }
+        }
+        if crate::secret::same(given, expected) {
+            return Ok(());
+        }
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if windows.len() >= REMEMBERED_ADDRESSES {
+            windows.retain(|_, window| now.duration_since(window.began) < GUESS_WINDOW);
+        }
+        let window = windows.entry(addr).or_insert(Window {
+            began: now,
+            wrong: 0,
+        });
+        if now.duration_since(window.began) >= GUESS_WINDOW {
+            *window = Window {
+                began: now,
+                wrong: 0,
+            };
+        }
+        window.wrong += 1;
+        if window.wrong == 1 {
+            tracing::info!(%addr, secret = self.secret, "wrong guess");
+        } else if window.wrong == self.per_address {
+            tracing::warn!(
+                %addr,
+                secret = self.secret,
+                guesses = window.wrong,
+                "too many wrong guesses: refusing this address for a minute"
+            );
+        }
+        Err(ChatError::PasswordWrong)
+    }
+}
+
 impl Door {
     pub(crate) fn new(config: &Config) -> Arc<Self> {
-        let tries = NonZeroU32::new(PASSWORD_TRIES_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        let per_address = config.guesses_per_address;
         Arc::new(Self {
             max_total: config.max_connections,
             max_per_address: config.max_per_address,
             trusted_proxies: config.trusted_proxies.clone(),
             password: config.password.clone(),
+            teacher_token: config.teacher_token.clone().unwrap_or_default(),
             open: Mutex::new(Counts::default()),
-            guesses: RateLimiter::keyed(Quota::per_minute(tries)),
+            password_guesses: Guesses::new("password", per_address),
+            token_guesses: Guesses::new("teacher token", per_address),
         })
     }
 
@@ -99,13 +212,23 @@ impl Door {
             .unwrap_or(peer)
     }
 
+    /// True when a request comes from the machine tchat runs on itself. A request that
+    /// says it was forwarded (`X-Forwarded-For`, `Forwarded`) by a proxy that is not
+    /// trusted is not: a reverse proxy on the same machine would otherwise make every
+    /// student "the machine itself".
+    pub(crate) fn is_local(&self, peer: SocketAddr, headers: &HeaderMap) -> bool {
+        let untrusted_forward = !self.trusted_proxies.contains(&peer.ip().to_canonical())
+            && (headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded"));
+        !untrusted_forward && self.client_ip(peer, headers).is_loopback()
+    }
+
     /// True when the room has a password.
     pub(crate) fn has_password(&self) -> bool {
         self.password.is_some()
     }
 
     /// The password gate: passes when the room has no password or `given` is it (compared
-    /// in constant time). Each guess from `addr` counts against its allowance.
+    /// in constant time). Only wrong guesses count against the address's allowance.
     ///
     /// # Errors
     /// [`ChatError::PasswordRequired`] when none was given, [`ChatError::TooManyAttempts`]
@@ -121,14 +244,22 @@ impl Door {
         let Some(given) = given.filter(|given| !given.is_empty()) else {
             return Err(ChatError::PasswordRequired);
         };
-        if self.guesses.check_key(&addr).is_err() {
-            return Err(ChatError::TooManyAttempts);
-        }
-        if crate::secret::same(given, password) {
-            Ok(())
-        } else {
-            Err(ChatError::PasswordWrong)
-        }
+        self.password_guesses.check(addr, given, password)
+    }
+
+    /// The teacher's gate, for every route that takes the token (`/op`, the `hello`'s
+    /// `teacher`, `?teacher=` in an address). Only wrong guesses count against the
+    /// address's allowance.
+    ///
+    /// # Errors
+    /// [`ChatError::TooManyAttempts`] past the allowance, [`ChatError::BadToken`].
+    pub(crate) fn check_teacher_token(&self, addr: IpAddr, given: &str) -> Result<(), ChatError> {
+        self.token_guesses
+            .check(addr, given, &self.teacher_token)
+            .map_err(|refusal| match refusal {
+                ChatError::PasswordWrong => ChatError::BadToken,
+                other => other,
+            })
     }
 }
 
@@ -155,7 +286,7 @@ mod tests {
     use clap::Parser;
 
     fn door(args: &[&str]) -> Arc<Door> {
-        let mut all = vec!["tchat"];
+        let mut all = vec!["tchat", "--teacher-token", "prof"];
         all.extend_from_slice(args);
         Door::new(&Config::parse_from(all))
     }
@@ -198,25 +329,50 @@ mod tests {
     }
 
     #[test]
-    fn the_password_gate_counts_guesses_per_address() {
-        let door = door(&["--password", "secret"]);
+    fn only_wrong_guesses_count_and_past_the_allowance_nothing_is_compared() {
+        let door = door(&["--password", "secret", "--guesses-per-address", "3"]);
         let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        assert_eq!(
-            door.check_password(a, None),
-            Err(ChatError::PasswordRequired)
-        );
-        assert_eq!(door.check_password(a, Some("secret")), Ok(()));
-        for _ in 0..4 {
-            assert_eq!(
-                door.check_password(a, Some("guess")),
-                Err(ChatError::PasswordWrong)
-            );
+        let required = Err(ChatError::PasswordRequired);
+        assert_eq!(door.check_password(a, None), required);
+        for _ in 0..30 {
+            assert_eq!(door.check_password(a, Some("secret")), Ok(()));
         }
-        assert_eq!(
-            door.check_password(a, Some("secret")),
-            Err(ChatError::TooManyAttempts)
-        );
+        for _ in 0..3 {
+            let wrong = Err(ChatError::PasswordWrong);
+            assert_eq!(door.check_password(a, Some("guess")), wrong);
+        }
+        let refused = Err(ChatError::TooManyAttempts);
+        assert_eq!(door.check_password(a, Some("secret")), refused);
         let b: IpAddr = "10.0.0.2".parse().expect("ip");
         assert_eq!(door.check_password(b, Some("secret")), Ok(()));
+        // The teacher token has an allowance of its own.
+        assert_eq!(
+            door.check_teacher_token(a, "nope"),
+            Err(ChatError::BadToken)
+        );
+        assert_eq!(door.check_teacher_token(a, "prof"), Ok(()));
+    }
+
+    #[test]
+    fn a_connection_runs_out_of_tries_after_five_wrong_guesses() {
+        let door = door(&["--password", "secret"]);
+        let a: IpAddr = "10.0.0.1".parse().expect("ip");
+        let mut tries = Tries::default();
+        for _ in 1..WRONG_PER_CONNECTION {
+            let wrong = Err(ChatError::PasswordWrong);
+            assert_eq!(tries.check(|| door.check_password(a, Some("x"))), wrong);
+        }
+        let refused = Err(ChatError::TooManyAttempts);
+        assert_eq!(tries.check(|| door.check_password(a, Some("x"))), refused);
+        assert_eq!(
+            tries.check(|| door.check_password(a, Some("secret"))),
+            refused
+        );
+        // A classmate behind the same address is not held up.
+        let mut other = Tries::default();
+        assert_eq!(
+            other.check(|| door.check_password(a, Some("secret"))),
+            Ok(())
+        );
     }
 }

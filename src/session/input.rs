@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use super::{Context, Permit, Session};
+use super::{Context, Permit, Session, Tries};
 use crate::chat::{Arrival, ChatError, Replay, Reply, Via, Welcome};
 use crate::wire::Encoding;
 
@@ -47,22 +47,32 @@ pub(crate) enum Handled<F> {
 }
 
 impl Context {
-    /// Joins the conversation after the password gate: the nickname, teacher token and
-    /// resume point come from `hello`; what a newcomer is shown of the past depends on
-    /// `via` (`--tcp-history` messages, or `--history` events and the roster for a page).
+    /// Joins the conversation after the door's gates: the password, and the teacher token
+    /// if one is given, each guess counted in `tries`. The nickname and resume point come
+    /// from `hello`; what a newcomer is shown of the past depends on `via`
+    /// (`--tcp-history` messages, or `--history` events and the roster for a page).
     ///
     /// # Errors
-    /// A password refusal from the door, or the hub's refusal (banned, nickname taken…).
+    /// A refusal from the door (password, teacher token, too many tries), or the hub's
+    /// (banned, nickname taken…), with the permit given back.
     pub(crate) async fn join(
         &self,
         via: Via,
         peer: SocketAddr,
         permit: Permit,
         hello: Hello<'_>,
-    ) -> Result<(Session, Welcome), (ChatError, Permit)> {
+        mut tries: Tries,
+    ) -> Result<(Session, Welcome), (ChatError, Permit, Tries)> {
         let addr = peer.ip().to_canonical();
-        if let Err(refusal) = self.door.check_password(addr, hello.password) {
-            return Err((refusal, permit));
+        let door = &self.door;
+        if let Err(refusal) = tries.check(|| door.check_password(addr, hello.password)) {
+            return Err((refusal, permit, tries));
+        }
+        let teacher = hello.teacher.filter(|token| !token.is_empty());
+        if let Some(token) = teacher
+            && let Err(refusal) = tries.check(|| door.check_teacher_token(addr, token))
+        {
+            return Err((refusal, permit, tries));
         }
         let recent = match via {
             Via::Tcp => Replay::Last {
@@ -87,18 +97,21 @@ impl Context {
             nick: hello.nick,
             replay,
             takeover: hello.token,
-            teacher: hello.teacher.filter(|token| !token.is_empty()),
+            teacher: teacher.is_some(),
             roster: via == Via::Web,
         };
         let (member, mut welcome) = match self.hub.join(arrival) {
             Ok(joined) => joined,
-            Err(refusal) => return Err((refusal, permit)),
+            Err(refusal) => return Err((refusal, permit, tries)),
         };
         if let Replay::Since(since) = replay {
             // Subscribed already: whatever happens while the database is read arrives after.
             self.history.complete(&mut welcome, since, MAX_RESUME).await;
         }
-        Ok((Session::new(member, peer, permit, self.clone()), welcome))
+        Ok((
+            Session::new(member, peer, permit, tries, self.clone()),
+            welcome,
+        ))
     }
 }
 
@@ -107,15 +120,25 @@ impl Session {
     pub(crate) fn handle<E: Encoding>(&mut self, input: Input<'_>, wire: &E) -> Handled<E::Frame> {
         let metrics = self.context.metrics.of(self.member.via());
         metrics.received(1);
-        let handled = match input {
+        let mut handled = match input {
             Input::Line(text) => self.member.handle(text),
             Input::Rename(nick) => self.member.rename(nick),
         };
+        if let Ok(Reply::TeacherToken(token)) = &handled {
+            let (door, addr) = (&self.context.door, self.peer.ip().to_canonical());
+            handled = self
+                .tries
+                .check(|| door.check_teacher_token(addr, token))
+                .map(|()| {
+                    self.member.promote();
+                    Reply::Done
+                });
+        }
         if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
             metrics.rate_limited();
         }
         Handled::Answer(match handled {
-            Ok(Reply::Done) | Err(ChatError::Dropped) => Vec::new(),
+            Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => Vec::new(),
             Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
             Ok(Reply::Who(users)) => wire.who(&users),
             Ok(Reply::History(events)) => wire.history(&events),

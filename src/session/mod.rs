@@ -19,7 +19,7 @@ mod input;
 use std::net::SocketAddr;
 
 pub(crate) use context::Context;
-pub(crate) use door::{Door, Permit};
+pub(crate) use door::{Door, Permit, Tries};
 pub(crate) use farewell::End;
 pub(crate) use input::{Handled, Hello, Input};
 
@@ -31,6 +31,8 @@ use crate::wire::{Encoding, Farewell};
 pub(crate) struct Session {
     member: Member,
     peer: SocketAddr,
+    /// Wrong guesses at the teacher token on this connection, joining included.
+    tries: Tries,
     context: Context,
     /// Counts this client in the metrics while it is connected.
     _connected: Connected,
@@ -39,13 +41,20 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    fn new(member: Member, peer: SocketAddr, permit: Permit, context: Context) -> Self {
+    fn new(
+        member: Member,
+        peer: SocketAddr,
+        permit: Permit,
+        tries: Tries,
+        context: Context,
+    ) -> Self {
         let via = member.via();
         tracing::info!(%peer, %via, nick = %member.nick(), "connected");
         Self {
             _connected: context.metrics.connected(via),
             member,
             peer,
+            tries,
             context,
             _permit: permit,
         }
@@ -89,6 +98,7 @@ impl Session {
             context,
             _connected,
             _permit,
+            ..
         } = self;
         let via = member.via();
         if let End::Stalled = end {

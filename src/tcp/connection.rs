@@ -19,7 +19,7 @@ use tokio::time::{Instant, Sleep};
 use super::outbox::Outbox;
 use crate::chat::{ChatError, Via, Welcome};
 use crate::i18n::Catalog;
-use crate::session::{Context, End, Handled, Hello, Input, Permit, Session};
+use crate::session::{Context, End, Handled, Hello, Input, Permit, Session, Tries};
 use crate::wire::line::{self, Lines};
 use crate::wire::line_decoder::{Inbound, LineDecoder};
 use crate::wire::{Encoding, Farewell};
@@ -98,6 +98,7 @@ impl Arriving {
     /// its own for relaying. Only the password and the greeting live in this task.
     async fn enter(mut self, mut permit: Permit) {
         let mut guess = None;
+        let mut tries = Tries::default();
         let timeout = Duration::from_secs(self.context.config.password_timeout);
         let give_up = Instant::now() + timeout;
         loop {
@@ -105,14 +106,15 @@ impl Arriving {
                 password: guess.as_deref(),
                 ..Hello::default()
             };
-            let refusal = match self.context.join(Via::Tcp, self.peer, permit, hello).await {
+            let joined = self.context.join(Via::Tcp, self.peer, permit, hello, tries);
+            let refusal = match joined.await {
                 Ok((session, welcome)) => {
                     let tracker = self.context.tracker.clone();
                     tracker.spawn(self.joined(session, &welcome).serve());
                     return;
                 }
-                Err((refusal, returned)) => {
-                    permit = returned;
+                Err((refusal, returned, tried)) => {
+                    (permit, tries) = (returned, tried);
                     refusal
                 }
             };

@@ -3,16 +3,18 @@
 //!
 //! - `assets`: the page, the projected `/join` page and `static/`.
 //! - `socket`: one WebSocket client's socket, framing and encoding.
+//! - `teacher`: who may open the teacher's routes.
 //! - `transcript`: the conversation for the teacher.
 
 mod assets;
 mod socket;
+mod teacher;
 mod transcript;
 
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::chat::{ChatError, Via};
 use crate::session::Context;
 use crate::transcript::Format;
+use teacher::Teacher;
 
 /// Largest frame a client may send, at the least: ample for a message at the default length
 /// limit with every character escaped. A larger `--max-length` raises it.
@@ -61,21 +64,21 @@ pub(crate) fn router(context: Context) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/join", get(assets::join))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(|_: Teacher| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route("/static/{*path}", get(assets::file))
         .route("/ws", get(upgrade))
         .route(
             "/transcript.txt",
-            get(|peer, range, state| transcript::serve(Format::Txt, peer, range, state)),
+            get(|teacher, range, state| transcript::serve(Format::Txt, teacher, range, state)),
         )
         .route(
             "/transcript.csv",
-            get(|peer, range, state| transcript::serve(Format::Csv, peer, range, state)),
+            get(|teacher, range, state| transcript::serve(Format::Csv, teacher, range, state)),
         )
         .route(
             "/transcript.json",
-            get(|peer, range, state| transcript::serve(Format::Json, peer, range, state)),
+            get(|teacher, range, state| transcript::serve(Format::Json, teacher, range, state)),
         )
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -150,19 +153,8 @@ async fn upgrade(
         .into_response()
 }
 
-/// `GET /metrics`: Prometheus' text format, for the machine itself or with the teacher token.
-async fn metrics(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<TeacherQuery>,
-    State(context): State<Context>,
-) -> Response {
-    let teacher = query
-        .teacher
-        .as_deref()
-        .is_some_and(|token| context.hub.is_teacher_token(token));
-    if !teacher && !peer.ip().to_canonical().is_loopback() {
-        return StatusCode::FORBIDDEN.into_response();
-    }
+/// `GET /metrics`: Prometheus' text format, for the teacher.
+async fn metrics(_: Teacher, State(context): State<Context>) -> Response {
     let body = context.metrics.render(context.hub.published());
     (
         [(
@@ -172,12 +164,6 @@ async fn metrics(
         body,
     )
         .into_response()
-}
-
-/// `?teacher=TOKEN`.
-#[derive(serde::Deserialize)]
-struct TeacherQuery {
-    teacher: Option<String>,
 }
 
 /// True when `origin` is the page's own (same host as the request) or one allowed by flag.

@@ -11,7 +11,7 @@ use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
 use crate::chat::{ChatError, Via};
-use crate::session::{Context, End, Handled, Hello, Input, Permit, Session};
+use crate::session::{Context, End, Handled, Hello, Input, Permit, Session, Tries};
 use crate::wire::Encoding;
 use crate::wire::json::{self, ClientFrame, Frames, HelloFrame};
 
@@ -85,6 +85,7 @@ async fn join(
     let guest_after = Instant::now() + HELLO_WAIT;
     let give_up = Instant::now() + JOIN_WAIT;
     let mut asked = false;
+    let mut tries = Tries::default();
     loop {
         let frame = tokio::select! {
             () = context.shutdown.cancelled() => return None,
@@ -119,17 +120,20 @@ async fn join(
             Some(Ok(other)) => (None, Some(other)),
         };
         let hello = hello.as_ref().map(said).unwrap_or_default();
-        match context.join(Via::Web, peer, permit, hello).await {
+        match context.join(Via::Web, peer, permit, hello, tries).await {
             Ok((session, welcome)) => {
                 // Only the frames are kept: the welcome's roster and history would otherwise
                 // stay in memory for as long as the client is connected.
                 return Some((session, json::welcome(&welcome), first));
             }
-            Err((refusal, returned)) => {
-                permit = returned;
+            Err((refusal, returned, tried)) => {
+                (permit, tries) = (returned, tried);
                 bounded(send(socket, wire.refusal(&refusal)), &context.shutdown)
                     .await
                     .ok()?;
+                if refusal == ChatError::TooManyAttempts {
+                    return None;
+                }
             }
         }
     }

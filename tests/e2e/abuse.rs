@@ -194,3 +194,143 @@ async fn a_transcript_cell_never_runs_as_a_spreadsheet_formula() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_class_behind_one_address_gets_in_and_a_guesser_locks_out_only_themself() {
+    let app = spawn_app_with(|config| config.password = Some("sésame".to_owned())).await;
+    // Every test client comes from 127.0.0.1: one address, like a class behind NAT.
+    let mut guesser = tokio::net::TcpStream::connect(app.tcp)
+        .await
+        .expect("connect");
+    let guesses: String = (0..5).map(|n| format!("/pass faux{n}\n")).collect();
+    tokio::io::AsyncWriteExt::write_all(&mut guesser, guesses.as_bytes())
+        .await
+        .expect("write");
+    let mut said = String::new();
+    tokio::time::timeout(
+        crate::helpers::PATIENCE,
+        tokio::io::AsyncReadExt::read_to_string(&mut guesser, &mut said),
+    )
+    .await
+    .expect("closed in time")
+    .expect("read");
+    assert!(
+        said.ends_with("* Trop d'essais : attends une minute.\r\n"),
+        "{said}"
+    );
+    let mut class = Vec::new();
+    for n in 0..15 {
+        class.push(TcpClient::connect_with_password(app.tcp, "sésame").await);
+        let mut page = WsClient::connect(app.http).await;
+        page.send(json!({"type": "hello", "nick": format!("eleve{n}"), "password": "sésame"}))
+            .await;
+        assert_eq!(page.welcome().await["nick"], format!("eleve{n}"));
+        class.push(TcpClient::connect_with_password(app.tcp, "sésame").await);
+        drop(page);
+    }
+    assert_eq!(class.len(), 30);
+}
+
+#[tokio::test]
+async fn teacher_token_guesses_are_limited_per_address_on_every_route() {
+    let app = spawn_app_with(|config| config.guesses_per_address = 6).await;
+    // Through a proxy tchat does not trust, a request is not "the machine itself".
+    let forwarded = [("X-Forwarded-For", "10.0.0.9")];
+    let (status, _, _) = crate::helpers::http_get_with(app.http, "/metrics", &forwarded).await;
+    assert!(status.contains("403"), "{status}");
+    for _ in 0..2 {
+        let (status, _, _) =
+            crate::helpers::http_get_with(app.http, "/transcript.txt?teacher=faux", &forwarded)
+                .await;
+        assert!(status.contains("403"), "{status}");
+    }
+    let mut tcp = app.tcp_named("devineur").await;
+    for guess in ["faux1", "faux2"] {
+        tcp.send(&format!("/op {guess}")).await;
+        assert_eq!(tcp.line().await, "* Mauvais jeton de prof.");
+    }
+    for guess in ["faux3", "faux4"] {
+        let mut page = WsClient::connect(app.http).await;
+        page.send(json!({"type": "hello", "nick": "devine", "teacher": guess}))
+            .await;
+        assert_eq!(page.expect_error("bad_token").await["code"], "bad_token");
+    }
+    // Six wrong guesses from this address in a minute: even the right token waits now.
+    let right = format!("/metrics?teacher={}", crate::helpers::TEACHER);
+    let (status, _, _) = crate::helpers::http_get_with(app.http, &right, &forwarded).await;
+    assert!(status.contains("429"), "{status}");
+    tcp.send(&format!("/op {}", crate::helpers::TEACHER)).await;
+    assert_eq!(tcp.line().await, "* Trop d'essais : attends une minute.");
+    // The machine itself is not held up.
+    let (status, _, body) = crate::helpers::http_get(app.http, "/healthz").await;
+    assert!(status.contains("200") && body == "ok\n", "{status} {body}");
+}
+
+#[tokio::test]
+async fn a_reverse_proxy_on_the_same_machine_does_not_make_students_the_machine() {
+    let app =
+        spawn_app_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")])
+            .await;
+    let get = |forwarded: &'static str| async move {
+        let (status, _, _) = crate::helpers::http_get_with(
+            app.http,
+            "/transcript.txt",
+            &[("X-Forwarded-For", forwarded)],
+        )
+        .await;
+        status
+    };
+    assert!(get("192.168.1.40").await.contains("403"), "a student");
+    assert!(
+        get("127.0.0.1").await.contains("200"),
+        "the machine behind its proxy"
+    );
+    let (status, _, _) =
+        crate::helpers::http_get_with(app.http, "/healthz", &[("X-Forwarded-For", "192.168.1.40")])
+            .await;
+    assert!(status.contains("403"), "{status}");
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_log_at_any_level() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("tchat.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut command = tchat();
+    command
+        .current_dir(dir.path())
+        .env("RUST_LOG", "trace,tungstenite=trace,hyper=trace,axum=trace")
+        .args(["--db", ":memory:", "--teacher-token", "jeton-tres-secret"])
+        .args(["--password", "mot-de-passe-secret"]);
+    let (mut server, http, tcp, _) = crate::helpers::start_binary_logging(command, log);
+    let mut page = WsClient::connect(http).await;
+    page.send(json!({
+        "type": "hello", "nick": "prof", "teacher": "jeton-tres-secret",
+        "password": "mot-de-passe-secret"
+    }))
+    .await;
+    page.welcome().await;
+    let mut tcp = TcpClient::connect_with_password(tcp, "mot-de-passe-secret").await;
+    tcp.send("/op jeton-tres-secret").await;
+    tcp.expect("est prof").await;
+    tcp.send("/op jeton-tres-faux").await;
+    tcp.expect("Mauvais jeton").await;
+    let forwarded = [("X-Forwarded-For", "10.0.0.9")];
+    crate::helpers::http_get_with(http, "/metrics?teacher=jeton-tres-secret", &forwarded).await;
+    server.kill().expect("kill");
+    server.wait().expect("reap");
+    let log = std::fs::read_to_string(&log_path).expect("read log");
+    assert!(
+        log.contains("connected"),
+        "the log was written: {} bytes",
+        log.len()
+    );
+    for secret in [
+        "jeton-tres-secret",
+        "mot-de-passe-secret",
+        "jeton-tres-faux",
+    ] {
+        let leaks = log.lines().filter(|line| line.contains(secret)).count();
+        assert_eq!(leaks, 0, "{secret} is in {leaks} log lines");
+    }
+}

@@ -440,8 +440,22 @@ impl WsClient {
 
 /// One HTTP/1.1 GET over a raw socket: status line, headers (lower-cased names), body.
 pub async fn http_get(http: SocketAddr, path: &str) -> (String, Vec<(String, String)>, String) {
+    http_get_with(http, path, &[]).await
+}
+
+/// [`http_get`] with extra request headers.
+pub async fn http_get_with(
+    http: SocketAddr,
+    path: &str,
+    extra: &[(&str, &str)],
+) -> (String, Vec<(String, String)>, String) {
     let mut stream = TcpStream::connect(http).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {http}\r\nConnection: close\r\n\r\n");
+    let extra: String = extra
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {http}\r\n{extra}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut raw = String::new();
     timeout(PATIENCE, stream.read_to_string(&mut raw))
