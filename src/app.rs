@@ -88,7 +88,7 @@ impl App {
         let (hub, writer) = match config.db_path() {
             None => (Hub::new(config.hub(), fresh_epoch), None),
             Some(path) => {
-                let store = Store::open(path)?;
+                let mut store = Store::open(path)?;
                 let (past, last_id) = store.recent(config.hub().recent)?;
                 let epoch = store.epoch(&fresh_epoch)?;
                 let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);

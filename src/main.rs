@@ -36,6 +36,9 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
         .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A log that cannot be written (stderr into a file on a full disk) is lost, not
+        // reported with `eprintln!`, which would panic the task that logged.
+        .log_internal_errors(false)
         .init();
     let outcome = match cli.command {
         Some(Task::Export(export)) => run_export(&export),
@@ -51,6 +54,11 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
+    // A file grown past the process's size limit (`ulimit -f`) must be an error tchat
+    // handles (events not saved, teachers told), not SIGXFSZ ending the class: caught here.
+    #[cfg(target_os = "linux")]
+    let _file_too_large =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ));
     let app = App::bind(config).await.map_err(explain)?;
     print_addresses(&app);
     let shutdown = CancellationToken::new();
@@ -66,6 +74,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     say(format_args!("tchat stopped."));
     Ok(())
 }
+
+/// SIGXFSZ, "file size limit exceeded", on Linux.
+#[cfg(target_os = "linux")]
+const SIGXFSZ: i32 = 25;
 
 /// One line a teacher can act on when the server cannot start: the address, the operating
 /// system's reason once, and the flag to change.

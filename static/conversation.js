@@ -91,6 +91,11 @@ export function handle(frame) {
       return;
     case "error":
       return error(frame);
+    case "alert": {
+      const kind = frame.code === "saving_failed" ? "notice error" : "notice";
+      render.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
+      return;
+    }
     case "bye":
       return bye(frame);
   }

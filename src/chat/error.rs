@@ -78,6 +78,9 @@ pub enum ChatError {
     /// Too many wrong passwords from this address for now.
     #[error("too many attempts")]
     TooManyAttempts,
+    /// Events cannot be saved for now, so nothing is published (and nobody is shown it).
+    #[error("not saved")]
+    NotSaved,
     /// The operating system gave no randomness for the newcomer's resume token.
     #[error("no secret token can be made")]
     Unavailable,
@@ -114,6 +117,7 @@ impl ChatError {
             ChatError::PasswordRequired => "password_required",
             ChatError::PasswordWrong => "password_wrong",
             ChatError::TooManyAttempts => "too_many_attempts",
+            ChatError::NotSaved => "not_saved",
             ChatError::Unavailable => "unavailable",
             ChatError::Dropped => "dropped",
         }

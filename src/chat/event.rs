@@ -2,6 +2,7 @@
 //! them; private messages are not part of that sequence.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::Nick;
@@ -232,6 +233,26 @@ pub struct Private {
     pub to: Nick,
     /// Sanitised text.
     pub text: String,
+}
+
+/// What the conversation tells one member alone, beside private messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Alert {
+    /// What the member just did could not be saved, so nobody was shown it.
+    NotSaved,
+    /// To teachers: events cannot be saved (the reason), so none is shown until they can.
+    SavingFailed(String),
+    /// To teachers: events are saved, and shown, again.
+    SavingWorks,
+}
+
+/// What waits in a member's own queue.
+#[derive(Debug)]
+pub(crate) enum Direct {
+    /// A private message for this member.
+    Private(Arc<Private>),
+    /// Something for this member alone.
+    Alert(Alert),
 }
 
 /// Milliseconds since the Unix epoch; 0 if the clock is before 1970.

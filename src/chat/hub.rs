@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::event::now_ms;
+use super::event::{Direct, now_ms};
 use super::state::{Entry, State};
 use super::{
     Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, Member, MemberId, Nick,
     NoticeKind, Private, Replay, User, Welcome, sanitize,
 };
 
-/// How many private messages may wait for one member before more are refused.
+/// How many private messages and alerts may wait for one member before more are refused.
 const PRIVATE_BACKLOG: usize = 64;
 
 /// The conversation. Cloning gives another handle to the same one.
@@ -117,7 +117,7 @@ impl Hub {
         };
         state.last_member += 1;
         let id = MemberId(state.last_member);
-        let (private_tx, private_rx) = mpsc::channel(PRIVATE_BACKLOG);
+        let (direct_tx, direct_rx) = mpsc::channel(PRIVATE_BACKLOG);
         let (end_tx, end_rx) = oneshot::channel();
         state.by_nick.insert(nick.key(), id);
         if teacher {
@@ -133,7 +133,7 @@ impl Hub {
                 muted_until: None,
                 last_post: None,
                 token: token.clone(),
-                private: private_tx,
+                direct: direct_tx,
                 end: end_tx,
             },
         );
@@ -160,7 +160,7 @@ impl Hub {
         };
         state.publish(id, joined, config);
         drop(state);
-        let member = Member::new(self.clone(), id, via, nick, public, private_rx, end_rx);
+        let member = Member::new(self.clone(), id, via, nick, public, direct_rx, end_rx);
         Ok((member, welcome))
     }
 
@@ -179,6 +179,11 @@ impl Hub {
     /// True if connections from `addr` are refused.
     pub fn is_banned(&self, addr: IpAddr) -> bool {
         self.lock().room.banned.contains(&addr)
+    }
+
+    /// Why events cannot be saved, while they cannot.
+    pub fn saving_failure(&self) -> Option<String> {
+        self.lock().saving_failed.clone()
     }
 
     /// Everyone present, sorted by nickname.
@@ -215,6 +220,7 @@ impl Hub {
             return Ok(());
         }
         let mut state = self.lock();
+        state.check_saving()?;
         let now = Instant::now();
         let State { members, room, .. } = &mut *state;
         let Some(entry) = members.get_mut(&id) else {
@@ -239,6 +245,7 @@ impl Hub {
     pub(super) fn rename(&self, id: MemberId, new: &str) -> Result<Option<Nick>, ChatError> {
         let new = Nick::parse(new)?;
         let mut state = self.lock();
+        state.check_saving()?;
         let Some(entry) = state.members.get(&id) else {
             return Ok(None);
         };
@@ -302,10 +309,10 @@ impl Hub {
                 to: recipient.nick.clone(),
                 text,
             });
-            (message, recipient.private.clone())
+            (message, recipient.direct.clone())
         };
         queue
-            .try_send(message.clone())
+            .try_send(Direct::Private(message.clone()))
             .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
         Ok(message)
     }

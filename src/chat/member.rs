@@ -9,7 +9,8 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{ChatError, Command, Event, Hub, MemberId, Nick, Private, User, Via};
+use super::event::Direct;
+use super::{Alert, ChatError, Command, Event, Hub, MemberId, Nick, Private, User, Via};
 
 /// Lines dropped in a row for flooding before the member is silenced.
 const FLOOD_STRIKES: u32 = 10;
@@ -25,8 +26,8 @@ pub struct Member {
     nick: Nick,
     /// Public events, read from the hub's shared ring (see the module docs of `chat`).
     public: broadcast::Receiver<Arc<Event>>,
-    /// Private messages for this member; the sender sits in the hub's entry for it.
-    private: mpsc::Receiver<Arc<Private>>,
+    /// Private messages and alerts for this member; the sender sits in the hub's entry.
+    direct: mpsc::Receiver<Direct>,
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
     /// `None` once it has been read, as a oneshot must not be polled again.
     end: Option<oneshot::Receiver<Ending>>,
@@ -56,6 +57,8 @@ pub enum Delivery {
     Public(Arc<Event>),
     /// A private message for this member.
     Private(Arc<Private>),
+    /// Something for this member alone.
+    Alert(Alert),
     /// This many public events were skipped because the client read too slowly.
     Missed(u64),
     /// The hub ended this member's session; nothing more will come.
@@ -89,7 +92,7 @@ impl Member {
         via: Via,
         nick: Nick,
         public: broadcast::Receiver<Arc<Event>>,
-        private: mpsc::Receiver<Arc<Private>>,
+        direct: mpsc::Receiver<Direct>,
         end: oneshot::Receiver<Ending>,
     ) -> Self {
         let flood = NonZeroU32::new(hub.config().max_rate).map(|rate| {
@@ -103,7 +106,7 @@ impl Member {
             via,
             nick,
             public,
-            private,
+            direct,
             end: Some(end),
             flood,
             strikes: Cell::new(0),
@@ -215,7 +218,7 @@ impl Member {
             biased;
             why = ended(&mut self.end) => Delivery::Ended(why),
             public = self.public.recv() => public_delivery(public),
-            Some(private) = self.private.recv() => Delivery::Private(private),
+            Some(direct) = self.direct.recv() => direct_delivery(direct),
         }
     }
 
@@ -230,7 +233,7 @@ impl Member {
             Ok(event) => Some(Delivery::Public(event)),
             Err(TryRecvError::Lagged(n)) => Some(Delivery::Missed(n)),
             Err(TryRecvError::Empty | TryRecvError::Closed) => {
-                self.private.try_recv().ok().map(Delivery::Private)
+                self.direct.try_recv().ok().map(direct_delivery)
             }
         }
     }
@@ -247,6 +250,13 @@ async fn ended(end: &mut Option<oneshot::Receiver<Ending>>) -> Ending {
         Ok(why) => why,
         // The hub always says why before dropping the sender; if not, nothing ends.
         Err(_) => std::future::pending().await,
+    }
+}
+
+fn direct_delivery(direct: Direct) -> Delivery {
+    match direct {
+        Direct::Private(message) => Delivery::Private(message),
+        Direct::Alert(alert) => Delivery::Alert(alert),
     }
 }
 

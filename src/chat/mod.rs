@@ -33,7 +33,7 @@ mod text;
 pub use arrival::{Arrival, Replay, RoomState, User, Welcome};
 pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherCommand, Verb};
 pub use error::ChatError;
-pub use event::{Event, EventKind, MemberId, NoticeKind, Private, Via};
+pub use event::{Alert, Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use hub::Hub;
 pub use journal::Journal;
 pub use member::{Delivery, Ending, Member, Reply};

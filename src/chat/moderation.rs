@@ -36,6 +36,7 @@ impl Hub {
         command: TeacherCommand<'_>,
     ) -> Result<(), ChatError> {
         let mut state = self.lock();
+        state.check_saving()?;
         let by = match state.members.get(&id) {
             Some(entry) if entry.teacher => entry.nick.clone(),
             Some(_) => return Err(ChatError::NotTeacher),

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::event::Direct;
 use super::{
-    ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, Private, Replay, RoomState,
-    User, Via,
+    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, Replay, RoomState, User,
+    Via,
 };
 
 pub(super) struct State {
@@ -28,6 +29,9 @@ pub(super) struct State {
     pub(super) journal: Option<sync_mpsc::Sender<Arc<Event>>>,
     /// The last id given out (delivered or not).
     pub(super) last_id: u64,
+    /// Why events cannot be saved, while they cannot: nothing new is published then,
+    /// since nothing unsaved is shown.
+    pub(super) saving_failed: Option<String>,
     pub(super) last_member: u64,
     pub(super) last_guest: u64,
     pub(super) room: Room,
@@ -57,8 +61,9 @@ pub(super) struct Entry {
     pub(super) last_post: Option<Instant>,
     /// The secret that may take this member's nickname over (see `Welcome::token`).
     pub(super) token: String,
-    /// The member's own queue of private messages; its `Member` holds the receiver.
-    pub(super) private: mpsc::Sender<Arc<Private>>,
+    /// The member's own queue of private messages and alerts; its `Member` holds the
+    /// receiver.
+    pub(super) direct: mpsc::Sender<Direct>,
     /// Ends the member's session; its `Member` holds the receiver. Separate from the
     /// private queue so that a full queue cannot keep anyone from being ended.
     pub(super) end: oneshot::Sender<Ending>,
@@ -80,6 +85,7 @@ impl State {
             recent,
             public,
             journal,
+            saving_failed: None,
             last_member: 0,
             last_guest: 0,
             room: Room {
@@ -135,6 +141,28 @@ impl State {
                 via: entry.via,
             };
             self.publish(id, kind, config);
+        }
+    }
+
+    /// Refuses what would be published while events cannot be saved.
+    pub(super) fn check_saving(&self) -> Result<(), ChatError> {
+        match self.saving_failed {
+            Some(_) => Err(ChatError::NotSaved),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells `id` alone about something; dropped if its queue is full (it is not reading).
+    pub(super) fn alert(&self, id: MemberId, alert: Alert) {
+        if let Some(entry) = self.members.get(&id) {
+            let _ = entry.direct.try_send(Direct::Alert(alert));
+        }
+    }
+
+    /// Tells every teacher present about something.
+    pub(super) fn alert_teachers(&self, alert: &Alert) {
+        for entry in self.members.values().filter(|entry| entry.teacher) {
+            let _ = entry.direct.try_send(Direct::Alert(alert.clone()));
         }
     }
 

@@ -84,6 +84,9 @@ pub(super) static CATALOG: Catalog = Catalog {
     no_such_message: "No message #{id}.",
     already_in: "You are already in the conversation.",
     unavailable: "The server cannot take you in right now; try again.",
+    not_saved: "Your message could not be saved: nobody got it. Try again in a moment.",
+    saving_failed: "The history cannot be saved any more ({text}): nothing is sent while this lasts (disk full?).",
+    saving_works: "The history is saved again: the conversation goes on.",
     bad_frame: "Invalid frame: {detail}",
     already_joined: "hello comes first, once.",
 };

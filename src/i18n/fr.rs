@@ -84,6 +84,9 @@ pub(super) static CATALOG: Catalog = Catalog {
     no_such_message: "Pas de message n°{id}.",
     already_in: "Tu es déjà dans la conversation.",
     unavailable: "Le serveur ne peut pas t'accueillir pour l'instant ; réessaie.",
+    not_saved: "Ton message n'a pas pu être enregistré : personne ne l'a reçu. Réessaie dans un moment.",
+    saving_failed: "L'historique ne peut plus être enregistré ({text}) : plus rien n'est envoyé tant que ça dure (disque plein ?).",
+    saving_works: "L'historique est de nouveau enregistré : la conversation reprend.",
     bad_frame: "Trame invalide : {detail}",
     already_joined: "Le hello vient en premier, une seule fois.",
 };

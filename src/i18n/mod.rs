@@ -250,6 +250,12 @@ sentences! {
     already_in,
     /// No secret token could be made for a newcomer.
     unavailable,
+    /// What a member did could not be saved, so it was not sent.
+    not_saved,
+    /// To teachers: events cannot be saved (`{text}`, the reason), so none is shown.
+    saving_failed,
+    /// To teachers: events are saved and shown again.
+    saving_works,
     /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
     bad_frame,
     /// A second `hello`.
@@ -393,6 +399,11 @@ impl Catalog {
         fill(self.history_older, &[("count", count.into())])
     }
 
+    /// Why events cannot be saved, for teachers.
+    pub fn saving_failed(&self, reason: &str) -> String {
+        fill(self.saving_failed, &[("text", reason.into())])
+    }
+
     /// How a transport is described to people.
     pub fn via(&self, via: Via) -> &'static str {
         match via {
@@ -511,6 +522,7 @@ mod tests {
             ChatError::PasswordRequired,
             ChatError::PasswordWrong,
             ChatError::TooManyAttempts,
+            ChatError::NotSaved,
             ChatError::Unavailable,
         ];
         for lang in Lang::ALL {

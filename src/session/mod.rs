@@ -176,6 +176,7 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                     self.wire.event(&event)
                 }
                 Delivery::Private(message) => self.wire.private(&message, false),
+                Delivery::Alert(alert) => self.wire.alert(&alert),
                 Delivery::Missed(count) => {
                     let metrics = self.session.context.metrics.of(member.via());
                     metrics.skipped(count);

@@ -9,10 +9,12 @@
 //! - `schema`: events as columns and back, and migrations.
 //! - `reader`: read-only connections ([`Reader`]).
 //! - `history`: what the runtime reads of the past beyond memory, on a blocking thread.
+//! - `writer`: the thread that saves, then delivers, and what it does when saving fails.
 
 mod history;
 mod reader;
 mod schema;
+mod writer;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -27,9 +29,6 @@ use reader::query;
 use schema::{Row, migrate, sql};
 
 use crate::chat::{Event, EventKind, Journal, NoticeKind};
-
-/// Most events saved in one transaction.
-const MAX_BATCH: usize = 1024;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -64,13 +63,15 @@ pub enum StoreError {
 
 /// The open database, owned by whoever writes to it.
 pub struct Store {
-    // Declared before `_lock`, so SQLite closes the file before the lock is released.
+    // Declared before `lock`, so SQLite closes the file before the lock is released.
     connection: Connection,
     /// An exclusive `flock` on the database file for as long as the store is open, so a second
     /// tchat on the same file fails at startup instead of interleaving ids. (SQLite's own locks
     /// are `fcntl` locks, which `flock` does not touch.)
-    _lock: File,
+    lock: File,
     path: PathBuf,
+    /// The conversation's id, once read or given by [`Store::epoch`].
+    epoch: String,
 }
 
 impl Store {
@@ -137,8 +138,9 @@ impl Store {
         migrate(&connection).map_err(sqlite)?;
         Ok(Self {
             connection,
-            _lock: lock,
+            lock,
             path: path.to_owned(),
+            epoch: String::new(),
         })
     }
 
@@ -146,7 +148,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] if it can be neither read nor stored.
-    pub fn epoch(&self, fresh: &str) -> Result<String, StoreError> {
+    pub fn epoch(&mut self, fresh: &str) -> Result<String, StoreError> {
         let sqlite = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -157,11 +159,14 @@ impl Store {
                 params![fresh],
             )
             .map_err(sqlite)?;
-        self.connection
+        let epoch: String = self
+            .connection
             .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
                 row.get(0)
             })
-            .map_err(sqlite)
+            .map_err(sqlite)?;
+        self.epoch.clone_from(&epoch);
+        Ok(epoch)
     }
 
     /// The newest `count` events, oldest first, and the highest id ever given.
@@ -229,23 +234,42 @@ impl Store {
         transaction.commit()
     }
 
-    /// Starts the thread that saves and then delivers everything the hub publishes. It ends
-    /// when the hub is gone and every event has been saved.
+    /// Starts the thread that saves and then delivers everything the hub publishes (see
+    /// `writer`). It ends when the hub is gone and every event has been handled.
     ///
     /// # Errors
     /// The operating system's, if the thread cannot be started.
-    pub fn spawn_writer(mut self, journal: Journal) -> std::io::Result<JoinHandle<()>> {
-        std::thread::Builder::new()
-            .name("tchat-store".into())
-            .spawn(move || {
-                while let Some(batch) = journal.next_batch(MAX_BATCH) {
-                    if let Err(error) = self.append(&batch) {
-                        // The conversation goes on: better unsaved than unseen.
-                        tracing::error!(%error, path = %self.path.display(), "events not saved");
-                    }
-                    journal.deliver(&batch);
-                }
-            })
+    pub fn spawn_writer(self, journal: Journal) -> std::io::Result<JoinHandle<()>> {
+        writer::spawn(self, journal)
+    }
+
+    /// Checks that the file at the store's path is still the one it has open: a database
+    /// removed or replaced while tchat runs would otherwise swallow every event unseen.
+    ///
+    /// # Errors
+    /// A sentence saying what happened to the file.
+    fn check_file(&self) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let open = self.lock.metadata().map_err(|error| error.to_string())?;
+        match std::fs::metadata(&self.path) {
+            Ok(now) if now.ino() == open.ino() && now.dev() == open.dev() => Ok(()),
+            Ok(_) => Err("the database file was replaced".to_owned()),
+            Err(_) => Err("the database file was removed".to_owned()),
+        }
+    }
+
+    /// A small write, to learn whether saving works again.
+    ///
+    /// # Errors
+    /// SQLite's error, as a sentence.
+    fn probe(&self) -> Result<(), String> {
+        self.connection
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('alive', ?1)",
+                params![format!("{:?}", std::time::SystemTime::now())],
+            )
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     }
 }
 

@@ -64,7 +64,7 @@ pub(crate) fn router(context: Context) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/join", get(assets::join))
-        .route("/healthz", get(|_: Teacher| async { "ok\n" }))
+        .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .route("/static/{*path}", get(assets::file))
         .route("/ws", get(upgrade))
@@ -151,6 +151,19 @@ async fn upgrade(
             tracker.track_future(socket::run(socket, client, permit, context))
         })
         .into_response()
+}
+
+/// `GET /healthz`, for the teacher: `ok`, or 503 and why events cannot be saved (nothing new
+/// is shown until they can).
+async fn health(_: Teacher, State(context): State<Context>) -> Response {
+    match context.hub.saving_failure() {
+        None => "ok\n".into_response(),
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("saving fails: {reason}\n"),
+        )
+            .into_response(),
+    }
 }
 
 /// `GET /metrics`: Prometheus' text format, for the teacher.

@@ -8,7 +8,9 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
-use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome};
+use crate::chat::{
+    Alert, COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome,
+};
 use crate::i18n::{Arg, Catalog, error_args};
 
 /// The WebSocket protocol. Sentences in frames (`text` of errors, help and farewells) are
@@ -86,6 +88,30 @@ impl Encoding for Frames {
 
     fn refusal(&self, error: &ChatError) -> Utf8Bytes {
         chat_error(error, self.catalog)
+    }
+
+    /// A refusal for what was not saved; an `alert` frame for a teacher.
+    fn alert(&self, alert: &Alert) -> Utf8Bytes {
+        let catalog = self.catalog;
+        let (code, text, reason) = match alert {
+            Alert::NotSaved => return self.refusal(&ChatError::NotSaved),
+            Alert::SavingFailed(reason) => (
+                "saving_failed",
+                catalog.saving_failed(reason),
+                reason.as_str(),
+            ),
+            Alert::SavingWorks => ("saving_works", catalog.saving_works.to_owned(), ""),
+        };
+        let mut args = BTreeMap::new();
+        if !reason.is_empty() {
+            args.insert("text", Arg::Text(reason));
+        }
+        encode(&ServerFrame::Alert {
+            code,
+            text: &text,
+            args,
+        })
+        .into()
     }
 
     fn farewell(&self, farewell: &Farewell) -> Utf8Bytes {
@@ -281,6 +307,12 @@ enum ServerFrame<'a> {
         count: u64,
     },
     Error {
+        code: &'a str,
+        text: &'a str,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<&'a str, Arg<'a>>,
+    },
+    Alert {
         code: &'a str,
         text: &'a str,
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]

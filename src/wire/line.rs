@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
-use crate::chat::{COMMANDS, ChatError, Event, EventKind, Private, User};
+use crate::chat::{Alert, COMMANDS, ChatError, Event, EventKind, Private, User};
 use crate::i18n::Catalog;
 
 /// The line protocol, in one language.
@@ -95,6 +95,14 @@ impl Encoding for Lines {
 
     fn refusal(&self, error: &ChatError) -> Bytes {
         notice(&self.catalog.error(error))
+    }
+
+    fn alert(&self, alert: &Alert) -> Bytes {
+        match alert {
+            Alert::NotSaved => self.refusal(&ChatError::NotSaved),
+            Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
+            Alert::SavingWorks => notice(self.catalog.saving_works),
+        }
     }
 
     fn farewell(&self, farewell: &Farewell) -> Bytes {

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 
-use crate::chat::{ChatError, Event, Private, User};
+use crate::chat::{Alert, ChatError, Event, Private, User};
 
 /// One event's encodings, filled on first use. Lives inside [`crate::chat::Event`], which
 /// only carries it; nothing in the chat core looks inside.
@@ -84,6 +84,9 @@ pub(crate) trait Encoding {
     fn history(&self, events: &[Arc<Event>]) -> Vec<Self::Frame>;
     /// Why something the client did was refused.
     fn refusal(&self, error: &ChatError) -> Self::Frame;
+    /// Something for this client alone: what it did was not saved (a refusal), or, for a
+    /// teacher, that saving fails or works again.
+    fn alert(&self, alert: &Alert) -> Self::Frame;
     /// Why the server closes the connection.
     fn farewell(&self, farewell: &Farewell) -> Self::Frame;
 }

@@ -334,3 +334,150 @@ async fn no_secret_reaches_the_log_at_any_level() {
         assert_eq!(leaks, 0, "{secret} is in {leaks} log lines");
     }
 }
+
+/// Sets the soft limit on the size of files `pid` writes (`ulimit -f`); `None` lifts it.
+fn file_size_limit(pid: u32, bytes: Option<u64>) {
+    use rustix::process::{Pid, Resource, Rlimit, prlimit};
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .expect("pid");
+    prlimit(
+        Some(pid),
+        Resource::Fsize,
+        Rlimit {
+            current: bytes,
+            maximum: None,
+        },
+    )
+    .expect("prlimit");
+}
+
+#[tokio::test]
+async fn nothing_is_shown_that_is_not_saved_and_saving_recovers_by_itself() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("classe.db");
+    let mut command = tchat();
+    command
+        .current_dir(dir.path())
+        .args([
+            "--max-rate",
+            "0",
+            "--teacher-token",
+            crate::helpers::TEACHER,
+        ])
+        .arg("--db")
+        .arg(&db);
+    let (server, http, tcp, _) = start_binary(command);
+    let mut teacher = TcpClient::connect(tcp).await;
+    teacher
+        .send(&format!("/op {}", crate::helpers::TEACHER))
+        .await;
+    teacher.expect("est prof").await;
+    let mut sender = TcpClient::connect(tcp).await;
+    let mut watcher = WsClient::connect(http).await;
+    watcher
+        .send(json!({"type": "hello", "nick": "temoin"}))
+        .await;
+    watcher.welcome().await;
+
+    // The disk is "full": files may not grow any more.
+    let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |meta| meta.len());
+    let wal = dir.path().join("classe.db-wal");
+    file_size_limit(server.id(), Some(size(&db).max(size(&wal)) + 1));
+    let long = "x".repeat(1500);
+    // Messages go on being shown until one cannot be saved; the teacher sees each, or is
+    // told saving fails.
+    'sending: for n in 0.. {
+        sender.send(&format!("m{n} {long}")).await;
+        loop {
+            let line = teacher.line().await;
+            if line.contains(&format!("> m{n} ")) {
+                break;
+            }
+            if line.contains("ne peut plus être enregistré") {
+                break 'sending;
+            }
+        }
+    }
+    assert_eq!(
+        sender.expect("enregistré").await,
+        "* Ton message n'a pas pu être enregistré : personne ne l'a reçu. Réessaie dans un moment."
+    );
+    let (status, _, body) = crate::helpers::http_get(http, "/healthz").await;
+    assert!(
+        status.contains("503") && body.starts_with("saving fails"),
+        "{status} {body}"
+    );
+    sender.send("pendant la panne").await;
+    assert!(sender.line().await.contains("n'a pas pu être enregistré"));
+
+    // Room on the disk again: tchat notices by itself and the class goes on.
+    file_size_limit(server.id(), None);
+    assert_eq!(
+        teacher.expect("de nouveau enregistré").await,
+        "* L'historique est de nouveau enregistré : la conversation reprend."
+    );
+    sender.send("après la panne").await;
+    let mut seen = Vec::new();
+    loop {
+        let frame = watcher.expect("message").await;
+        let text = frame["text"].as_str().unwrap_or_default().to_owned();
+        assert_ne!(text, "pendant la panne", "shown although not saved");
+        let done = text == "après la panne";
+        seen.push((frame["id"].as_u64().expect("id"), text));
+        if done {
+            break;
+        }
+    }
+    let (status, _, _) = crate::helpers::http_get(http, "/healthz").await;
+    assert!(status.contains("200"), "{status}");
+    drop(server);
+    // Everything the watcher was shown is in the database.
+    let reader = tchat::store::Reader::open(&db).expect("database");
+    let saved: Vec<(u64, String)> = reader
+        .since_time(0)
+        .expect("read")
+        .into_iter()
+        .filter_map(|event| match event.kind {
+            tchat::chat::EventKind::Message { text, .. } => Some((event.id, text)),
+            _ => None,
+        })
+        .collect();
+    for shown in &seen {
+        assert!(saved.contains(shown), "{} was shown but not saved", shown.0);
+    }
+}
+
+#[tokio::test]
+async fn a_database_removed_while_running_is_made_again_and_keeps_everything_new() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("classe.db");
+    let app = spawn_app_with(|config| config.db = db.clone()).await;
+    let (mut page, welcome) = app.ws_resuming("temoin", 0).await;
+    let epoch = welcome["epoch"].clone();
+    let mut tcp = app.tcp_named("bavard").await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    tcp.send("après la suppression").await;
+    let shown = loop {
+        let frame = page.expect("message").await;
+        if frame["text"] == "après la suppression" {
+            break frame["id"].as_u64().expect("id");
+        }
+    };
+    let reader = tchat::store::Reader::open(&db).expect("the database is back");
+    let saved = reader.since_time(0).expect("read");
+    assert!(
+        saved.iter().any(|event| event.id == shown),
+        "{shown} was shown but not saved"
+    );
+    app.stop().await;
+    // And the conversation is the same one: a page resuming is not told it restarted.
+    let app = spawn_app_with(|config| config.db = db.clone()).await;
+    let (_, again) = app.ws_resuming("temoin", shown).await;
+    assert_eq!(again["epoch"], epoch);
+}
