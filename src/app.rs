@@ -19,6 +19,11 @@ use crate::session::{Context, Door};
 use crate::store::{History, Store, StoreError};
 use crate::{tcp, web};
 
+/// File descriptors kept free beyond `--max-connections`: the database, its WAL, the log,
+/// and a connection accepted only to be told the room is full. With them, running out of
+/// descriptors never stands in for the door's own, explained refusal.
+const FD_RESERVE: u64 = 64;
+
 /// How long sessions get to tell their clients goodbye once the server stops.
 const FAREWELL_GRACE: Duration = Duration::from_secs(3);
 /// How long the storage thread gets to save the last events (the departures) on the way out.
@@ -77,6 +82,17 @@ impl App {
             config.teacher_token = Some(crate::secret::token()?);
         }
         let fresh_epoch = crate::secret::token()?;
+        let descriptors =
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(u64::MAX, |(soft, _)| soft);
+        let fit = usize::try_from(descriptors.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+        if config.max_connections > fit {
+            tracing::warn!(
+                max_connections = config.max_connections,
+                descriptors,
+                "fewer file descriptors than --max-connections: capping connections at {fit}"
+            );
+            config.max_connections = fit;
+        }
         // The listeners first: a port already in use must not leave a new database behind.
         let listen = |role, addr| async move {
             TcpListener::bind(addr)

@@ -141,6 +141,21 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// Seconds an HTTP client has to send its whole request head; a connection that sends
+    /// nothing (or too slowly) is answered 408 and closed.
+    #[arg(long, env = "TCHAT_HTTP_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_timeout: u64,
+
+    /// Another name students reach this machine by, e.g. salle12.lycee.fr (repeat for
+    /// several). The page's WebSocket and the teacher's routes answer only requests that name
+    /// this machine: its addresses, `localhost`, its own name, or these.
+    #[arg(
+        long = "public-host",
+        env = "TCHAT_PUBLIC_HOSTS",
+        value_delimiter = ','
+    )]
+    pub public_hosts: Vec<String>,
+
     /// Public events kept in memory for late joiners, reconnecting pages and `/history`.
     #[arg(long, env = "TCHAT_MEMORY", default_value_t = 1000, hide = true)]
     pub memory: usize,

@@ -30,6 +30,8 @@ pub(crate) struct Door {
     password: Option<String>,
     /// The teacher's secret.
     teacher_token: String,
+    /// Names of this machine a request's `Host` may use (besides its addresses).
+    hosts: Vec<String>,
     /// Open connections per address; the sum is the total. A `std` mutex, locked briefly
     /// and never across an `.await`.
     open: Mutex<Counts>,
@@ -162,6 +164,7 @@ impl Door {
             trusted_proxies: config.trusted_proxies.clone(),
             password: config.password.clone(),
             teacher_token: config.teacher_token.clone().unwrap_or_default(),
+            hosts: own_names(&config.public_hosts),
             open: Mutex::new(Counts::default()),
             password_guesses: Guesses::new("password", per_address),
             token_guesses: Guesses::new("teacher token", per_address),
@@ -169,7 +172,9 @@ impl Door {
     }
 
     /// Takes a place for a connection from `addr`: refused if `hub` bans the address, or if
-    /// there are too many connections in all or from it.
+    /// there are too many connections in all or from it. A trusted proxy speaks for many
+    /// clients, so its own connections are counted in all but not capped per address; see
+    /// [`Door::readdress`].
     ///
     /// # Errors
     /// [`ChatError::Banned`] or [`ChatError::TooManyConnections`].
@@ -179,7 +184,8 @@ impl Door {
         }
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let from_here = open.by_address.get(&addr).copied().unwrap_or(0);
-        if open.total >= self.max_total || from_here >= self.max_per_address {
+        let capped = !self.trusted_proxies.contains(&addr);
+        if open.total >= self.max_total || (capped && from_here >= self.max_per_address) {
             return Err(ChatError::TooManyConnections);
         }
         open.total += 1;
@@ -188,6 +194,54 @@ impl Door {
             door: self.clone(),
             addr,
         })
+    }
+
+    /// Moves a connection's place to `client`, the address a trusted proxy forwarded it for,
+    /// under that address's ban and cap.
+    ///
+    /// # Errors
+    /// [`ChatError::Banned`] or [`ChatError::TooManyConnections`]; the permit keeps its
+    /// place then.
+    pub(crate) fn readdress(
+        &self,
+        permit: &mut Permit,
+        hub: &Hub,
+        client: IpAddr,
+    ) -> Result<(), ChatError> {
+        if permit.addr == client {
+            return Ok(());
+        }
+        if hub.is_banned(client) {
+            return Err(ChatError::Banned);
+        }
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let from_there = open.by_address.get(&client).copied().unwrap_or(0);
+        if from_there >= self.max_per_address {
+            return Err(ChatError::TooManyConnections);
+        }
+        open.by_address.insert(client, from_there + 1);
+        open.forget(permit.addr);
+        permit.addr = client;
+        Ok(())
+    }
+
+    /// True when `host` (a request's `Host`, port included or not) names this machine: an
+    /// address, `localhost`, the machine's name, or one given with `--public-host`. A page
+    /// of another site whose name was made to point here (DNS rebinding) names itself.
+    pub(crate) fn host_allowed(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else {
+            return false;
+        };
+        let name = match host.strip_prefix('[') {
+            // [IPv6]:port
+            Some(rest) => rest.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+        };
+        name.parse::<IpAddr>().is_ok()
+            || self
+                .hosts
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(name.trim_end_matches('.')))
     }
 
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
@@ -263,6 +317,18 @@ impl Door {
     }
 }
 
+impl Counts {
+    /// One connection fewer from `addr`.
+    fn forget(&mut self, addr: IpAddr) {
+        if let Some(count) = self.by_address.get_mut(&addr) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_address.remove(&addr);
+            }
+        }
+    }
+}
+
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut open = self
@@ -271,13 +337,23 @@ impl Drop for Permit {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         open.total = open.total.saturating_sub(1);
-        if let Some(count) = open.by_address.get_mut(&self.addr) {
-            *count -= 1;
-            if *count == 0 {
-                open.by_address.remove(&self.addr);
-            }
-        }
+        open.forget(self.addr);
     }
+}
+
+/// `localhost`, the machine's name (and its `.local` form, as phones on the LAN see it),
+/// and the names given with `--public-host`.
+fn own_names(public: &[String]) -> Vec<String> {
+    let mut names = vec!["localhost".to_owned()];
+    if let Some(name) = hostname::get()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+    {
+        names.push(format!("{name}.local"));
+        names.push(name);
+    }
+    names.extend(public.iter().cloned());
+    names
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! The HTTP door: the page, its static files, the teacher's routes, and the `/ws`
 //! WebSocket endpoint.
 //!
+//! - `listener`: the accept loop: places at the door, request heads under limits.
 //! - `assets`: the page, the projected `/join` page and `static/`.
 //! - `socket`: one WebSocket client's socket, framing and encoding.
 //! - `teacher`: who may open the teacher's routes.
 //! - `transcript`: the conversation for the teacher.
 
 mod assets;
+mod listener;
 mod socket;
 mod teacher;
 mod transcript;
@@ -14,18 +16,18 @@ mod transcript;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Extension, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::chat::{ChatError, Via};
+use crate::chat::ChatError;
 use crate::session::Context;
 use crate::transcript::Format;
+use listener::PlaceAtDoor;
 use teacher::Teacher;
 
 /// Largest frame a client may send, at the least: ample for a message at the default length
@@ -42,26 +44,24 @@ const WRITE_BUFFER: usize = 2 * 1024;
 
 /// Serves HTTP until the server stops.
 pub(crate) async fn serve(listener: TcpListener, context: Context) {
-    let shutdown = context.shutdown.clone();
-    let app = router(context).into_make_service_with_connect_info::<SocketAddr>();
-    // Chat frames are small and must leave at once: without this, Nagle's algorithm holds
-    // a frame until the previous one is acknowledged, up to 40 ms on a delayed ACK.
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY not set");
-        }
-    });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await;
-    if let Err(error) = served {
-        tracing::error!(%error, "HTTP server failed");
-    }
+    listener::serve(listener, router(context.clone()), context).await;
 }
+
+/// The headers every response carries, tchat's own error answers included: no inline
+/// script and no framing (Content-Security-Policy), no type sniffing, no referrer.
+const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
 
 /// Every route, with compression and security headers.
 pub(crate) fn router(context: Context) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/", get(assets::index))
         .route("/join", get(assets::join))
         .route("/healthz", get(health))
@@ -80,31 +80,35 @@ pub(crate) fn router(context: Context) -> Router {
             "/transcript.json",
             get(|teacher, range, state| transcript::serve(Format::Json, teacher, range, state)),
         )
-        .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
-                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .layer(CompressionLayer::new());
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        })
         .with_state(context)
 }
 
 async fn upgrade(
     upgrade: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(place): Extension<PlaceAtDoor>,
     headers: HeaderMap,
     State(context): State<Context>,
 ) -> Response {
+    let door = &context.door;
+    // A page of another site whose name was made to point here (DNS rebinding) could
+    // otherwise join as one of the class, from a student's own browser.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    if !door.host_allowed(host) {
+        tracing::info!(%peer, host = ?host, "WebSocket for another host refused");
+        return (StatusCode::FORBIDDEN, NOT_THIS_HOST).into_response();
+    }
     // Another site open in a student's browser must not join on their behalf: a browser
     // always says where a WebSocket comes from, and only the page's own origin (or one the
     // teacher allowed) may open one. Programs that send no Origin are not browsers.
@@ -114,18 +118,22 @@ async fn upgrade(
         tracing::info!(%peer, origin = ?origin, "WebSocket from another origin refused");
         return (StatusCode::FORBIDDEN, "This page's origin may not join.\n").into_response();
     }
-    let addr = context.door.client_ip(peer, &headers);
-    let permit = match context.admit(addr, Via::Web) {
-        Ok(permit) => permit,
-        Err(refusal) => {
-            let status = if refusal == ChatError::Banned {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            return (status, context.catalog.error(&refusal)).into_response();
-        }
+    // The connection's place at the door goes with it; behind a trusted proxy, it becomes
+    // the forwarded client's.
+    let Some(mut permit) = place.take() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
+    let addr = door.client_ip(peer, &headers);
+    if let Err(refusal) = door.readdress(&mut permit, &context.hub, addr) {
+        context.metrics.refused();
+        tracing::info!(%peer, %addr, reason = refusal.code(), "refused");
+        let status = if refusal == ChatError::Banned {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        return (status, context.catalog.error(&refusal)).into_response();
+    }
     // A character may take 12 bytes once JSON-escaped (a surrogate pair of \u escapes).
     let max_frame = context
         .config
@@ -152,6 +160,10 @@ async fn upgrade(
         })
         .into_response()
 }
+
+/// Said to a request whose `Host` does not name this machine.
+const NOT_THIS_HOST: &str = "This address does not name this machine: use the address tchat \
+    printed at startup (or start tchat with --public-host NAME).\n";
 
 /// `GET /healthz`, for the teacher: `ok`, or 503 and why events cannot be saved (nothing new
 /// is shown until they can).

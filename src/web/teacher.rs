@@ -31,6 +31,13 @@ impl FromRequestParts<Context> for Teacher {
             return Err(StatusCode::FORBIDDEN.into_response());
         };
         let door = &context.door;
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|host| host.to_str().ok());
+        if !door.host_allowed(host) {
+            return Err((StatusCode::FORBIDDEN, super::NOT_THIS_HOST).into_response());
+        }
         if door.is_local(peer, &parts.headers) {
             return Ok(Teacher);
         }

@@ -481,3 +481,131 @@ async fn a_database_removed_while_running_is_made_again_and_keeps_everything_new
     let (_, again) = app.ws_resuming("temoin", shown).await;
     assert_eq!(again["epoch"], epoch);
 }
+
+/// Sends `bytes` on a fresh HTTP connection and reads the whole answer (the server closes).
+async fn raw_http(http: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = tokio::net::TcpStream::connect(http).await.expect("connect");
+    // The server may answer and close before everything is written: that is the point.
+    let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, bytes).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        crate::helpers::PATIENCE,
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer),
+    )
+    .await
+    .expect("an answer in time");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn has_security_headers(answer: &str) -> bool {
+    let head = answer.to_ascii_lowercase();
+    head.contains("content-security-policy: default-src 'self'")
+        && head.contains("x-content-type-options: nosniff")
+        && head.contains("referrer-policy: no-referrer")
+}
+
+#[tokio::test]
+async fn the_servers_own_error_answers_carry_the_security_headers() {
+    let app = spawn_app_with(|config| config.max_per_address = 2).await;
+    let garbage = raw_http(app.http, b"\x16\x03\x01 not http at all\r\n\r\n").await;
+    assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+    assert!(has_security_headers(&garbage), "{garbage}");
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(40_000)
+    );
+    let too_large = raw_http(app.http, huge.as_bytes()).await;
+    assert!(too_large.starts_with("HTTP/1.1 431"), "{too_large}");
+    assert!(has_security_headers(&too_large), "{too_large}");
+    // Two connections from this address are all it may have: the third is told so.
+    let _one = tokio::net::TcpStream::connect(app.http)
+        .await
+        .expect("connect");
+    let _two = tokio::net::TcpStream::connect(app.http)
+        .await
+        .expect("connect");
+    let full = raw_http(app.http, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(full.starts_with("HTTP/1.1 503"), "{full}");
+    assert!(has_security_headers(&full), "{full}");
+}
+
+#[tokio::test]
+async fn half_sent_headers_cannot_hold_the_server() {
+    let app = spawn_app_with(|config| {
+        config.http_timeout = 1;
+        config.max_per_address = 2;
+    })
+    .await;
+    // A head that never ends is cut off at the size limit, one that stalls at the time
+    // limit; either way the place it held is given back.
+    let endless = format!("GET / HTTP/1.1\r\nX-Pad: {}", "a".repeat(300_000));
+    let cut = raw_http(app.http, endless.as_bytes()).await;
+    assert!(cut.starts_with("HTTP/1.1 431"), "{cut}");
+    let stalled = raw_http(app.http, b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    // Idle HTTP connections count in the same caps as the chat: two of them fill this
+    // address, until the time limit frees them.
+    let idle = [
+        tokio::net::TcpStream::connect(app.http)
+            .await
+            .expect("connect"),
+        tokio::net::TcpStream::connect(app.http)
+            .await
+            .expect("connect"),
+    ];
+    let mut refused = tokio::net::TcpStream::connect(app.tcp)
+        .await
+        .expect("connect");
+    let mut said = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut refused, &mut said)
+        .await
+        .expect("read");
+    assert_eq!(said, "* Trop de connexions ; réessaie plus tard.\r\n");
+    for mut connection in idle {
+        let mut answer = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut connection, &mut answer).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    // The places are given back as the connections close.
+    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
+    loop {
+        let mut probe = tokio::net::TcpStream::connect(app.tcp)
+            .await
+            .expect("connect");
+        let mut first = [0u8; 64];
+        let n = tokio::io::AsyncReadExt::read(&mut probe, &mut first)
+            .await
+            .expect("read");
+        if String::from_utf8_lossy(&first[..n]).contains("Bienvenue") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no place given back"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn another_sites_name_for_this_machine_opens_neither_the_chat_nor_the_teachers_routes() {
+    let app = spawn_app().await;
+    let rebound = |path: &str| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: evil.example:8080\r\nConnection: Upgrade\r\n\
+             Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+    };
+    let ws = raw_http(app.http, rebound("/ws").as_bytes()).await;
+    assert!(ws.starts_with("HTTP/1.1 403"), "{ws}");
+    let transcript = raw_http(app.http, rebound("/transcript.txt").as_bytes()).await;
+    assert!(transcript.starts_with("HTTP/1.1 403"), "{transcript}");
+    // The page itself is harmless and still served; a name the teacher gave is accepted.
+    let page = raw_http(app.http, b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n").await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{}", &page[..40]);
+    let app = spawn_app_with(|config| config.public_hosts = vec!["salle12.lycee.fr".into()]).await;
+    let named = "GET /healthz HTTP/1.1\r\nHost: salle12.lycee.fr:8080\r\n\r\n";
+    let named = raw_http(app.http, named.as_bytes()).await;
+    assert!(named.starts_with("HTTP/1.1 200"), "{named}");
+}

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-/// How long a page gets to show what a test waits for.
-const PATIENCE: Duration = Duration::from_secs(10);
+/// How long a page gets to show what a test waits for: generous, as the whole suite runs
+/// at once on two cores; a passing test never waits that long.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// The WebDriver key codes for Enter, Tab and the up arrow.
 pub const ENTER: &str = "\u{E007}";
