@@ -246,7 +246,8 @@ pub enum Alert {
     SavingWorks,
 }
 
-/// What waits in a member's own queue.
+/// What waits in a member's own queue, boxed there: the queue's slots, allocated as it is
+/// made, then take a pointer each, as every member has one.
 #[derive(Debug)]
 pub(crate) enum Direct {
     /// A private message for this member.

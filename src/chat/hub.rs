@@ -312,7 +312,7 @@ impl Hub {
             (message, recipient.direct.clone())
         };
         queue
-            .try_send(Direct::Private(message.clone()))
+            .try_send(Box::new(Direct::Private(message.clone())))
             .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
         Ok(message)
     }

@@ -27,7 +27,7 @@ pub struct Member {
     /// Public events, read from the hub's shared ring (see the module docs of `chat`).
     public: broadcast::Receiver<Arc<Event>>,
     /// Private messages and alerts for this member; the sender sits in the hub's entry.
-    direct: mpsc::Receiver<Direct>,
+    direct: mpsc::Receiver<Box<Direct>>,
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
     /// `None` once it has been read, as a oneshot must not be polled again.
     end: Option<oneshot::Receiver<Ending>>,
@@ -92,7 +92,7 @@ impl Member {
         via: Via,
         nick: Nick,
         public: broadcast::Receiver<Arc<Event>>,
-        direct: mpsc::Receiver<Direct>,
+        direct: mpsc::Receiver<Box<Direct>>,
         end: oneshot::Receiver<Ending>,
     ) -> Self {
         let flood = NonZeroU32::new(hub.config().max_rate).map(|rate| {
@@ -218,7 +218,7 @@ impl Member {
             biased;
             why = ended(&mut self.end) => Delivery::Ended(why),
             public = self.public.recv() => public_delivery(public),
-            Some(direct) = self.direct.recv() => direct_delivery(direct),
+            Some(direct) = self.direct.recv() => direct_delivery(*direct),
         }
     }
 
@@ -233,7 +233,7 @@ impl Member {
             Ok(event) => Some(Delivery::Public(event)),
             Err(TryRecvError::Lagged(n)) => Some(Delivery::Missed(n)),
             Err(TryRecvError::Empty | TryRecvError::Closed) => {
-                self.direct.try_recv().ok().map(direct_delivery)
+                self.direct.try_recv().ok().map(|direct| direct_delivery(*direct))
             }
         }
     }

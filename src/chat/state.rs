@@ -63,7 +63,7 @@ pub(super) struct Entry {
     pub(super) token: String,
     /// The member's own queue of private messages and alerts; its `Member` holds the
     /// receiver.
-    pub(super) direct: mpsc::Sender<Direct>,
+    pub(super) direct: mpsc::Sender<Box<Direct>>,
     /// Ends the member's session; its `Member` holds the receiver. Separate from the
     /// private queue so that a full queue cannot keep anyone from being ended.
     pub(super) end: oneshot::Sender<Ending>,
@@ -155,14 +155,16 @@ impl State {
     /// Tells `id` alone about something; dropped if its queue is full (it is not reading).
     pub(super) fn alert(&self, id: MemberId, alert: Alert) {
         if let Some(entry) = self.members.get(&id) {
-            let _ = entry.direct.try_send(Direct::Alert(alert));
+            let _ = entry.direct.try_send(Box::new(Direct::Alert(alert)));
         }
     }
 
     /// Tells every teacher present about something.
     pub(super) fn alert_teachers(&self, alert: &Alert) {
         for entry in self.members.values().filter(|entry| entry.teacher) {
-            let _ = entry.direct.try_send(Direct::Alert(alert.clone()));
+            let _ = entry
+                .direct
+                .try_send(Box::new(Direct::Alert(alert.clone())));
         }
     }
 
