@@ -116,6 +116,15 @@ pub struct Config {
     #[arg(long, env = "TCHAT_MAX_RATE", default_value_t = 5)]
     pub max_rate: u32,
 
+    /// Seconds a newcomer stays before everyone is told of its arrival, unless it speaks
+    /// first: a connection that comes and goes without a word is not announced.
+    #[arg(long, env = "TCHAT_ANNOUNCE_AFTER", default_value_t = 3)]
+    pub announce_after: u64,
+
+    /// Seconds someone sent away with /kick may not come back under their name.
+    #[arg(long, env = "TCHAT_KICK_COOLDOWN", default_value_t = 60)]
+    pub kick_cooldown: u64,
+
     /// Connections in all (TCP and WebSocket together).
     #[arg(long, env = "TCHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
@@ -192,6 +201,8 @@ impl Config {
             recent: self.memory.max(self.history).max(self.tcp_history),
             max_message_chars: self.max_length,
             max_rate: self.max_rate,
+            kick_cooldown: Duration::from_secs(self.kick_cooldown),
+            announce_after: Duration::from_secs(self.announce_after),
         }
     }
 

@@ -7,7 +7,7 @@ import * as attention from "./attention.js";
 import * as composer from "./composer.js";
 import * as connection from "./connection.js";
 import * as dialog from "./dialog.js";
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
@@ -91,6 +91,15 @@ export function handle(frame) {
       return;
     case "error":
       return error(frame);
+    case "arrivals":
+      render.append(render.notice(t("arrivals")));
+      for (const arrived of frame.arrivals) {
+        const time = new Date(arrived.ts).toLocaleTimeString(language());
+        const state = t(arrived.present ? "arrival_here" : "arrival_gone");
+        const via = users.viaName(arrived.via);
+        render.append(render.notice(t("arrival", { ...arrived, time, via, state })));
+      }
+      return;
     case "alert": {
       const kind = frame.code === "saving_failed" ? "notice error" : "notice";
       render.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
@@ -171,6 +180,7 @@ function notice(frame, live) {
   const key = frame.kind === "topic" && !frame.text ? "notice_topic_cleared"
     : frame.kind === "slow" && !frame.number ? "notice_slow_off"
     : frame.kind === "kick" && frame.text ? "notice_kick_reason"
+    : frame.kind === "ban" && !frame.nick ? "notice_ban_address"
     : `notice_${frame.kind}`;
   const text = t(key, { nick: frame.nick, by: frame.by, text: frame.text, number: frame.number });
   const kind = frame.kind === "announce" ? "notice announce" : "notice";
@@ -219,6 +229,11 @@ function error(frame) {
     return;
   }
   if (frame.code === "bad_token") connection.forgetTeacherToken();
+  if (!connection.isJoined()) {
+    // Refused on the way in (sent away a moment ago, banned…): said where the reader is.
+    dialog.open(problem);
+    return;
+  }
   render.append(render.notice(problem, { kind: "notice error" }));
 }
 

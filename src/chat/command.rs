@@ -55,8 +55,10 @@ pub enum TeacherCommand<'a> {
     },
     /// `/unmute NICK`.
     Unmute(&'a str),
-    /// `/ban NICK`: that address, until restart.
+    /// `/ban NICK` or `/ban ADDRESS`: that address, until restart.
     Ban(&'a str),
+    /// `/arrivals`: the latest arrivals, with their addresses.
+    Arrivals,
     /// `/lock`: only teachers write.
     Lock,
     /// `/unlock`.
@@ -116,6 +118,8 @@ pub enum Verb {
     Topic,
     /// `/announce`.
     Announce,
+    /// `/arrivals`.
+    Arrivals,
 }
 
 /// One row of the command table.
@@ -157,7 +161,7 @@ const fn row(
 }
 
 /// Every command, in the order `/help` lists them.
-pub const COMMANDS: [CommandSpec; 20] = [
+pub const COMMANDS: [CommandSpec; 21] = [
     row(Verb::Help, &["help", "aide", "?"], "/help", false),
     row(Verb::Nick, &["nick"], "/nick NAME", false),
     row(Verb::Me, &["me"], "/me ACTION", false),
@@ -183,7 +187,7 @@ pub const COMMANDS: [CommandSpec; 20] = [
     row(Verb::Kick, &["kick"], "/kick NICK [REASON]", true),
     row(Verb::Mute, &["mute"], "/mute NICK [MINUTES]", true),
     row(Verb::Unmute, &["unmute"], "/unmute NICK", true),
-    row(Verb::Ban, &["ban"], "/ban NICK", true),
+    row(Verb::Ban, &["ban"], "/ban NICK|ADDRESS", true),
     row(Verb::Lock, &["lock"], "/lock", true),
     row(Verb::Unlock, &["unlock"], "/unlock", true),
     row(Verb::Slow, &["slow"], "/slow SECONDS", true),
@@ -191,6 +195,7 @@ pub const COMMANDS: [CommandSpec; 20] = [
     row(Verb::Delete, &["delete"], "/delete ID", true),
     row(Verb::Topic, &["topic"], "/topic TEXT", true),
     row(Verb::Announce, &["announce"], "/announce TEXT", true),
+    row(Verb::Arrivals, &["arrivals", "arrivees"], "/arrivals", true),
 ];
 
 /// Minutes of `/mute` when not told.
@@ -286,6 +291,7 @@ impl<'a> Command<'a> {
             Verb::Delete => teacher(TeacherCommand::Delete(number(arg.trim_start_matches('#'))?)),
             Verb::Topic => teacher(TeacherCommand::Topic(arg)),
             Verb::Announce => teacher(TeacherCommand::Announce(required()?)),
+            Verb::Arrivals => teacher(TeacherCommand::Arrivals),
         })
     }
 }
@@ -332,7 +338,7 @@ mod teacher_tests {
         );
         assert_eq!(parsed("/op abc"), Ok(Command::Op("abc")));
         assert_eq!(parsed("/slow vite"), Err(ChatError::Usage("/slow SECONDS")));
-        assert_eq!(parsed("/ban"), Err(ChatError::Usage("/ban NICK")));
+        assert_eq!(parsed("/ban"), Err(ChatError::Usage("/ban NICK|ADDRESS")));
         assert_eq!(parsed("/announce"), Err(ChatError::Usage("/announce TEXT")));
     }
 }

@@ -42,6 +42,9 @@ pub enum ChatError {
     /// `/op` with the wrong token.
     #[error("wrong teacher token")]
     BadToken,
+    /// Sent away: this person may come back in this many seconds.
+    #[error("sent away: back in {0} seconds")]
+    Kicked(u64),
     /// The member was silenced, for this many more seconds.
     #[error("muted for {0} more seconds")]
     Muted(u64),
@@ -105,6 +108,7 @@ impl ChatError {
             ChatError::NickReserved(_) => "nick_reserved",
             ChatError::NotTeacher => "not_teacher",
             ChatError::BadToken => "bad_token",
+            ChatError::Kicked(_) => "kick_cooldown",
             ChatError::Muted(_) => "muted",
             ChatError::Locked => "locked",
             ChatError::Slow(_) => "slow",

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::event::{Direct, now_ms};
-use super::state::{Entry, State};
+use super::people::Person;
+use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, Member, MemberId, Nick,
     NoticeKind, Private, Replay, User, Welcome, sanitize,
@@ -105,6 +106,12 @@ impl Hub {
         if state.room.banned.contains(&arrival.addr) {
             return Err(ChatError::Banned);
         }
+        let person = match &wanted {
+            Some(nick) => Person::Named(nick.key()),
+            None => Person::Guest(arrival.addr),
+        };
+        check_kicked(&state.people, &person, Instant::now())?;
+        let named = wanted.is_some();
         let nick = match wanted {
             Some(nick) => {
                 state.check_free(&nick, None, teacher, arrival.takeover)?;
@@ -127,11 +134,11 @@ impl Hub {
             id,
             Entry {
                 nick: nick.clone(),
+                named,
+                announced: false,
                 via: arrival.via,
                 addr: arrival.addr,
                 teacher,
-                muted_until: None,
-                last_post: None,
                 token: token.clone(),
                 direct: direct_tx,
                 end: end_tx,
@@ -146,7 +153,7 @@ impl Hub {
             teacher,
             room: state.room.state(),
             users: if arrival.roster {
-                state.users()
+                state.users(Some(id))
             } else {
                 Vec::new()
             },
@@ -154,11 +161,10 @@ impl Hub {
             missed,
         };
         let via = arrival.via;
-        let joined = EventKind::Join {
-            nick: nick.clone(),
-            via,
-        };
-        state.publish(id, joined, config);
+        state.note_arrival(id);
+        if config.announce_after.is_zero() {
+            state.announce(id, config);
+        }
         drop(state);
         let member = Member::new(self.clone(), id, via, nick, public, direct_rx, end_rx);
         Ok((member, welcome))
@@ -186,9 +192,29 @@ impl Hub {
         self.lock().saving_failed.clone()
     }
 
-    /// Everyone present, sorted by nickname.
+    /// Everyone present that others were told of, sorted by nickname.
     pub fn users(&self) -> Vec<User> {
-        self.lock().users()
+        self.lock().users(None)
+    }
+
+    /// Everyone present as member `id` sees them: those announced, and itself.
+    pub(super) fn users_for(&self, id: MemberId) -> Vec<User> {
+        self.lock().users(Some(id))
+    }
+
+    /// Tells everyone member `id` arrived, if nobody was told yet (see `State::announce`).
+    pub(super) fn announce(&self, id: MemberId) {
+        self.lock().announce(id, &self.shared.config);
+    }
+
+    /// The latest arrivals, oldest first, and whether each is still here.
+    pub(super) fn arrivals(&self) -> Vec<(Arrived, bool)> {
+        let state = self.lock();
+        state
+            .arrivals
+            .iter()
+            .map(|arrived| (arrived.clone(), state.members.contains_key(&arrived.id)))
+            .collect()
     }
 
     /// The last `count` messages kept in memory (no notices), oldest first.
@@ -222,12 +248,23 @@ impl Hub {
         let mut state = self.lock();
         state.check_saving()?;
         let now = Instant::now();
-        let State { members, room, .. } = &mut *state;
-        let Some(entry) = members.get_mut(&id) else {
+        let State {
+            members,
+            room,
+            people,
+            ..
+        } = &mut *state;
+        let Some(entry) = members.get(&id) else {
             return Ok(());
         };
-        entry.may_write(now, room)?;
-        entry.last_post = Some(now);
+        entry.may_write(now, room, people)?;
+        if room.slow.is_some() && !entry.teacher {
+            people.record(entry.person()).last_post = Some(now);
+        }
+        state.announce(id, &self.shared.config);
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(());
+        };
         let kind = EventKind::Message {
             from: entry.nick.clone(),
             via: entry.via,
@@ -253,13 +290,22 @@ impl Hub {
             return Ok(Some(new));
         }
         let teacher = entry.teacher;
-        entry.may_be_seen(Instant::now(), &state.room)?;
-        state.check_free(&new, Some(id), teacher, None)?;
+        let now = Instant::now();
+        entry.may_be_seen(now, &state.room, &state.people)?;
         let key = new.key();
-        let Some(entry) = state.members.get_mut(&id) else {
+        check_kicked(&state.people, &Person::Named(key.clone()), now)?;
+        state.check_free(&new, Some(id), teacher, None)?;
+        state.announce(id, &self.shared.config);
+        let State {
+            members, people, ..
+        } = &mut *state;
+        let Some(entry) = members.get_mut(&id) else {
             return Ok(None);
         };
+        let was = entry.person();
         let old = std::mem::replace(&mut entry.nick, new.clone());
+        entry.named = true;
+        people.renamed(&was, entry.person());
         let via = entry.via;
         state.by_nick.remove(&old.key());
         state.by_nick.insert(key.clone(), id);
@@ -300,7 +346,7 @@ impl Hub {
                 if !state.room.private {
                     return Err(ChatError::PrivateOff);
                 }
-                sender.check_mute(Instant::now())?;
+                sender.check_mute(Instant::now(), &state.people)?;
             }
             let message = Arc::new(Private {
                 ts: now_ms(),
@@ -321,13 +367,33 @@ impl Hub {
         self.lock().remove(id, Ending::Left, &self.shared.config);
     }
 
+    /// Flood control for one line from member `id`: their allowance as a person, and their
+    /// address's budget. A teacher is never held back, not even by students flooding from
+    /// the teacher's own address.
+    ///
+    /// # Errors
+    /// [`ChatError::Flood`] when the line is over either.
+    pub(super) fn allow_line(&self, id: MemberId) -> Result<(), ChatError> {
+        let mut state = self.lock();
+        let State {
+            members, people, ..
+        } = &mut *state;
+        match members.get(&id) {
+            Some(entry) if !entry.teacher => people.allow(entry.person(), entry.addr),
+            _ => Ok(()),
+        }
+    }
+
     /// Silences a member for flooding (the automatic counterpart of `/mute`).
     pub(super) fn mute_for_flooding(&self, id: MemberId, duration: Duration) {
         let mut state = self.lock();
-        let Some(entry) = state.members.get_mut(&id) else {
+        let State {
+            members, people, ..
+        } = &mut *state;
+        let Some(entry) = members.get(&id) else {
             return;
         };
-        entry.muted_until = Some(Instant::now() + duration);
+        people.record(entry.person()).muted_until = Some(Instant::now() + duration);
         let target = Some(entry.nick.clone());
         let kind = EventKind::Notice {
             kind: NoticeKind::Mute,

@@ -2,20 +2,16 @@
 //! conversation, so no early return or error path can leave a ghost user behind.
 
 use std::cell::Cell;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
-use super::{Alert, ChatError, Command, Event, Hub, MemberId, Nick, Private, User, Via};
-
-/// Lines dropped in a row for flooding before the member is silenced.
-const FLOOD_STRIKES: u32 = 10;
-/// How long a flooder is silenced.
-const FLOOD_MUTE: Duration = Duration::from_secs(60);
+use super::people::{FLOOD_MUTE, FLOOD_STRIKES};
+use super::{
+    Alert, Arrived, ChatError, Command, Event, Hub, MemberId, Nick, Private, TeacherCommand, User,
+    Via,
+};
 
 /// One participant, as seen by its session.
 pub struct Member {
@@ -31,9 +27,7 @@ pub struct Member {
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
     /// `None` once it has been read, as a oneshot must not be polled again.
     end: Option<oneshot::Receiver<Ending>>,
-    /// Flood control: a token bucket of `max_rate` lines per second (`None` when off).
-    flood: Option<DefaultDirectRateLimiter>,
-    /// Lines dropped in a row by flood control.
+    /// Lines dropped in a row by flood control (which counts per person, in the hub).
     strikes: Cell<u32>,
 }
 
@@ -78,6 +72,8 @@ pub enum Reply {
     History(Vec<Arc<Event>>),
     /// A private message was delivered.
     Sent(Arc<Private>),
+    /// The latest arrivals, oldest first, and whether each is still here (for a teacher).
+    Arrivals(Vec<(Arrived, bool)>),
     /// `/op TOKEN`: the member asks to become a teacher. Secrets are checked below the
     /// conversation (the session layer's door), which then calls [`Member::promote`].
     TeacherToken(String),
@@ -95,11 +91,6 @@ impl Member {
         direct: mpsc::Receiver<Box<Direct>>,
         end: oneshot::Receiver<Ending>,
     ) -> Self {
-        let flood = NonZeroU32::new(hub.config().max_rate).map(|rate| {
-            // A burst of twice the rate: a quick exchange is fine, a script is not.
-            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
-            RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
-        });
         Self {
             hub,
             id,
@@ -108,7 +99,6 @@ impl Member {
             public,
             direct,
             end: Some(end),
-            flood,
             strikes: Cell::new(0),
         }
     }
@@ -164,10 +154,7 @@ impl Member {
     /// [`ChatError::Flood`] for the warning, [`ChatError::Muted`] when silenced, and
     /// [`ChatError::Dropped`] (nothing to tell the client) for a line dropped in silence.
     fn check_flood(&self) -> Result<(), ChatError> {
-        let Some(limiter) = &self.flood else {
-            return Ok(());
-        };
-        if limiter.check().is_ok() {
+        if self.hub.allow_line(self.id).is_ok() {
             self.strikes.set(0);
             return Ok(());
         }
@@ -195,14 +182,24 @@ impl Member {
                 Ok(Reply::Done)
             }
             Command::Msg { to, text } => self.hub.send_private(self.id, to, text).map(Reply::Sent),
-            Command::Who => Ok(Reply::Who(self.hub.users())),
+            Command::Who => Ok(Reply::Who(self.hub.users_for(self.id))),
             Command::History(count) => Ok(Reply::History(self.hub.history(count))),
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
             Command::Op(token) => Ok(Reply::TeacherToken(token.to_owned())),
             Command::Pass(_) => Err(ChatError::AlreadyIn),
+            Command::Teacher(TeacherCommand::Arrivals) if self.is_teacher() => {
+                Ok(Reply::Arrivals(self.hub.arrivals()))
+            }
+            Command::Teacher(TeacherCommand::Arrivals) => Err(ChatError::NotTeacher),
             Command::Teacher(command) => self.hub.moderate(self.id, command).map(|()| Reply::Done),
         }
+    }
+
+    /// Tells everyone this member arrived, if nobody was told yet: for the session layer,
+    /// once the member has stayed `announce_after`.
+    pub fn announce(&self) {
+        self.hub.announce(self.id);
     }
 
     /// Makes this member a teacher, announcing it to everyone; for the session layer, once
@@ -232,9 +229,11 @@ impl Member {
         match self.public.try_recv() {
             Ok(event) => Some(Delivery::Public(event)),
             Err(TryRecvError::Lagged(n)) => Some(Delivery::Missed(n)),
-            Err(TryRecvError::Empty | TryRecvError::Closed) => {
-                self.direct.try_recv().ok().map(|direct| direct_delivery(*direct))
-            }
+            Err(TryRecvError::Empty | TryRecvError::Closed) => self
+                .direct
+                .try_recv()
+                .ok()
+                .map(|direct| direct_delivery(*direct)),
         }
     }
 }

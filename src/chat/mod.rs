@@ -15,6 +15,8 @@
 //! - `hub`: the handle; `state`: what its lock guards.
 //! - `member`: one participant, whose drop leaves; `arrival`: joining and the welcome.
 //! - `command`: what a line means, and the table of commands; `moderation`: the teacher's.
+//! - `people`: limits that follow a person across connections (mute, slow mode, flood
+//!   control, a kick's cooldown).
 //! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
 //!   deliver).
 
@@ -27,6 +29,7 @@ mod journal;
 mod member;
 mod moderation;
 mod nick;
+mod people;
 mod state;
 mod text;
 
@@ -38,6 +41,7 @@ pub use hub::Hub;
 pub use journal::Journal;
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
+pub use state::Arrived;
 pub use text::sanitize;
 
 /// Sizes of the hub's queues and limits.
@@ -49,8 +53,13 @@ pub struct HubConfig {
     pub recent: usize,
     /// Longest message, in characters.
     pub max_message_chars: usize,
-    /// Lines per second a member may send, with a burst of a few; 0 turns flood control off.
+    /// Lines per second a person may send, with a burst of a few; 0 turns flood control off.
     pub max_rate: u32,
+    /// How long someone sent away may not come back under their name.
+    pub kick_cooldown: std::time::Duration,
+    /// How long a newcomer stays before everyone is told of its arrival (unless it does
+    /// something first); zero tells at once.
+    pub announce_after: std::time::Duration,
 }
 
 impl Default for HubConfig {
@@ -60,6 +69,8 @@ impl Default for HubConfig {
             recent: 1000,
             max_message_chars: 2000,
             max_rate: 0,
+            kick_cooldown: std::time::Duration::from_secs(60),
+            announce_after: std::time::Duration::ZERO,
         }
     }
 }

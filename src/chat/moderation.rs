@@ -3,6 +3,7 @@
 //! announce. Each action is one public notice, so both transports (and the transcript) show
 //! who did what.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::state::State;
@@ -16,6 +17,7 @@ impl Hub {
     /// Makes the member a teacher, once the session layer has checked its token.
     pub(super) fn op(&self, id: MemberId) {
         let mut state = self.lock();
+        state.announce(id, &self.shared.config);
         let Some(entry) = state.members.get_mut(&id) else {
             return;
         };
@@ -43,13 +45,50 @@ impl Hub {
             None => return Ok(()),
         };
         let config = &self.shared.config;
+        state.announce(id, config);
         let kind = match command {
             TeacherCommand::Kick { nick, reason } => {
                 let (target, nick) = state.target(nick, id)?;
                 let reason = sanitize(reason);
+                // They may not come straight back under the same name.
+                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
+                    let until = Instant::now() + config.kick_cooldown;
+                    state.people.record(person).kicked_until = Some(until);
+                }
                 state.remove(target, Ending::Kicked(reason.clone()), config);
                 notice(NoticeKind::Kick, by, Some(nick), reason, 0)
             }
+            TeacherCommand::Ban(address) if let Ok(addr) = address.parse::<IpAddr>() => {
+                let addr = addr.to_canonical();
+                if state.members.get(&id).is_some_and(|me| me.addr == addr) {
+                    return Err(ChatError::SelfMessage);
+                }
+                state.room.banned.insert(addr);
+                // Everyone from there but teachers goes; those others saw arrive, leave.
+                let gone: Vec<_> = state
+                    .members
+                    .iter()
+                    .filter(|(_, entry)| entry.addr == addr && !entry.teacher)
+                    .map(|(other, entry)| {
+                        (
+                            *other,
+                            entry.announced.then(|| (entry.nick.clone(), entry.via)),
+                        )
+                    })
+                    .collect();
+                for (other, seen) in &gone {
+                    state.remove(*other, Ending::Banned, config);
+                    if let Some((nick, via)) = seen {
+                        let left = EventKind::Leave {
+                            nick: nick.clone(),
+                            via: *via,
+                        };
+                        state.publish(*other, left, config);
+                    }
+                }
+                notice(NoticeKind::Ban, by, None, String::new(), gone.len() as u64)
+            }
+            TeacherCommand::Arrivals => return Ok(()),
             TeacherCommand::Ban(nick) => {
                 let (target, nick) = state.target(nick, id)?;
                 if let Some(entry) = state.members.get(&target) {
@@ -62,15 +101,16 @@ impl Hub {
             TeacherCommand::Mute { nick, minutes } => {
                 let minutes = minutes.min(MAX_MUTE_MINUTES);
                 let (target, nick) = state.target(nick, id)?;
-                if let Some(entry) = state.members.get_mut(&target) {
-                    entry.muted_until = Some(Instant::now() + Duration::from_secs(minutes * 60));
+                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
+                    let until = Instant::now() + Duration::from_secs(minutes * 60);
+                    state.people.record(person).muted_until = Some(until);
                 }
                 notice(NoticeKind::Mute, by, Some(nick), String::new(), minutes)
             }
             TeacherCommand::Unmute(nick) => {
                 let (target, nick) = state.target(nick, id)?;
-                if let Some(entry) = state.members.get_mut(&target) {
-                    entry.muted_until = None;
+                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
+                    state.people.record(person).muted_until = None;
                 }
                 notice(NoticeKind::Unmute, by, Some(nick), String::new(), 0)
             }

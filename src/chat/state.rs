@@ -10,10 +10,29 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
+use super::people::{People, Person};
 use super::{
     Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, Replay, RoomState, User,
     Via,
 };
+
+/// How many arrivals `/arrivals` remembers.
+const ARRIVALS_KEPT: usize = 50;
+
+/// One arrival, as the teacher's `/arrivals` lists it.
+#[derive(Clone, Debug)]
+pub struct Arrived {
+    /// The connection.
+    pub(super) id: MemberId,
+    /// When, in Unix milliseconds.
+    pub ts: i64,
+    /// The nickname it arrived with.
+    pub nick: Nick,
+    /// How it connected.
+    pub via: Via,
+    /// From where (behind a trusted proxy, the forwarded address).
+    pub addr: IpAddr,
+}
 
 pub(super) struct State {
     pub(super) members: HashMap<MemberId, Entry>,
@@ -32,6 +51,11 @@ pub(super) struct State {
     /// Why events cannot be saved, while they cannot: nothing new is published then,
     /// since nothing unsaved is shown.
     pub(super) saving_failed: Option<String>,
+    /// What limits remember of people, across their connections.
+    pub(super) people: People,
+    /// The latest arrivals, newest last, with their addresses: for the teacher's
+    /// `/arrivals`, even of connections that lived for milliseconds.
+    pub(super) arrivals: VecDeque<Arrived>,
     pub(super) last_member: u64,
     pub(super) last_guest: u64,
     pub(super) room: Room,
@@ -52,13 +76,14 @@ pub(super) struct Room {
 /// One member, as the hub sees it.
 pub(super) struct Entry {
     pub(super) nick: Nick,
+    /// The member chose its nickname (a guest's is given): it is then who they are.
+    pub(super) named: bool,
+    /// Everyone was told of the arrival (see `State::announce`); until then the member
+    /// is in no one else's list, and leaving says nothing.
+    pub(super) announced: bool,
     pub(super) via: Via,
     pub(super) addr: IpAddr,
     pub(super) teacher: bool,
-    /// Until when the member may not write (`/mute`, or flooding).
-    pub(super) muted_until: Option<Instant>,
-    /// When the member last wrote, for slow mode.
-    pub(super) last_post: Option<Instant>,
     /// The secret that may take this member's nickname over (see `Welcome::token`).
     pub(super) token: String,
     /// The member's own queue of private messages and alerts; its `Member` holds the
@@ -86,6 +111,8 @@ impl State {
             public,
             journal,
             saving_failed: None,
+            people: People::new(config.max_rate),
+            arrivals: VecDeque::new(),
             last_member: 0,
             last_guest: 0,
             room: Room {
@@ -125,14 +152,55 @@ impl State {
         let _ = self.public.send(event);
     }
 
-    /// Takes a member out, tells its session why, and announces the departure (a kick or a
-    /// ban announces itself instead).
+    /// Tells everyone member `id` arrived, under the nickname it has now, unless its
+    /// address has announced too many arrivals of late (then nobody is told, of its
+    /// departure either). Done once: when it first does something others see, or once it
+    /// has stayed `--announce-after` seconds, so a connection that comes and goes without a
+    /// word is no spam.
+    pub(super) fn announce(&mut self, id: MemberId, config: &HubConfig) {
+        let Some(entry) = self.members.get_mut(&id) else {
+            return;
+        };
+        if entry.announced {
+            return;
+        }
+        entry.announced = true;
+        if self.people.allow_arrival(entry.addr).is_err() {
+            entry.announced = false;
+            return;
+        }
+        let kind = EventKind::Join {
+            nick: entry.nick.clone(),
+            via: entry.via,
+        };
+        self.publish(id, kind, config);
+    }
+
+    /// Notes an arrival for the teacher's `/arrivals`.
+    pub(super) fn note_arrival(&mut self, id: MemberId) {
+        let Some(entry) = self.members.get(&id) else {
+            return;
+        };
+        if self.arrivals.len() >= ARRIVALS_KEPT {
+            self.arrivals.pop_front();
+        }
+        self.arrivals.push_back(Arrived {
+            id,
+            ts: super::event::now_ms(),
+            nick: entry.nick.clone(),
+            via: entry.via,
+            addr: entry.addr,
+        });
+    }
+
+    /// Takes a member out, tells its session why, and announces the departure of an
+    /// announced member (a kick or a ban announces itself instead).
     pub(super) fn remove(&mut self, id: MemberId, why: Ending, config: &HubConfig) {
         let Some(entry) = self.members.remove(&id) else {
             return;
         };
         self.by_nick.remove(&entry.nick.key());
-        let announce = matches!(why, Ending::Left | Ending::Replaced);
+        let announce = entry.announced && matches!(why, Ending::Left | Ending::Replaced);
         // The session may be gone already, which is fine.
         let _ = entry.end.send(why);
         if announce {
@@ -214,11 +282,13 @@ impl State {
         }
     }
 
-    pub(super) fn users(&self) -> Vec<User> {
+    /// Everyone others were told of, and `viewer` (who knows it is here), by nickname.
+    pub(super) fn users(&self, viewer: Option<MemberId>) -> Vec<User> {
         let mut users: Vec<_> = self
             .members
-            .values()
-            .map(|entry| User {
+            .iter()
+            .filter(|(id, entry)| entry.announced || Some(**id) == viewer)
+            .map(|(_, entry)| User {
                 nick: entry.nick.clone(),
                 via: entry.via,
                 teacher: entry.teacher,
@@ -271,14 +341,32 @@ impl Room {
 }
 
 impl Entry {
+    /// Who this member is for the limits that follow people: their nickname once they
+    /// chose one, else their address.
+    pub(super) fn person(&self) -> Person {
+        if self.named {
+            Person::Named(self.nick.key())
+        } else {
+            Person::Guest(self.addr)
+        }
+    }
+
     /// Whether the member may post now: teachers always; students unless muted, locked out
     /// or inside their slow-mode interval.
-    pub(super) fn may_write(&self, now: Instant, room: &Room) -> Result<(), ChatError> {
-        self.may_be_seen(now, room)?;
+    pub(super) fn may_write(
+        &self,
+        now: Instant,
+        room: &Room,
+        people: &People,
+    ) -> Result<(), ChatError> {
+        self.may_be_seen(now, room, people)?;
         if self.teacher {
             return Ok(());
         }
-        if let (Some(slow), Some(last)) = (room.slow, self.last_post) {
+        let last = people
+            .get(&self.person())
+            .and_then(|record| record.last_post);
+        if let (Some(slow), Some(last)) = (room.slow, last) {
             let next = last + slow;
             if next > now {
                 return Err(ChatError::Slow(seconds_until(now, next)));
@@ -289,22 +377,42 @@ impl Entry {
 
     /// Whether the member may do something everyone is shown (a message, a rename): teachers
     /// always; students unless muted or locked out.
-    pub(super) fn may_be_seen(&self, now: Instant, room: &Room) -> Result<(), ChatError> {
+    pub(super) fn may_be_seen(
+        &self,
+        now: Instant,
+        room: &Room,
+        people: &People,
+    ) -> Result<(), ChatError> {
         if self.teacher {
             return Ok(());
         }
-        self.check_mute(now)?;
+        self.check_mute(now, people)?;
         if room.locked {
             return Err(ChatError::Locked);
         }
         Ok(())
     }
 
-    pub(super) fn check_mute(&self, now: Instant) -> Result<(), ChatError> {
-        match self.muted_until {
+    pub(super) fn check_mute(&self, now: Instant, people: &People) -> Result<(), ChatError> {
+        match people
+            .get(&self.person())
+            .and_then(|record| record.muted_until)
+        {
             Some(until) if until > now => Err(ChatError::Muted(seconds_until(now, until))),
             _ => Ok(()),
         }
+    }
+}
+
+/// Refuses `person` a place under a name they were sent away from, until the cooldown ends.
+pub(super) fn check_kicked(
+    people: &People,
+    person: &Person,
+    now: Instant,
+) -> Result<(), ChatError> {
+    match people.get(person).and_then(|record| record.kicked_until) {
+        Some(until) if until > now => Err(ChatError::Kicked(seconds_until(now, until))),
+        _ => Ok(()),
     }
 }
 

@@ -11,6 +11,7 @@ mod fr;
 
 use std::fmt::{self, Write as _};
 
+use chrono::TimeZone;
 use serde::Serialize;
 
 use crate::chat::{ChatError, EventKind, MAX_NICK_CHARS, Nick, NoticeKind, Via};
@@ -150,6 +151,16 @@ sentences! {
     cmd_topic,
     /// `/announce`.
     cmd_announce,
+    /// `/arrivals`.
+    cmd_arrivals,
+    /// Heading of `/arrivals`.
+    arrivals,
+    /// One arrival: `{time}`, `{nick}`, `{via}`, `{addr}`, `{state}`.
+    arrival,
+    /// An arrival still here.
+    arrival_here,
+    /// An arrival gone since.
+    arrival_gone,
     /// After a teacher's nickname on TCP: `<alice (prof)> …`.
     teacher_tag,
     /// Someone became a teacher: `{nick}`.
@@ -170,6 +181,8 @@ sentences! {
     notice_unmute,
     /// `{nick}`, `{by}`.
     notice_ban,
+    /// An address banned: `{by}`, `{number}` connections sent away.
+    notice_ban_address,
     /// `{by}`.
     notice_lock,
     /// `{by}`.
@@ -196,6 +209,8 @@ sentences! {
     kicked,
     /// To a member sent away: `{text}` is the reason.
     kicked_reason,
+    /// Error `kicked`: coming back too soon after being sent away, `{seconds}` to wait.
+    kick_cooldown,
     /// To a banned member, or a banned address at the door.
     banned,
     /// Refused at the door: too many connections (in all or from this address).
@@ -348,7 +363,7 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
         ChatError::UnknownCommand(command) => vec![("command", command.as_str().into())],
         ChatError::Usage(usage) => vec![("usage", (*usage).into())],
         ChatError::TooLong { max } => vec![("max", (*max).into())],
-        ChatError::Muted(seconds) | ChatError::Slow(seconds) => {
+        ChatError::Muted(seconds) | ChatError::Slow(seconds) | ChatError::Kicked(seconds) => {
             vec![("seconds", (*seconds).into())]
         }
         ChatError::NoSuchMessage(id) => vec![("id", (*id).into())],
@@ -399,6 +414,31 @@ impl Catalog {
         fill(self.history_older, &[("count", count.into())])
     }
 
+    /// One line of `/arrivals`: when (local time), who, how, from where, still here or not.
+    pub fn arrival(&self, arrived: &crate::chat::Arrived, here: bool) -> String {
+        let time = chrono::Local
+            .timestamp_millis_opt(arrived.ts)
+            .single()
+            .map(|time| time.format("%H:%M:%S").to_string())
+            .unwrap_or_default();
+        let addr = arrived.addr.to_string();
+        let state = if here {
+            self.arrival_here
+        } else {
+            self.arrival_gone
+        };
+        fill(
+            self.arrival,
+            &[
+                ("time", time.as_str().into()),
+                ("nick", (&arrived.nick).into()),
+                ("via", self.via(arrived.via).into()),
+                ("addr", addr.as_str().into()),
+                ("state", state.into()),
+            ],
+        )
+    }
+
     /// Why events cannot be saved, for teachers.
     pub fn saving_failed(&self, reason: &str) -> String {
         fill(self.saving_failed, &[("text", reason.into())])
@@ -433,7 +473,7 @@ impl Catalog {
                 text,
                 number,
             } => {
-                let template = self.notice(*kind, text, *number);
+                let template = self.notice(*kind, target.is_some(), text, *number);
                 let nick = target.as_ref().map_or("", Nick::as_str);
                 fill(
                     template,
@@ -449,7 +489,7 @@ impl Catalog {
     }
 
     /// The template of a teacher's notice.
-    fn notice(&self, kind: NoticeKind, text: &str, number: u64) -> &'static str {
+    fn notice(&self, kind: NoticeKind, targeted: bool, text: &str, number: u64) -> &'static str {
         match kind {
             NoticeKind::Op => self.notice_op,
             NoticeKind::Topic if text.is_empty() => self.notice_topic_cleared,
@@ -459,6 +499,7 @@ impl Catalog {
             NoticeKind::Kick => self.notice_kick_reason,
             NoticeKind::Mute => self.notice_mute,
             NoticeKind::Unmute => self.notice_unmute,
+            NoticeKind::Ban if !targeted => self.notice_ban_address,
             NoticeKind::Ban => self.notice_ban,
             NoticeKind::Lock => self.notice_lock,
             NoticeKind::Unlock => self.notice_unlock,
@@ -511,6 +552,7 @@ mod tests {
             ChatError::NotTeacher,
             ChatError::BadToken,
             ChatError::Muted(1),
+            ChatError::Kicked(1),
             ChatError::Locked,
             ChatError::Slow(1),
             ChatError::PrivateOff,

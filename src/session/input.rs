@@ -141,6 +141,7 @@ impl Session {
             Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => Vec::new(),
             Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
             Ok(Reply::Who(users)) => wire.who(&users),
+            Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
             Ok(Reply::History(events)) => wire.history(&events),
             Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
             Ok(Reply::Quit) => return Handled::Leave,

@@ -17,6 +17,10 @@ mod farewell;
 mod input;
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::time::Sleep;
 
 pub(crate) use context::Context;
 pub(crate) use door::{Door, Permit, Tries};
@@ -30,6 +34,9 @@ use crate::wire::{Encoding, Farewell};
 /// One joined client, whatever its transport. Dropping it leaves the conversation.
 pub(crate) struct Session {
     member: Member,
+    /// When everyone is told of this member's arrival, if it has not done anything yet.
+    /// Boxed, and gone once past: an idle member holds no timer.
+    announce: Option<Pin<Box<Sleep>>>,
     peer: SocketAddr,
     /// Wrong guesses at the teacher token on this connection, joining included.
     tries: Tries,
@@ -50,8 +57,10 @@ impl Session {
     ) -> Self {
         let via = member.via();
         tracing::info!(%peer, %via, nick = %member.nick(), "connected");
+        let wait = Duration::from_secs(context.config.announce_after);
         Self {
             _connected: context.metrics.connected(via),
+            announce: (!wait.is_zero()).then(|| Box::pin(tokio::time::sleep(wait))),
             member,
             peer,
             tries,
@@ -65,9 +74,22 @@ impl Session {
         &self.context
     }
 
-    /// Waits for the next thing to pass on. Cancel-safe, so it can sit in a `select!`.
+    /// Waits for the next thing to pass on; on the way, tells everyone of this member's
+    /// arrival once it has stayed long enough. Cancel-safe, so it can sit in a `select!`.
     pub(crate) async fn recv(&mut self) -> Delivery {
-        self.member.recv().await
+        loop {
+            let Some(announce) = &mut self.announce else {
+                return self.member.recv().await;
+            };
+            tokio::select! {
+                biased;
+                delivery = self.member.recv() => return delivery,
+                () = announce.as_mut() => {
+                    self.announce = None;
+                    self.member.announce();
+                }
+            }
+        }
     }
 
     /// Starts a batch of deliveries with `first`: it yields each one encoded by `wire`,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{
-    Alert, COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome,
+    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome,
 };
 use crate::i18n::{Arg, Catalog, error_args};
 
@@ -84,6 +84,20 @@ impl Encoding for Frames {
         });
         frames.push(with_events(head, "events", last));
         frames
+    }
+
+    fn arrivals(&self, arrivals: &[(Arrived, bool)]) -> Utf8Bytes {
+        let arrivals = arrivals
+            .iter()
+            .map(|(arrived, present)| ArrivalFrame {
+                ts: arrived.ts,
+                nick: arrived.nick.as_str(),
+                via: arrived.via.as_str(),
+                addr: arrived.addr.to_string(),
+                present: *present,
+            })
+            .collect();
+        encode(&ServerFrame::Arrivals { arrivals }).into()
     }
 
     fn refusal(&self, error: &ChatError) -> Utf8Bytes {
@@ -217,6 +231,15 @@ fn room(state: &RoomState) -> RoomFrame<'_> {
 }
 
 #[derive(Serialize)]
+struct ArrivalFrame<'a> {
+    ts: i64,
+    nick: &'a str,
+    via: &'static str,
+    addr: String,
+    present: bool,
+}
+
+#[derive(Serialize)]
 struct HelpEntry<'a> {
     name: &'a str,
     usage: &'a str,
@@ -311,6 +334,9 @@ enum ServerFrame<'a> {
         text: &'a str,
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         args: BTreeMap<&'a str, Arg<'a>>,
+    },
+    Arrivals {
+        arrivals: Vec<ArrivalFrame<'a>>,
     },
     Alert {
         code: &'a str,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
-use crate::chat::{Alert, COMMANDS, ChatError, Event, EventKind, Private, User};
+use crate::chat::{Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, User};
 use crate::i18n::Catalog;
 
 /// The line protocol, in one language.
@@ -91,6 +91,16 @@ impl Encoding for Lines {
         }
         answer.extend_from_slice(newest);
         answer
+    }
+
+    fn arrivals(&self, arrivals: &[(Arrived, bool)]) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = notice_text(catalog.arrivals);
+        for (arrived, here) in arrivals {
+            let line = catalog.arrival(arrived, *here);
+            text.push_str(&notice_text(&line));
+        }
+        Bytes::from(text)
     }
 
     fn refusal(&self, error: &ChatError) -> Bytes {

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 
-use crate::chat::{Alert, ChatError, Event, Private, User};
+use crate::chat::{Alert, Arrived, ChatError, Event, Private, User};
 
 /// One event's encodings, filled on first use. Lives inside [`crate::chat::Event`], which
 /// only carries it; nothing in the chat core looks inside.
@@ -82,6 +82,9 @@ pub(crate) trait Encoding {
     fn who(&self, users: &[User]) -> Vec<Self::Frame>;
     /// The answer to `/history`, within [`ANSWER_BUDGET`].
     fn history(&self, events: &[Arc<Event>]) -> Vec<Self::Frame>;
+    /// The answer to a teacher's `/arrivals`: the latest arrivals with their addresses, and
+    /// whether each is still here.
+    fn arrivals(&self, arrivals: &[(Arrived, bool)]) -> Self::Frame;
     /// Why something the client did was refused.
     fn refusal(&self, error: &ChatError) -> Self::Frame;
     /// Something for this client alone: what it did was not saved (a refusal), or, for a

@@ -609,3 +609,211 @@ async fn another_sites_name_for_this_machine_opens_neither_the_chat_nor_the_teac
     let named = raw_http(app.http, named.as_bytes()).await;
     assert!(named.starts_with("HTTP/1.1 200"), "{named}");
 }
+
+#[tokio::test]
+async fn a_mute_follows_the_person_across_a_refresh_and_to_the_other_transport() {
+    let app = spawn_app().await;
+    let mut teacher = app.tcp_teacher("prof").await;
+    let (mut page, welcome) = app.ws_resuming("camille", 0).await;
+    teacher.send("/mute camille").await;
+    page.expect("notice").await;
+    // The page reloads and takes its name back with its token: still silenced.
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    drop(page);
+    let mut page = WsClient::connect(app.http).await;
+    page.send(json!({"type": "hello", "nick": "camille", "token": token}))
+        .await;
+    page.welcome().await;
+    page.send(json!({"type": "say", "text": "je parle quand même"}))
+        .await;
+    page.expect_error("muted").await;
+    page.close().await;
+    // Then comes back with nc under the same name: still silenced.
+    let mut tcp = app.tcp_named("camille").await;
+    tcp.send("et par TCP ?").await;
+    assert!(
+        tcp.line()
+            .await
+            .starts_with("* Tu ne peux pas écrire pour l'instant")
+    );
+    teacher.send("/unmute camille").await;
+    tcp.expect("peut de nouveau écrire").await;
+    tcp.send("merci").await;
+    teacher.expect("<camille> merci").await;
+}
+
+#[tokio::test]
+async fn someone_sent_away_cannot_come_straight_back_under_the_same_name() {
+    let app = spawn_app().await;
+    let mut teacher = app.tcp_teacher("prof").await;
+    let mut page = app.ws_named("bob").await;
+    teacher.send("/kick bob").await;
+    assert_eq!(page.expect("bye").await["reason"], "kicked");
+    let mut again = WsClient::connect(app.http).await;
+    again.send(json!({"type": "hello", "nick": "bob"})).await;
+    let refusal = again.expect_error("kick_cooldown").await;
+    assert!(
+        refusal["args"]["seconds"]
+            .as_u64()
+            .is_some_and(|seconds| seconds > 50),
+        "{refusal}"
+    );
+    let mut tcp = app.tcp_client().await;
+    tcp.send("/nick bob").await;
+    assert!(
+        tcp.line()
+            .await
+            .starts_with("* Tu as été exclu·e : reviens dans")
+    );
+    // Under another name, the teacher sees who it is.
+    tcp.send("/nick bobby").await;
+    teacher.expect("maintenant bobby").await;
+}
+
+#[tokio::test]
+async fn slow_mode_follows_the_person_across_reconnections() {
+    let app = spawn_app().await;
+    let mut teacher = app.tcp_teacher("prof").await;
+    teacher.send("/slow 60").await;
+    let mut student = app.tcp_named("rapide").await;
+    student.send("premier").await;
+    teacher.expect("<rapide> premier").await;
+    drop(student);
+    teacher.expect("rapide a quitté").await;
+    let mut student = app.tcp_named("rapide").await;
+    student.send("second").await;
+    assert!(
+        student
+            .line()
+            .await
+            .starts_with("* Mode lent : attends encore")
+    );
+}
+
+#[tokio::test]
+async fn many_connections_from_one_address_share_one_budget() {
+    let app = spawn_app_with(|config| config.max_rate = 2).await;
+    let mut bystander = app.ws_named("temoin").await;
+    let mut flooders = Vec::new();
+    for n in 0..20 {
+        flooders.push(app.tcp_named(&format!("multi{n}")).await);
+    }
+    // Each sends 10 lines: within a person's allowance (a burst of 4) for the first few,
+    // but 20 people's worth from one address.
+    for flooder in &mut flooders {
+        let lines: String = (0..10).map(|k| format!("ligne {k}\n")).collect();
+        flooder.send_raw(lines.as_bytes()).await;
+    }
+    // Each one's departure is published after every line it sent: the room is read until
+    // all have left.
+    drop(flooders);
+    let (mut relayed, mut left) = (0, 0);
+    while left < 20 {
+        let frame = bystander.next().await;
+        match frame["type"].as_str() {
+            Some("message") => relayed += 1,
+            Some("leave") => left += 1,
+            _ => {}
+        }
+    }
+    assert!(
+        relayed < 80,
+        "one address's budget, not 20 people's allowances: {relayed} of 200"
+    );
+}
+
+/// A TCP connection to `addr` from the loopback address `from` (127.0.0.0/8 is all this
+/// machine): another "laptop" as far as tchat can tell.
+async fn connect_from(from: &str, addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{from}:0").parse().expect("address"))
+        .expect("bind");
+    socket.connect(addr).await.expect("connect")
+}
+
+#[tokio::test]
+async fn arrivals_and_departures_are_not_a_spam_channel() {
+    let app = spawn_app_with(|config| config.announce_after = 2).await;
+    let mut bystander = app.tcp_client().await;
+    let mut teacher = app.tcp_client().await;
+    teacher
+        .send(&format!("/op {}", crate::helpers::TEACHER))
+        .await;
+    teacher.expect("est prof").await;
+    // A script comes and goes a thousand times from another laptop, without a word.
+    for _ in 0..1000 {
+        let mut stream = connect_from("127.0.0.2", app.tcp).await;
+        let mut greeting = [0u8; 16];
+        let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut greeting).await;
+    }
+    teacher.send("fin du cours").await;
+    let mut noise = Vec::new();
+    loop {
+        let line = bystander.line().await;
+        if line.ends_with("fin du cours") {
+            break;
+        }
+        if line.contains("a rejoint") || line.contains("a quitté") {
+            noise.push(line);
+        }
+    }
+    // The teacher's own arrival was told (it spoke); the script's were not.
+    assert!(
+        noise.iter().all(|line| !line.contains("127.0.0.2")),
+        "{noise:?}"
+    );
+    assert!(noise.len() <= 1, "{noise:?}");
+    // The teacher sees the addresses behind the latest arrivals, and bans the script's.
+    teacher.send("/arrivals").await;
+    teacher.expect("Dernières arrivées").await;
+    let arrival = teacher.line().await;
+    assert!(arrival.contains("depuis 127.0.0.2, parti·e"), "{arrival}");
+    teacher.send("/ban 127.0.0.2").await;
+    assert!(
+        teacher
+            .expect("a banni une adresse")
+            .await
+            .contains("(0 connexion")
+    );
+    let mut banned = connect_from("127.0.0.2", app.tcp).await;
+    let mut said = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut banned, &mut said)
+        .await
+        .expect("read");
+    assert_eq!(
+        said,
+        "* Ton adresse est bannie jusqu'au redémarrage du serveur.\r\n"
+    );
+    // Banning one's own address is refused, not done.
+    teacher.send("/ban 127.0.0.1").await;
+    assert_eq!(
+        teacher.line().await,
+        "* Tu ne peux pas t'envoyer un message privé."
+    );
+}
+
+#[tokio::test]
+async fn arrivals_from_one_address_are_told_at_a_limited_pace() {
+    let app = spawn_app_with(|config| config.max_rate = 5).await;
+    let mut bystander = app.tcp_named("temoin").await;
+    let mut crowd = Vec::new();
+    for _ in 0..60 {
+        crowd.push(connect_from("127.0.0.3", app.tcp).await);
+    }
+    let mut mark = app.tcp_named("repere").await;
+    mark.send("c'est tout").await;
+    let mut told = 0;
+    loop {
+        let line = bystander.line().await;
+        if line == "<repere> c'est tout" {
+            break;
+        }
+        if line.contains("a rejoint") {
+            told += 1;
+        }
+    }
+    // A class arriving together is told (40 at once), then one every two seconds.
+    assert!((40..=45).contains(&told), "{told} of 60 arrivals told");
+    drop(crowd);
+}

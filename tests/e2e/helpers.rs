@@ -40,6 +40,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.db = ":memory:".into();
     // Most tests send faster than a person types; the flood tests turn this back on.
     config.max_rate = 0;
+    // Arrivals are told at once, so that tests need not wait; the churn test waits.
+    config.announce_after = 0;
     config.teacher_token = Some(TEACHER.to_owned());
     tweak(&mut config);
     let app = App::bind(config).await.expect("bind test listeners");

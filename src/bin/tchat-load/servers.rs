@@ -55,6 +55,8 @@ impl Server {
         let mut child = Command::new(binary)
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", &db])
             .args(["--max-rate", "0", "--max-per-address", "20000"])
+            // Arrivals are told at once: senders wait for the room to settle.
+            .args(["--announce-after", "0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
