@@ -5,6 +5,7 @@
 //! and WebSocket protocols, or IRC). `tchat-load suite` starts each server itself, fresh for
 //! every scenario, and prints one table. See BENCHMARKS.md.
 
+mod attacks;
 mod client;
 mod proc;
 mod servers;

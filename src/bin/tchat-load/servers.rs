@@ -10,14 +10,14 @@ use anyhow::{Context as _, bail};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{self, Client, Pace, Protocol};
-use crate::{Report, Scenario, proc, run};
+use crate::{Report, Scenario, attacks, proc, run};
 
 #[derive(clap::Args)]
 pub(crate) struct SuiteArgs {
     /// Small and short versions of every scenario: a smoke test, not a measurement.
     #[arg(long)]
     quick: bool,
-    /// Only these scenarios (classroom, busy, assembly, idle).
+    /// Only these scenarios (classroom, busy, assembly, idle, attacks).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The tchat binary [default: the one beside tchat-load].
@@ -45,18 +45,32 @@ impl Server {
         self.child.id()
     }
 
-    fn tchat(binary: &PathBuf, database: bool) -> anyhow::Result<Self> {
+    /// A fresh tchat: tuned for throughput (no rate limits, arrivals told at once, one
+    /// address may open thousands of connections), or with its own limits for the attacks.
+    fn tchat(binary: &PathBuf, database: bool, throughput: bool) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = if database {
             dir.path().join("bench.db").display().to_string()
         } else {
             ":memory:".to_owned()
         };
+        let limits: &[&str] = if throughput {
+            // Arrivals are told at once: senders wait for the room to settle.
+            &[
+                "--max-rate",
+                "0",
+                "--max-per-address",
+                "20000",
+                "--announce-after",
+                "0",
+            ]
+        } else {
+            // The defaults, but for one address opening hundreds of connections at once.
+            &["--max-per-address", "1000"]
+        };
         let mut child = Command::new(binary)
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", &db])
-            .args(["--max-rate", "0", "--max-per-address", "20000"])
-            // Arrivals are told at once: senders wait for the room to settle.
-            .args(["--announce-after", "0"])
+            .args(limits)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -201,7 +215,7 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
             let server = if name == "ngircd" {
                 Server::ngircd(&args.ngircd)?
             } else {
-                Server::tchat(&tchat, database)?
+                Server::tchat(&tchat, database, true)?
             };
             let label = if run_scenario.ws_clients == 0 {
                 format!("{} (tcp)", scenario.name)
@@ -225,7 +239,7 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
     }
     if wanted("idle") {
         let count = if args.quick { 100 } else { 5000 };
-        let mut servers = vec![("tchat", Server::tchat(&tchat, false)?)];
+        let mut servers = vec![("tchat", Server::tchat(&tchat, false, true)?)];
         if with_ngircd {
             servers.push(("ngircd", Server::ngircd(&args.ngircd)?));
         }
@@ -240,6 +254,28 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
         }
     }
     print_table(&rows);
+    if wanted("attacks") {
+        let (pings, heads, cycles) = if args.quick {
+            (1_000, 10, 100)
+        } else {
+            (400_000, 500, 10_000)
+        };
+        let fresh = || Server::tchat(&tchat, false, false);
+        let server = fresh()?;
+        let http = server.http.clone().unwrap_or_default();
+        let outcome = attacks::ping(&http, &server.tcp, server.pid(), pings).await?;
+        println!("{}", outcome.describe("ping flood, never reading"));
+        let server = fresh()?;
+        let http = server.http.clone().unwrap_or_default();
+        let outcome = attacks::headers(&http, &server.tcp, server.pid(), heads).await?;
+        println!("{}", outcome.describe("half-sent 300 KB request heads"));
+        let server = fresh()?;
+        let outcome = attacks::churn(&server.tcp, server.pid(), cycles).await?;
+        println!(
+            "{}",
+            outcome.describe("connect/close churn from one address")
+        );
+    }
     if failures > 0 {
         bail!("{failures} runs lost messages or clients");
     }
