@@ -108,7 +108,7 @@ pub struct Config {
     pub guesses_per_address: u32,
 
     /// Seconds a TCP client has to give the class password before it is let go.
-    #[arg(long, env = "TCHAT_PASSWORD_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "TCHAT_PASSWORD_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub password_timeout: u64,
 
     /// Lines per second each connection may send (bursts of twice that); 0 turns flood
@@ -118,11 +118,11 @@ pub struct Config {
 
     /// Seconds a newcomer stays before everyone is told of its arrival, unless it speaks
     /// first: a connection that comes and goes without a word is not announced.
-    #[arg(long, env = "TCHAT_ANNOUNCE_AFTER", default_value_t = 3)]
+    #[arg(long, env = "TCHAT_ANNOUNCE_AFTER", default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub announce_after: u64,
 
     /// Seconds someone sent away with /kick may not come back under their name.
-    #[arg(long, env = "TCHAT_KICK_COOLDOWN", default_value_t = 60)]
+    #[arg(long, env = "TCHAT_KICK_COOLDOWN", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub kick_cooldown: u64,
 
     /// Connections in all (TCP and WebSocket together).
@@ -152,7 +152,7 @@ pub struct Config {
 
     /// Seconds an HTTP client has to send its whole request head; a connection that sends
     /// nothing (or too slowly) is answered 408 and closed.
-    #[arg(long, env = "TCHAT_HTTP_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "TCHAT_HTTP_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub http_timeout: u64,
 
     /// Another name students reach this machine by, e.g. salle12.lycee.fr (repeat for

@@ -56,7 +56,15 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
 async fn run(config: Config) -> anyhow::Result<()> {
     // A file grown past the process's size limit (`ulimit -f`) must be an error tchat
     // handles (events not saved, teachers told), not SIGXFSZ ending the class: caught here.
-    #[cfg(target_os = "linux")]
+    #[cfg(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm"
+        )
+    ))]
     let _file_too_large =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ));
     let app = App::bind(config).await.map_err(explain)?;
@@ -75,8 +83,17 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGXFSZ, "file size limit exceeded", on Linux.
-#[cfg(target_os = "linux")]
+/// SIGXFSZ, "file size limit exceeded", on Linux (its number on x86 and ARM; MIPS and SPARC
+/// use another).
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm"
+    )
+))]
 const SIGXFSZ: i32 = 25;
 
 /// One line a teacher can act on when the server cannot start: the address, the operating
@@ -119,11 +136,26 @@ const SILENT_ABOUT_SECRETS: [&str; 6] = [
     "tower_http",
 ];
 
-/// `RUST_LOG` (or `tchat=info`), with [`SILENT_ABOUT_SECRETS`] capped at `warn`: a directive
-/// added for the same target replaces the one `RUST_LOG` gave.
+/// `RUST_LOG` (or `tchat=info`), with [`SILENT_ABOUT_SECRETS`] at `warn`: whatever
+/// `RUST_LOG` says of them, or of any of their modules, is left out.
 fn log_filter() -> EnvFilter {
+    let asked = std::env::var("RUST_LOG").unwrap_or_else(|_| "tchat=info".to_owned());
+    let about_secrets = |directive: &str| {
+        let target = directive
+            .split(['=', '['])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        SILENT_ABOUT_SECRETS
+            .iter()
+            .any(|silent| target == *silent || target.starts_with(&format!("{silent}::")))
+    };
+    let kept: Vec<&str> = asked
+        .split(',')
+        .filter(|directive| !about_secrets(directive))
+        .collect();
     let mut filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("tchat=info"));
+        EnvFilter::try_new(kept.join(",")).unwrap_or_else(|_| EnvFilter::new("tchat=info"));
     for target in SILENT_ABOUT_SECRETS {
         if let Ok(directive) = format!("{target}=warn").parse() {
             filter = filter.add_directive(directive);

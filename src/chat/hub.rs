@@ -163,7 +163,7 @@ impl Hub {
         let via = arrival.via;
         state.note_arrival(id);
         if config.announce_after.is_zero() {
-            state.announce(id, config);
+            let _ = state.announce(id, config);
         }
         drop(state);
         let member = Member::new(self.clone(), id, via, nick, public, direct_rx, end_rx);
@@ -202,9 +202,10 @@ impl Hub {
         self.lock().users(Some(id))
     }
 
-    /// Tells everyone member `id` arrived, if nobody was told yet (see `State::announce`).
-    pub(super) fn announce(&self, id: MemberId) {
-        self.lock().announce(id, &self.shared.config);
+    /// Tells everyone member `id` arrived, if nobody was told yet (see `State::announce`);
+    /// false if it could not be told yet.
+    pub(super) fn announce(&self, id: MemberId) -> bool {
+        self.lock().announce(id, &self.shared.config)
     }
 
     /// The latest arrivals, oldest first, and whether each is still here.
@@ -261,7 +262,7 @@ impl Hub {
         if room.slow.is_some() && !entry.teacher {
             people.record(entry.person()).last_post = Some(now);
         }
-        state.announce(id, &self.shared.config);
+        let _ = state.announce(id, &self.shared.config);
         let Some(entry) = state.members.get(&id) else {
             return Ok(());
         };
@@ -295,7 +296,7 @@ impl Hub {
         let key = new.key();
         check_kicked(&state.people, &Person::Named(key.clone()), now)?;
         state.check_free(&new, Some(id), teacher, None)?;
-        state.announce(id, &self.shared.config);
+        let _ = state.announce(id, &self.shared.config);
         let State {
             members, people, ..
         } = &mut *state;

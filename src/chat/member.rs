@@ -197,9 +197,10 @@ impl Member {
     }
 
     /// Tells everyone this member arrived, if nobody was told yet: for the session layer,
-    /// once the member has stayed `announce_after`.
-    pub fn announce(&self) {
-        self.hub.announce(self.id);
+    /// once the member has stayed `announce_after`. False if it could not be told yet (its
+    /// address announced too many arrivals of late): the session tries again later.
+    pub fn announce(&self) -> bool {
+        self.hub.announce(self.id)
     }
 
     /// Makes this member a teacher, announcing it to everyone; for the session layer, once

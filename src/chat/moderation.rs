@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use super::people::Person;
 use super::state::State;
 use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, TeacherCommand};
 use super::{Nick, sanitize};
@@ -17,7 +18,7 @@ impl Hub {
     /// Makes the member a teacher, once the session layer has checked its token.
     pub(super) fn op(&self, id: MemberId) {
         let mut state = self.lock();
-        state.announce(id, &self.shared.config);
+        let _ = state.announce(id, &self.shared.config);
         let Some(entry) = state.members.get_mut(&id) else {
             return;
         };
@@ -37,21 +38,25 @@ impl Hub {
         id: MemberId,
         command: TeacherCommand<'_>,
     ) -> Result<(), ChatError> {
+        // A teacher's action is carried out even while events cannot be saved (only its
+        // notice is lost then): the room must stay under control.
         let mut state = self.lock();
-        state.check_saving()?;
         let by = match state.members.get(&id) {
             Some(entry) if entry.teacher => entry.nick.clone(),
             Some(_) => return Err(ChatError::NotTeacher),
             None => return Ok(()),
         };
         let config = &self.shared.config;
-        state.announce(id, config);
+        let _ = state.announce(id, config);
         let kind = match command {
             TeacherCommand::Kick { nick, reason } => {
                 let (target, nick) = state.target(nick, id)?;
                 let reason = sanitize(reason);
-                // They may not come straight back under the same name.
-                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
+                // They may not come straight back under the same name. (A guest has no name
+                // of their own: holding their address back would hold back every newcomer
+                // behind it.)
+                let person = state.members.get(&target).map(|entry| entry.person());
+                if let Some(person @ Person::Named(_)) = person {
                     let until = Instant::now() + config.kick_cooldown;
                     state.people.record(person).kicked_until = Some(until);
                 }
@@ -126,6 +131,7 @@ impl Hub {
             }
             TeacherCommand::Slow(seconds) => {
                 state.room.slow = (seconds > 0).then(|| Duration::from_secs(seconds));
+                state.people.slowest(Duration::from_secs(seconds));
                 notice(NoticeKind::Slow, by, None, String::new(), seconds)
             }
             TeacherCommand::Private(on) => {

@@ -61,7 +61,9 @@ impl Nick {
             (c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
                 && !super::text::is_hidden_format(c)
         };
-        if count == 0 || count > MAX_NICK_CHARS || !name.chars().all(allowed) {
+        // A name that reads as an address would make `/ban NAME` ban that address.
+        let address = name.parse::<std::net::Ipv4Addr>().is_ok();
+        if count == 0 || count > MAX_NICK_CHARS || !name.chars().all(allowed) || address {
             return Err(NickError::Invalid);
         }
         Ok(Self(name.into()))
@@ -138,6 +140,7 @@ mod tests {
             "x\u{1b}",
             "\u{3164}",
             "bo\u{202e}b",
+            "192.168.1.23",
             &"n".repeat(25),
         ] {
             assert_eq!(Nick::parse(bad), Err(NickError::Invalid), "{bad:?}");

@@ -66,6 +66,17 @@ impl Record {
             && past(self.last_line.map(|last| last + REFILLED))
     }
 
+    /// What holds a person back, without their flood bucket (which one person cannot share).
+    fn restrictions(&self) -> Record {
+        Record {
+            muted_until: self.muted_until,
+            last_post: self.last_post,
+            kicked_until: self.kicked_until,
+            flood: None,
+            last_line: None,
+        }
+    }
+
     /// Merges what `other` remembers into this record, keeping the stricter of each.
     fn merge(&mut self, other: Record) {
         self.muted_until = self.muted_until.max(other.muted_until);
@@ -83,6 +94,11 @@ pub(super) struct People {
     records: HashMap<Person, Record>,
     /// Lines a second one person may send; `None` turns flood control off.
     rate: Option<NonZeroU32>,
+    /// The longest slow-mode interval set, for knowing when a post is forgotten.
+    slowest: Duration,
+    /// How many records there may be before the spent ones are swept out: twice what was
+    /// left by the last sweep, so that sweeping stays rare however many remain.
+    sweep_at: usize,
     /// Each address's budget; `None` with flood control off.
     addresses: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Arrivals each address may announce; `None` with flood control off.
@@ -94,6 +110,8 @@ impl People {
         let rate = NonZeroU32::new(max_rate);
         Self {
             records: HashMap::new(),
+            slowest: Duration::ZERO,
+            sweep_at: REMEMBERED,
             rate,
             addresses: rate.map(|rate| {
                 let share = NonZeroU32::new(ADDRESS_SHARE).unwrap_or(NonZeroU32::MIN);
@@ -126,20 +144,32 @@ impl People {
 
     /// The record of `person`, made if there is none.
     pub(super) fn record(&mut self, person: Person) -> &mut Record {
-        if self.records.len() >= REMEMBERED {
+        if self.records.len() >= self.sweep_at {
             let now = Instant::now();
+            let slowest = self.slowest;
             self.records
-                .retain(|_, record| !record.is_spent(now, Duration::from_secs(3600)));
+                .retain(|_, record| !record.is_spent(now, slowest));
             for limiter in [&self.addresses, &self.arrivals].into_iter().flatten() {
                 limiter.retain_recent();
             }
+            self.sweep_at = REMEMBERED.max(self.records.len() * 2);
         }
         self.records.entry(person).or_default()
     }
 
-    /// Someone renamed: what was remembered of them under the old name goes with them.
+    /// Notes a slow-mode interval, so that a post is remembered as long as it matters.
+    pub(super) fn slowest(&mut self, interval: Duration) {
+        self.slowest = self.slowest.max(interval);
+    }
+
+    /// Someone renamed: what was remembered of them goes with them. A name's record moves;
+    /// an address's is copied, as it also holds for every other guest behind it.
     pub(super) fn renamed(&mut self, old: &Person, new: Person) {
-        if let Some(record) = self.records.remove(old) {
+        let record = match old {
+            Person::Named(_) => self.records.remove(old),
+            Person::Guest(_) => self.records.get(old).map(Record::restrictions),
+        };
+        if let Some(record) = record {
             self.record(new).merge(record);
         }
     }

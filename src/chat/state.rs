@@ -157,23 +157,26 @@ impl State {
     /// departure either). Done once: when it first does something others see, or once it
     /// has stayed `--announce-after` seconds, so a connection that comes and goes without a
     /// word is no spam.
-    pub(super) fn announce(&mut self, id: MemberId, config: &HubConfig) {
+    ///
+    /// Returns false when the member is still not announced (its address's budget of
+    /// arrivals is spent, or events cannot be saved): the caller may try again later.
+    pub(super) fn announce(&mut self, id: MemberId, config: &HubConfig) -> bool {
         let Some(entry) = self.members.get_mut(&id) else {
-            return;
+            return true;
         };
         if entry.announced {
-            return;
+            return true;
+        }
+        if self.saving_failed.is_some() || self.people.allow_arrival(entry.addr).is_err() {
+            return false;
         }
         entry.announced = true;
-        if self.people.allow_arrival(entry.addr).is_err() {
-            entry.announced = false;
-            return;
-        }
         let kind = EventKind::Join {
             nick: entry.nick.clone(),
             via: entry.via,
         };
         self.publish(id, kind, config);
+        true
     }
 
     /// Notes an arrival for the teacher's `/arrivals`.
@@ -282,12 +285,16 @@ impl State {
         }
     }
 
-    /// Everyone others were told of, and `viewer` (who knows it is here), by nickname.
+    /// Everyone others were told of, and `viewer` (who knows it is here), by nickname; a
+    /// teacher sees everyone present.
     pub(super) fn users(&self, viewer: Option<MemberId>) -> Vec<User> {
+        let sees_all = viewer
+            .and_then(|viewer| self.members.get(&viewer))
+            .is_some_and(|entry| entry.teacher);
         let mut users: Vec<_> = self
             .members
             .iter()
-            .filter(|(id, entry)| entry.announced || Some(**id) == viewer)
+            .filter(|(id, entry)| sees_all || entry.announced || Some(**id) == viewer)
             .map(|(_, entry)| User {
                 nick: entry.nick.clone(),
                 via: entry.via,

@@ -50,9 +50,10 @@ pub fn sanitize(input: &str) -> String {
     }
 }
 
-/// True for the black flag and the tag characters that may follow it.
+/// True for what a tag character may follow in a subdivision flag: the black flag, or a tag
+/// other than the cancel tag that ends the flag.
 fn is_flag_part(c: char) -> bool {
-    matches!(c, '\u{1f3f4}' | '\u{e0020}'..='\u{e007f}')
+    matches!(c, '\u{1f3f4}' | '\u{e0020}'..='\u{e007e}')
 }
 
 /// True for formatting characters that reorder or hide text rather than write it.
@@ -154,6 +155,11 @@ mod tests {
         ] {
             assert_eq!(sanitize(kept), kept);
         }
+        // Tags after a flag's end hide text again.
+        assert_eq!(
+            sanitize("\u{1f3f4}\u{e0067}\u{e007f}\u{e0068}\u{e0069}"),
+            "\u{1f3f4}\u{e0067}\u{e007f}"
+        );
     }
 
     #[test]

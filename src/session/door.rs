@@ -129,6 +129,18 @@ impl Guesses {
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         if windows.len() >= REMEMBERED_ADDRESSES {
             windows.retain(|_, window| now.duration_since(window.began) < GUESS_WINDOW);
+            // Every address guessing within the minute is remembered: the oldest windows
+            // go first past the limit, so the map stays bounded.
+            while windows.len() >= REMEMBERED_ADDRESSES {
+                let oldest = windows
+                    .iter()
+                    .min_by_key(|(_, window)| window.began)
+                    .map(|(addr, _)| *addr);
+                match oldest {
+                    Some(addr) => windows.remove(&addr),
+                    None => break,
+                };
+            }
         }
         let window = windows.entry(addr).or_insert(Window {
             began: now,

@@ -31,6 +31,9 @@ use crate::chat::{Delivery, Ending, EventKind, Member};
 use crate::metrics::Connected;
 use crate::wire::{Encoding, Farewell};
 
+/// How soon a member whose arrival could not be told yet is tried again.
+const ANNOUNCE_RETRY: Duration = Duration::from_secs(2);
+
 /// One joined client, whatever its transport. Dropping it leaves the conversation.
 pub(crate) struct Session {
     member: Member,
@@ -57,10 +60,15 @@ impl Session {
     ) -> Self {
         let via = member.via();
         tracing::info!(%peer, %via, nick = %member.nick(), "connected");
-        let wait = Duration::from_secs(context.config.announce_after);
+        // With no wait, the hub told everyone on joining, unless the address's arrivals were
+        // spent: then the member's turn is tried again soon.
+        let wait = match Duration::from_secs(context.config.announce_after) {
+            Duration::ZERO => ANNOUNCE_RETRY,
+            wait => wait,
+        };
         Self {
             _connected: context.metrics.connected(via),
-            announce: (!wait.is_zero()).then(|| Box::pin(tokio::time::sleep(wait))),
+            announce: Some(Box::pin(tokio::time::sleep(wait))),
             member,
             peer,
             tries,
@@ -85,8 +93,12 @@ impl Session {
                 biased;
                 delivery = self.member.recv() => return delivery,
                 () = announce.as_mut() => {
-                    self.announce = None;
-                    self.member.announce();
+                    if self.member.announce() {
+                        self.announce = None;
+                    } else {
+                        // Its address's arrivals are told at a pace: its turn comes.
+                        announce.as_mut().reset(tokio::time::Instant::now() + ANNOUNCE_RETRY);
+                    }
                 }
             }
         }

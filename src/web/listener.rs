@@ -32,6 +32,8 @@ use crate::session::{Context, Permit};
 
 /// Largest request head (request line and headers). A browser's is well under 2 KiB.
 const HEAD_LIMIT: usize = 16 * 1024;
+/// How long one request may take once its head is in, the answer's sending included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a refused client gets to take its answer.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most headers in a request head.
@@ -134,13 +136,18 @@ async fn connection(
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout)
-        .max_buf_size(HEAD_LIMIT)
+        // The head was checked above; this only bounds what hyper buffers beside it.
+        .max_buf_size(HEAD_LIMIT * 2)
         .serve_connection(io, TowerToHyperService::new(service))
         .with_upgrades();
+    // A response a client does not read would hold the place for ever: one request gets
+    // a bounded time (an upgrade is handed over at once, and lives on outside this).
     tokio::select! {
         () = shutdown.cancelled() => {}
-        served = served => if let Err(error) = served {
-            tracing::debug!(%peer, %error, "HTTP connection failed");
+        served = timeout(REQUEST_TIMEOUT, served) => match served {
+            Ok(Err(error)) => tracing::debug!(%peer, %error, "HTTP connection failed"),
+            Err(_) => tracing::debug!(%peer, "HTTP connection too slow"),
+            Ok(Ok(())) => {}
         },
     }
 }
@@ -161,20 +168,32 @@ async fn read_head(
             Err(_) => return Err(Some(("408 Request Timeout", "Request too slow.\n"))),
         }
         let mut chunk = [0u8; 2048];
-        match stream.try_read(&mut chunk) {
+        let read = match stream.try_read(&mut chunk) {
             Ok(0) => return Err(None),
-            Ok(n) => head.extend_from_slice(&chunk[..n]),
+            Ok(n) => &chunk[..n],
             Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
             Err(_) => return Err(None),
+        };
+        head.extend_from_slice(read);
+        let too_large = Err(Some((
+            "431 Request Header Fields Too Large",
+            "Request header fields too large.\n",
+        )));
+        // A head ends with a blank line: parsing waits for a line to end, so that a client
+        // trickling bytes costs one parse per line, not one per byte.
+        if !read.contains(&b'\n') {
+            if head.len() >= HEAD_LIMIT {
+                return too_large;
+            }
+            continue;
         }
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         match httparse::Request::new(&mut headers).parse(&head) {
-            Ok(httparse::Status::Complete(_)) => return Ok(Bytes::from(head)),
-            Ok(httparse::Status::Partial) if head.len() < HEAD_LIMIT => {}
-            Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
-                let text = "Request header fields too large.\n";
-                return Err(Some(("431 Request Header Fields Too Large", text)));
+            Ok(httparse::Status::Complete(length)) if length <= HEAD_LIMIT => {
+                return Ok(Bytes::from(head));
             }
+            Ok(httparse::Status::Partial) if head.len() < HEAD_LIMIT => {}
+            Ok(_) | Err(httparse::Error::TooManyHeaders) => return too_large,
             Err(_) => return Err(Some(("400 Bad Request", "Bad request.\n"))),
         }
     }

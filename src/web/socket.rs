@@ -83,7 +83,13 @@ async fn join(
 ) -> Option<(Session, Vec<Utf8Bytes>, Option<ClientFrame>)> {
     let locked = context.door.has_password();
     let guest_after = Instant::now() + HELLO_WAIT;
-    let give_up = Instant::now() + JOIN_WAIT;
+    // Without the password, a page has as long as a TCP client to give it.
+    let give_up = Instant::now()
+        + if locked {
+            Duration::from_secs(context.config.password_timeout)
+        } else {
+            JOIN_WAIT
+        };
     let mut asked = false;
     let mut tries = Tries::default();
     loop {

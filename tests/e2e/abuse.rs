@@ -299,7 +299,10 @@ async fn no_secret_reaches_the_log_at_any_level() {
     let mut command = tchat();
     command
         .current_dir(dir.path())
-        .env("RUST_LOG", "trace,tungstenite=trace,hyper=trace,axum=trace")
+        .env(
+            "RUST_LOG",
+            "trace,tungstenite=trace,tungstenite::protocol=trace,hyper::proto::h1=trace,axum=trace",
+        )
         .args(["--db", ":memory:", "--teacher-token", "jeton-tres-secret"])
         .args(["--password", "mot-de-passe-secret"]);
     let (mut server, http, tcp, _) = crate::helpers::start_binary_logging(command, log);
