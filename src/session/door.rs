@@ -237,9 +237,9 @@ impl Door {
         Ok(())
     }
 
-    /// True when `host` (a request's `Host`, port included or not) names this machine: an
-    /// address, `localhost`, the machine's name, or one given with `--public-host`. A page
-    /// of another site whose name was made to point here (DNS rebinding) names itself.
+    /// True when `host` (a request's `Host`, port included or not) names this machine: one of
+    /// its addresses, `localhost`, its name, or one given with `--public-host`. A page of
+    /// another site whose name was made to point here (DNS rebinding) names itself.
     pub(crate) fn host_allowed(&self, host: Option<&str>) -> bool {
         let Some(host) = host else {
             return false;
@@ -249,11 +249,12 @@ impl Door {
             Some(rest) => rest.split(']').next().unwrap_or_default(),
             None => host.rsplit_once(':').map_or(host, |(name, _)| name),
         };
-        name.parse::<IpAddr>().is_ok()
-            || self
-                .hosts
-                .iter()
-                .any(|known| known.eq_ignore_ascii_case(name.trim_end_matches('.')))
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            return is_own_address(ip.to_canonical());
+        }
+        self.hosts
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(name.trim_end_matches('.')))
     }
 
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
@@ -351,6 +352,16 @@ impl Drop for Permit {
         open.total = open.total.saturating_sub(1);
         open.forget(self.addr);
     }
+}
+
+/// True for an address of this machine: loopback, or one of its interfaces' now (a laptop's
+/// address may change while tchat runs, so they are asked each time; a page asks rarely).
+fn is_own_address(ip: IpAddr) -> bool {
+    ip.is_loopback()
+        || if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .iter()
+            .any(|interface| interface.ip().to_canonical() == ip)
 }
 
 /// `localhost`, the machine's name (and its `.local` form, as phones on the LAN see it),

@@ -820,3 +820,40 @@ async fn arrivals_from_one_address_are_told_at_a_limited_pace() {
     assert!((40..=45).contains(&told), "{told} of 60 arrivals told");
     drop(crowd);
 }
+
+#[tokio::test]
+async fn endless_request_heads_keep_the_server_small() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = tchat();
+    command
+        .current_dir(dir.path())
+        .args(["--db", ":memory:", "--max-per-address", "1000"]);
+    let (server, http, tcp, _) = start_binary(command);
+    let before = rss(server.id());
+    // 200 connections at once, each sending 300 KB of a head that never ends.
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: {}",
+        "a".repeat(300 * 1024)
+    );
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        let mut stream = tokio::net::TcpStream::connect(http).await.expect("connect");
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes()),
+        )
+        .await;
+        held.push(stream);
+    }
+    let grown = rss(server.id()).saturating_sub(before);
+    assert!(
+        grown < 8 * 1024 * 1024,
+        "the server grew by {} KiB for 200 endless heads",
+        grown / 1024
+    );
+    // A student arriving meanwhile is served.
+    let mut student = TcpClient::connect(tcp).await;
+    student.send("/who").await;
+    student.expect("connecté(s)").await;
+    drop(held);
+}
