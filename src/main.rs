@@ -54,19 +54,8 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    // A file grown past the process's size limit (`ulimit -f`) must be an error tchat
-    // handles (events not saved, teachers told), not SIGXFSZ ending the class: caught here.
-    #[cfg(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86_64",
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm"
-        )
-    ))]
-    let _file_too_large =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ));
+    #[cfg(unix)]
+    let _file_too_large = catch_file_too_large();
     let app = App::bind(config).await.map_err(explain)?;
     print_addresses(&app);
     let shutdown = CancellationToken::new();
@@ -83,18 +72,25 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGXFSZ, "file size limit exceeded", on Linux (its number on x86 and ARM; MIPS and SPARC
-/// use another).
-#[cfg(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm"
-    )
-))]
-const SIGXFSZ: i32 = 25;
+/// Catches SIGXFSZ ("file size limit exceeded") for as long as the returned stream lives: a
+/// file grown past the process's size limit (`ulimit -f`) must be an error tchat handles
+/// (events not saved, teachers told), not the signal ending the class. Its number, 25, is
+/// Linux's on x86 and ARM; elsewhere nothing is caught.
+#[cfg(unix)]
+fn catch_file_too_large() -> Option<tokio::signal::unix::Signal> {
+    let known = cfg!(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm"
+        )
+    ));
+    known
+        .then(|| tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)).ok())
+        .flatten()
+}
 
 /// One line a teacher can act on when the server cannot start: the address, the operating
 /// system's reason once, and the flag to change.

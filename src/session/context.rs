@@ -43,9 +43,29 @@ impl Context {
     /// # Errors
     /// [`ChatError::Banned`] or [`ChatError::TooManyConnections`].
     pub(crate) fn admit(&self, addr: IpAddr, via: Via) -> Result<Permit, ChatError> {
-        self.door.admit(&self.hub, addr).inspect_err(|refusal| {
-            self.metrics.refused();
-            tracing::info!(%addr, %via, reason = refusal.code(), "refused");
-        })
+        self.door
+            .admit(&self.hub, addr)
+            .inspect_err(|refusal| self.refused(addr, via, refusal))
+    }
+
+    /// Moves a connection's place to `client`, the address a trusted proxy forwarded it
+    /// for (see [`Door::readdress`]), counting and logging a refusal as [`Context::admit`].
+    ///
+    /// # Errors
+    /// [`ChatError::Banned`] or [`ChatError::TooManyConnections`].
+    pub(crate) fn readdress(
+        &self,
+        permit: &mut Permit,
+        client: IpAddr,
+        via: Via,
+    ) -> Result<(), ChatError> {
+        self.door
+            .readdress(permit, &self.hub, client)
+            .inspect_err(|refusal| self.refused(client, via, refusal))
+    }
+
+    fn refused(&self, addr: IpAddr, via: Via, refusal: &ChatError) {
+        self.metrics.refused();
+        tracing::info!(%addr, %via, reason = refusal.code(), "refused");
     }
 }

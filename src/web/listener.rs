@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::HeaderValue;
 use axum::http::header::CONNECTION;
+use axum::http::{HeaderValue, StatusCode};
 use bytes::{Buf, Bytes};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -27,7 +27,7 @@ use tokio::time::{Instant, timeout};
 use tower::ServiceExt;
 
 use super::SECURITY_HEADERS;
-use crate::chat::{ChatError, Via};
+use crate::chat::Via;
 use crate::session::{Context, Permit};
 
 /// Largest request head (request line and headers). A browser's is well under 2 KiB.
@@ -84,12 +84,7 @@ pub(super) async fn serve(listener: TcpListener, router: Router, context: Contex
             }
             Err(refusal) => {
                 let text = context.catalog.error(&refusal);
-                let status = if refusal == ChatError::Banned {
-                    "403 Forbidden"
-                } else {
-                    "503 Service Unavailable"
-                };
-                tracker.spawn(answer(stream, status, text));
+                tracker.spawn(answer(stream, super::refusal_status(&refusal), text));
             }
         }
     }
@@ -158,14 +153,14 @@ async fn connection(
 async fn read_head(
     stream: &TcpStream,
     limit: Duration,
-) -> Result<Bytes, Option<(&'static str, &'static str)>> {
+) -> Result<Bytes, Option<(StatusCode, &'static str)>> {
     let deadline = Instant::now() + limit;
     let mut head = Vec::with_capacity(1024);
     loop {
         match tokio::time::timeout_at(deadline, stream.readable()).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return Err(None),
-            Err(_) => return Err(Some(("408 Request Timeout", "Request too slow.\n"))),
+            Err(_) => return Err(Some((StatusCode::REQUEST_TIMEOUT, "Request too slow.\n"))),
         }
         let mut chunk = [0u8; 2048];
         let read = match stream.try_read(&mut chunk) {
@@ -176,7 +171,7 @@ async fn read_head(
         };
         head.extend_from_slice(read);
         let too_large = Err(Some((
-            "431 Request Header Fields Too Large",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "Request header fields too large.\n",
         )));
         // A head ends with a blank line: parsing waits for a line to end, so that a client
@@ -194,17 +189,19 @@ async fn read_head(
             }
             Ok(httparse::Status::Partial) if head.len() < HEAD_LIMIT => {}
             Ok(_) | Err(httparse::Error::TooManyHeaders) => return too_large,
-            Err(_) => return Err(Some(("400 Bad Request", "Bad request.\n"))),
+            Err(_) => return Err(Some((StatusCode::BAD_REQUEST, "Bad request.\n"))),
         }
     }
 }
 
 /// Answers with `status` and a line of text, with the security headers every response
 /// carries, and closes.
-async fn answer(mut stream: TcpStream, status: &str, text: String) {
+async fn answer(mut stream: TcpStream, status: StatusCode, text: String) {
     let mut response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n\
+        "HTTP/1.1 {} {}\r\ncontent-type: text/plain; charset=utf-8\r\n\
          content-length: {}\r\nconnection: close\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default(),
         text.len()
     );
     for (name, value) in SECURITY_HEADERS {

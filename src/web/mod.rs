@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::chat::ChatError;
+use crate::chat::{ChatError, Via};
 use crate::session::Context;
 use crate::transcript::Format;
 use listener::PlaceAtDoor;
@@ -124,14 +124,8 @@ async fn upgrade(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let addr = door.client_ip(peer, &headers);
-    if let Err(refusal) = door.readdress(&mut permit, &context.hub, addr) {
-        context.metrics.refused();
-        tracing::info!(%peer, %addr, reason = refusal.code(), "refused");
-        let status = if refusal == ChatError::Banned {
-            StatusCode::FORBIDDEN
-        } else {
-            StatusCode::SERVICE_UNAVAILABLE
-        };
+    if let Err(refusal) = context.readdress(&mut permit, addr, Via::Web) {
+        let status = refusal_status(&refusal);
         return (status, context.catalog.error(&refusal)).into_response();
     }
     // A character may take 12 bytes once JSON-escaped (a surrogate pair of \u escapes).
@@ -159,6 +153,16 @@ async fn upgrade(
             tracker.track_future(socket::run(socket, client, permit, context))
         })
         .into_response()
+}
+
+/// How a refusal at the door answers over HTTP: a ban is forbidden, a full room is
+/// unavailable for now.
+fn refusal_status(refusal: &ChatError) -> StatusCode {
+    if *refusal == ChatError::Banned {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
 }
 
 /// Said to a request whose `Host` does not name this machine.

@@ -111,18 +111,7 @@ async fn a_tcp_client_that_never_gives_the_password_is_let_go() {
         config.password_timeout = 1;
     })
     .await;
-    let stream = tokio::net::TcpStream::connect(app.tcp)
-        .await
-        .expect("connect");
-    let mut client = tokio::io::BufReader::new(stream);
-    let mut said = String::new();
-    tokio::time::timeout(
-        crate::helpers::PATIENCE,
-        tokio::io::AsyncReadExt::read_to_string(&mut client, &mut said),
-    )
-    .await
-    .expect("closed in time")
-    .expect("read");
+    let said = crate::helpers::refused_tcp(app.tcp).await;
     assert!(said.contains("/pass"), "{said}");
     assert!(
         said.ends_with("* Pas de mot de passe à temps : connexion fermée.\r\n"),
@@ -556,38 +545,17 @@ async fn half_sent_headers_cannot_hold_the_server() {
             .await
             .expect("connect"),
     ];
-    let mut refused = tokio::net::TcpStream::connect(app.tcp)
-        .await
-        .expect("connect");
-    let mut said = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut refused, &mut said)
-        .await
-        .expect("read");
-    assert_eq!(said, "* Trop de connexions ; réessaie plus tard.\r\n");
+    assert_eq!(
+        crate::helpers::refused_tcp(app.tcp).await,
+        "* Trop de connexions ; réessaie plus tard.\r\n"
+    );
     for mut connection in idle {
         let mut answer = String::new();
         let _ = tokio::io::AsyncReadExt::read_to_string(&mut connection, &mut answer).await;
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     }
     // The places are given back as the connections close.
-    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
-    loop {
-        let mut probe = tokio::net::TcpStream::connect(app.tcp)
-            .await
-            .expect("connect");
-        let mut first = [0u8; 64];
-        let n = tokio::io::AsyncReadExt::read(&mut probe, &mut first)
-            .await
-            .expect("read");
-        if String::from_utf8_lossy(&first[..n]).contains("Bienvenue") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no place given back"
-        );
-        tokio::task::yield_now().await;
-    }
+    crate::helpers::wait_for_a_tcp_place(app.tcp).await;
 }
 
 #[tokio::test]

@@ -441,6 +441,40 @@ impl WsClient {
     }
 }
 
+/// Everything a TCP connection to `tcp` is sent before the server closes it: what a client
+/// turned away at the door reads.
+pub async fn refused_tcp(tcp: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(tcp).await.expect("connect");
+    let mut text = String::new();
+    timeout(PATIENCE, stream.read_to_string(&mut text))
+        .await
+        .expect("closed in time")
+        .expect("read");
+    text
+}
+
+/// Waits until a new TCP client is let in again (its greeting comes), once a place at the
+/// door has been given back.
+pub async fn wait_for_a_tcp_place(tcp: SocketAddr) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let mut probe = TcpStream::connect(tcp).await.expect("connect");
+        let mut first = [0u8; 64];
+        let n = timeout(PATIENCE, probe.read(&mut first))
+            .await
+            .expect("an answer in time")
+            .expect("read");
+        if String::from_utf8_lossy(&first[..n]).contains("Bienvenue") {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no place was given back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// One HTTP/1.1 GET over a raw socket: status line, headers (lower-cased names), body.
 pub async fn http_get(http: SocketAddr, path: &str) -> (String, Vec<(String, String)>, String) {
     http_get_with(http, path, &[]).await

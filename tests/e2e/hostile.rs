@@ -116,35 +116,14 @@ async fn connections_are_capped_per_address_and_in_all() {
     let _a = app.tcp_client().await;
     let _b = app.tcp_client().await;
     let _c = app.ws_named("troisième").await;
-    let mut refused = tokio::net::TcpStream::connect(app.tcp)
-        .await
-        .expect("connect");
-    let mut text = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut refused, &mut text)
-        .await
-        .expect("read");
-    assert_eq!(text, "* Trop de connexions ; réessaie plus tard.\r\n");
+    assert_eq!(
+        crate::helpers::refused_tcp(app.tcp).await,
+        "* Trop de connexions ; réessaie plus tard.\r\n"
+    );
     assert_eq!(ws_with_headers(app.http, &[]).await.err(), Some(503));
     drop(_a);
     // The place is given back once a connection ends.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let mut probe = tokio::net::TcpStream::connect(app.tcp)
-            .await
-            .expect("connect");
-        let mut first = [0u8; 64];
-        let n = tokio::io::AsyncReadExt::read(&mut probe, &mut first)
-            .await
-            .expect("read");
-        if String::from_utf8_lossy(&first[..n]).contains("Bienvenue") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the place was not given back"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::wait_for_a_tcp_place(app.tcp).await;
 
     let app = spawn_app_with(|config| config.max_connections = 2).await;
     let _a = app.tcp_client().await;

@@ -180,15 +180,8 @@ async fn ban_refuses_the_address_until_restart() {
         "* bob a été banni·e par prof"
     );
     // Every test client shares 127.0.0.1: it is now refused at the door, on both listeners.
-    let mut again = tokio::net::TcpStream::connect(app.tcp)
-        .await
-        .expect("connect");
-    let mut refused = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut again, &mut refused)
-        .await
-        .expect("read");
     assert_eq!(
-        refused,
+        crate::helpers::refused_tcp(app.tcp).await,
         "* Ton adresse est bannie jusqu'au redémarrage du serveur.\r\n"
     );
     assert_eq!(
