@@ -77,23 +77,20 @@ impl Hub {
         &self.shared.epoch
     }
 
-    /// The limits this hub was created with.
-    pub fn config(&self) -> &HubConfig {
-        &self.shared.config
-    }
-
-    /// Adds a member under the nickname it asked for, or under a fresh `guestN`, and
-    /// announces the arrival to everyone, the new member included. A `takeover` token
-    /// matching the current holder of the nickname ends that holder's session and gives the
-    /// nickname to the newcomer.
+    /// Adds a member under the nickname it asked for, or under a fresh `guestN`. Everyone,
+    /// the new member included, is told of the arrival at once when `announce_after` is
+    /// zero, else once it does something or its session says it has stayed (see
+    /// `State::announce`). A `takeover` token matching the current holder of the nickname
+    /// ends that holder's session and gives the nickname to the newcomer.
     ///
     /// The member is subscribed before the history is read and the arrival published, all
     /// under one lock: it sees every event exactly once, either in the history or live.
     ///
     /// # Errors
-    /// [`ChatError::Banned`] for a banned address; [`ChatError::NickInvalid`],
-    /// [`ChatError::NickTaken`] or [`ChatError::NickReserved`] for a refused nickname;
-    /// [`ChatError::Unavailable`] when no resume token can be made.
+    /// [`ChatError::Banned`] for a banned address; [`ChatError::Kicked`] for a name sent
+    /// away moments ago; [`ChatError::NickInvalid`], [`ChatError::NickTaken`] or
+    /// [`ChatError::NickReserved`] for a refused nickname; [`ChatError::Unavailable`] when no
+    /// resume token can be made.
     pub fn join(&self, arrival: Arrival<'_>) -> Result<(Member, Welcome), ChatError> {
         let wanted = arrival.nick.map(Nick::parse).transpose()?;
         let teacher = arrival.teacher;

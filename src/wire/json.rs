@@ -561,34 +561,25 @@ fn help(catalog: &'static Catalog, teacher: bool) -> Utf8Bytes {
 /// A refused action: its code, the sentence in the server's language, and the values the
 /// sentence names, from which the page builds it in its own.
 pub fn chat_error(error: &ChatError, catalog: &Catalog) -> Utf8Bytes {
-    let args = error_args(error).into_iter().collect();
-    let text = catalog.error(error);
-    encode(&ServerFrame::Error {
-        code: error.code(),
-        text: &text,
-        args,
-    })
-    .into()
+    refusal(error.code(), &error_args(error), catalog)
 }
 
 /// A frame that breaks the protocol: what is wrong with it, in serde's words.
 pub fn bad_frame(detail: &str, catalog: &Catalog) -> Utf8Bytes {
-    let args: BTreeMap<_, _> = [("detail", Arg::Text(detail))].into_iter().collect();
-    let text = catalog.say("bad_frame", &[("detail", Arg::Text(detail))]);
-    encode(&ServerFrame::Error {
-        code: "bad_frame",
-        text: &text,
-        args,
-    })
-    .into()
+    refusal("bad_frame", &[("detail", Arg::Text(detail))], catalog)
 }
 
 /// A `hello` once joined.
 pub fn already_joined(catalog: &Catalog) -> Utf8Bytes {
+    refusal("already_joined", &[], catalog)
+}
+
+/// An `error` frame: the sentence called `code`, filled with `args`, which go along.
+fn refusal(code: &str, args: &[(&'static str, Arg<'_>)], catalog: &Catalog) -> Utf8Bytes {
     encode(&ServerFrame::Error {
-        code: "already_joined",
-        text: catalog.already_joined,
-        args: BTreeMap::new(),
+        code,
+        text: &catalog.say(code, args),
+        args: args.iter().copied().collect(),
     })
     .into()
 }

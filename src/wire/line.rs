@@ -40,22 +40,20 @@ impl Encoding for Lines {
 
     fn help(&self, teacher: bool) -> Bytes {
         let catalog = self.catalog;
-        let mut text = notice_text(catalog.help);
-        let listed = |for_teachers: bool| {
-            COMMANDS
+        let mut text = String::new();
+        let mut part = |heading: &str, for_teachers: bool| {
+            text.push_str(&notice_text(heading));
+            let listed = COMMANDS
                 .iter()
-                .filter(move |spec| spec.listed && spec.teacher == for_teachers)
-        };
-        for spec in listed(false) {
-            let row = format!("  {:<20} {}", spec.usage, catalog.describe(spec));
-            text.push_str(&notice_text(&row));
-        }
-        if teacher {
-            text.push_str(&notice_text(catalog.help_teacher));
-            for spec in listed(true) {
+                .filter(|spec| spec.listed && spec.teacher == for_teachers);
+            for spec in listed {
                 let row = format!("  {:<20} {}", spec.usage, catalog.describe(spec));
                 text.push_str(&notice_text(&row));
             }
+        };
+        part(catalog.help, false);
+        if teacher {
+            part(catalog.help_teacher, true);
         }
         Bytes::from(text)
     }
