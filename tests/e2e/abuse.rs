@@ -735,6 +735,9 @@ async fn arrivals_and_departures_are_not_a_spam_channel() {
         "{noise:?}"
     );
     assert!(noise.len() <= 1, "{noise:?}");
+    // Addresses are for the teacher alone.
+    bystander.send("/arrivals").await;
+    assert_eq!(bystander.line().await, "* Seul un prof peut faire ça.");
     // The teacher sees the addresses behind the latest arrivals, and bans the script's.
     teacher.send("/arrivals").await;
     teacher.expect("Dernières arrivées").await;
