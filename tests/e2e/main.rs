@@ -4,6 +4,8 @@
 #![allow(unreachable_pub)]
 
 mod abuse;
+mod accessibility;
+mod axe;
 mod binary;
 mod bridge;
 mod chromium;
