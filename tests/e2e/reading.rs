@@ -6,8 +6,10 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use serde_json::json;
 
+use std::time::{Duration, Instant};
+
 use crate::chromium::{Browser, Screen};
-use crate::helpers::{TEACHER, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{PATIENCE, TEACHER, TestApp, spawn_app, spawn_app_with};
 
 fn url(app: &TestApp) -> String {
     format!("http://{}/", app.http)
@@ -29,6 +31,29 @@ const READ: &str = "return [...document.querySelectorAll('#log > li')].map(item 
 async fn read(page: &Browser) -> Vec<String> {
     let lines = page.js(READ).await;
     serde_json::from_value(lines).expect("lines of text")
+}
+
+/// Waits until `condition` (a JavaScript expression) is true, for as long as the shared
+/// helpers' patience; a failure shows the log's last lines only.
+async fn wait_briefly(page: &Browser, what: &str, condition: &str) {
+    let script = format!("return Boolean({condition});");
+    let deadline = Instant::now() + PATIENCE;
+    while page.js(&script).await != json!(true) {
+        if Instant::now() > deadline {
+            let lines = read(page).await;
+            let tail = &lines[lines.len().saturating_sub(8)..];
+            panic!("timed out waiting for {what}; the log ends with {tail:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A condition: the log shows `text`.
+fn contains(text: &str) -> String {
+    format!(
+        "document.getElementById('log').innerText.includes({})",
+        json!(text)
+    )
 }
 
 /// The lines from the one starting with `first` to the one starting with `last`.
@@ -475,7 +500,7 @@ async fn the_view_keeps_following_when_a_banner_comes_or_goes() {
         burst.push_str(&format!("ligne {n}\n"));
     }
     student.send_raw(burst.as_bytes()).await;
-    page.wait_text("ligne 80").await;
+    wait_briefly(&page, "ligne 80", &contains("ligne 80")).await;
     assert_eq!(
         page.js(&format!("return {AT_BOTTOM};")).await,
         json!(true),
@@ -493,7 +518,7 @@ async fn the_view_keeps_following_when_a_banner_comes_or_goes() {
     ];
     for (n, (command, banner)) in steps.into_iter().enumerate() {
         page.say(command).await;
-        page.wait(command, banner).await;
+        wait_briefly(&page, command, banner).await;
         let text = format!("après {command}");
         if command == "/lock" {
             page.say(&text).await;
@@ -503,14 +528,15 @@ async fn the_view_keeps_following_when_a_banner_comes_or_goes() {
         for more in 0..5 {
             student.send(&format!("suite {n}.{more}")).await;
         }
-        page.wait_text(&text).await;
+        wait_briefly(&page, &text, &contains(&text)).await;
         let last = if command == "/lock" {
             text.clone()
         } else {
             format!("suite {n}.4")
         };
-        page.wait_text(&last).await;
-        page.wait(
+        wait_briefly(&page, &last, &contains(&last)).await;
+        wait_briefly(
+            &page,
             &format!("the view at the bottom after {command}"),
             AT_BOTTOM,
         )
