@@ -95,7 +95,7 @@ function place(item) {
   lastDay = day;
   if (item === firstUnread) {
     firstUnread = null;
-    log.querySelector(".divider.unread")?.remove();
+    removeUnreadDivider();
     log.append(render.unreadDivider());
   }
   const previous = log.lastElementChild;
@@ -180,9 +180,18 @@ export function markFirstUnread(item) {
     firstUnread = item;
     return;
   }
-  log.querySelector(".divider.unread")?.remove();
+  removeUnreadDivider();
   item.before(render.unreadDivider());
   regroup(item);
+}
+
+/** One such line at a time: the one from an earlier absence goes, rejoining what it split. */
+function removeUnreadDivider() {
+  const divider = log.querySelector(".divider.unread");
+  if (!divider) return;
+  const next = divider.nextElementSibling;
+  divider.remove();
+  regroup(next);
 }
 
 /** Shows the newest items and follows them again. */

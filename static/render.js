@@ -56,14 +56,32 @@ export function nickElement(nick) {
   return node;
 }
 
+/** How dates are written: a 24-hour clock in every language. */
+const DATE_FORMATS = {
+  time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  full: { dateStyle: "full", timeStyle: "short", hourCycle: "h23" },
+  day: { weekday: "long", day: "numeric", month: "long" },
+  dayAndYear: { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+};
+const formats = new Map();
+
+/** `date` written as `DATE_FORMATS[kind]` says, in the reader's language. Each format is
+ * made once per language: making one costs far more than using it, and a flood of messages
+ * would make thousands. */
+function written(date, kind) {
+  const key = `${language()} ${kind}`;
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(language(), DATE_FORMATS[kind]));
+  return formats.get(key).format(date);
+}
+
 /** A time in the 24-hour clock, with the full date for a pointer resting on it. */
 function timeElement(ts) {
   const node = element("time", "time");
   if (ts) {
     const date = new Date(ts);
     node.dateTime = date.toISOString();
-    node.textContent = date.toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    node.title = date.toLocaleString(language(), { dateStyle: "full", timeStyle: "short", hourCycle: "h23" });
+    node.textContent = written(date, "time");
+    node.title = written(date, "full");
   }
   return node;
 }
@@ -211,9 +229,7 @@ function dayLabel(ts) {
   const same = (one, other) => one.toDateString() === other.toDateString();
   if (same(date, today)) return t("today");
   if (same(date, yesterday)) return t("yesterday");
-  const options = { weekday: "long", day: "numeric", month: "long" };
-  if (date.getFullYear() !== today.getFullYear()) options.year = "numeric";
-  return date.toLocaleDateString(language(), options);
+  return written(date, date.getFullYear() === today.getFullYear() ? "day" : "dayAndYear");
 }
 
 /** The line where the day changes. A list item, so the log stays a list of items. */

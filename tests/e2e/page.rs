@@ -302,7 +302,7 @@ async fn a_taken_nickname_is_explained_and_input_helpers_work() {
 
 /// How long a page may show nothing new while it should be catching up before a test
 /// gives up: a busy machine is slow, but a page that stops for this long has stopped.
-const STALL: Duration = Duration::from_secs(60);
+const STALL: Duration = Duration::from_secs(120);
 
 /// What a page shows of a long conversation, in a few words: how many list items it keeps
 /// (those folded inside others too) and its last two messages.

@@ -420,6 +420,8 @@ async fn arrivals_in_a_row_fold_into_one_line_that_opens() {
     // A message ends the run: what follows folds on its own.
     students[0].send("je dois partir").await;
     drop(students.remove(0));
+    // One after the other, so that the page is told in this order.
+    page.wait_text("eleve1 a quitté la conversation").await;
     drop(students.remove(0));
     page.wait(
         "the departures folded",
