@@ -301,7 +301,11 @@ async fn set_hidden(page: &Browser, hidden: bool) {
         page.wait("the hidden page", "document.visibilityState === 'hidden'")
             .await;
     } else {
-        page.client.maximize_window().await.expect("restore");
+        // Setting the window's size restores it, at the size the browser opened with.
+        page.client
+            .set_window_size(1280, 800)
+            .await
+            .expect("restore");
         page.wait("the visible page", "document.visibilityState === 'visible'")
             .await;
     }
@@ -602,12 +606,20 @@ async fn screenshots_of_a_conversation_to_read() {
             .await;
         prof.send("Ouvrez https://example.org/cours/sockets.pdf, page 12.")
             .await;
+        page.wait_text("page 12").await;
+        set_hidden(&page, true).await;
         prof.send("Qui a réussi à faire tourner le client ?").await;
         crowd[1].send("Moi, mais il s'arrête après le premier message : je crois que la boucle de lecture ne gère pas la fin de ligne, et du coup recv attend indéfiniment.").await;
+        page.wait(
+            "the messages sent while away",
+            "document.getElementById('log').textContent.includes('indéfiniment')",
+        )
+        .await;
+        set_hidden(&page, false).await;
         page.say("/me lève la main").await;
         page.say("Moi aussi ça bloque").await;
         page.wait_text("ça bloque").await;
-        page.js("document.getElementById('log').scrollTop = 1e9; return null;")
+        page.js("document.querySelector('#log .fold-toggle').click(); document.getElementById('log').scrollTop = 1e9; return null;")
             .await;
         let path = page.screenshot(&format!("reading-{name}")).await;
         assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
