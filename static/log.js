@@ -26,14 +26,7 @@ let following = true;
 let firstUnread = null;
 /** The day of the last item placed, and the day the dividers' labels were written on. */
 let lastDay = null;
-let labelledOn = dayOf(Date.now());
-
-/** A local calendar day, as `2026-11-30`: what a day divider separates. */
-function dayOf(ts) {
-  const date = new Date(ts);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
+let labelledOn = null;
 
 /** When an item happened: its event's time, or now for the page's own lines. */
 function timeOf(item) {
@@ -87,9 +80,9 @@ export function flush() {
 /** One item at the end of the log, with the dividers it needs, grouped or folded. */
 function place(item) {
   item.dataset.placed = item.dataset.ts || Date.now();
-  const day = dayOf(timeOf(item));
+  const day = render.dayOf(timeOf(item));
   // The first day needs no divider when it is today: everything is, so far.
-  if (day !== lastDay && (lastDay !== null || day !== dayOf(Date.now()))) {
+  if (day !== lastDay && (lastDay !== null || day !== render.dayOf(Date.now()))) {
     log.append(render.dayDivider(timeOf(item)));
   }
   lastDay = day;
@@ -160,15 +153,16 @@ function trim() {
   const first = log.firstElementChild;
   if (!first) return;
   regroup(first);
-  if (dayOf(timeOf(first)) !== dayOf(Date.now())) log.prepend(render.dayDivider(timeOf(first)));
+  if (render.dayOf(timeOf(first)) !== render.dayOf(Date.now())) log.prepend(render.dayDivider(timeOf(first)));
 }
 
 /** "Today" written yesterday is "Yesterday" now. */
 function relabelDays() {
-  const today = dayOf(Date.now());
-  if (today === labelledOn) return;
+  const today = render.dayOf(Date.now());
+  if (labelledOn !== null && today !== labelledOn) {
+    for (const divider of log.querySelectorAll(".divider.day")) render.relabelDay(divider);
+  }
   labelledOn = today;
-  for (const divider of log.querySelectorAll(".divider.day")) render.relabelDay(divider);
 }
 
 /**

@@ -221,6 +221,13 @@ function people(key, names) {
   return t(names.length === 1 ? `${key}One` : key, { names: list });
 }
 
+/** A local calendar day, as `2026-11-30`: what a day divider separates. */
+export function dayOf(ts) {
+  const date = new Date(ts);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 /** "Aujourd'hui", "Hier", or the date: what a day divider says. */
 function dayLabel(ts) {
   const date = new Date(ts);
@@ -236,8 +243,7 @@ function dayLabel(ts) {
 export function dayDivider(ts) {
   const item = element("li", "divider day");
   const label = element("time", "", dayLabel(ts));
-  const date = new Date(ts);
-  label.dateTime = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  label.dateTime = dayOf(ts);
   label.dataset.ts = ts;
   item.append(label);
   return item;
