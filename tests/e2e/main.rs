@@ -17,6 +17,7 @@ mod multiline;
 mod one_path;
 mod page;
 mod page_values;
+mod reading;
 mod seed;
 mod shutdown;
 mod tcp;
