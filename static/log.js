@@ -14,6 +14,8 @@ const RUN_GAP_MS = 5 * 60 * 1000;
 const MAX_FOLDED = 100;
 
 const log = document.getElementById("log");
+/** What scrolls: the live region around the list. */
+const view = document.getElementById("log-view");
 const jump = document.getElementById("jump");
 let unseenBelow = 0;
 /**
@@ -34,11 +36,11 @@ function timeOf(item) {
 }
 
 function isAtBottom() {
-  return log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+  return view.scrollTop + view.clientHeight >= view.scrollHeight - 8;
 }
 
 function pin() {
-  log.scrollTop = log.scrollHeight;
+  view.scrollTop = view.scrollHeight;
 }
 
 let queued = [];
@@ -207,7 +209,7 @@ export function forget(id) {
   regroup(next);
 }
 
-log.addEventListener("scroll", () => {
+view.addEventListener("scroll", () => {
   following = isAtBottom();
   if (following) {
     unseenBelow = 0;
@@ -219,5 +221,5 @@ log.addEventListener("scroll", () => {
 // bottom stays there.
 new ResizeObserver(() => {
   if (following) pin();
-}).observe(log);
+}).observe(view);
 jump.addEventListener("click", scrollToEnd);

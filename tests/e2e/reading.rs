@@ -487,10 +487,10 @@ async fn on_a_phone_the_name_and_time_go_above_so_the_text_gets_the_width() {
 
 /// True when the log shows its end: scrolled to the bottom, the last line in view.
 const AT_BOTTOM: &str = "(() => {
-    const log = document.getElementById('log');
-    const last = log.lastElementChild.getBoundingClientRect();
-    return log.scrollTop + log.clientHeight >= log.scrollHeight - 8
-        && last.bottom <= log.getBoundingClientRect().bottom + 1;
+    const view = document.getElementById('log-view');
+    const last = document.getElementById('log').lastElementChild.getBoundingClientRect();
+    return view.scrollTop + view.clientHeight >= view.scrollHeight - 8
+        && last.bottom <= view.getBoundingClientRect().bottom + 1;
 })()";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -619,7 +619,7 @@ async fn screenshots_of_a_conversation_to_read() {
         page.say("/me lève la main").await;
         page.say("Moi aussi ça bloque").await;
         page.wait_text("ça bloque").await;
-        page.js("document.querySelector('#log .fold-toggle').click(); document.getElementById('log').scrollTop = 1e9; return null;")
+        page.js("document.querySelector('#log .fold-toggle').click(); document.getElementById('log-view').scrollTop = 1e9; return null;")
             .await;
         let path = page.screenshot(&format!("reading-{name}")).await;
         assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
