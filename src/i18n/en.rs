@@ -1,8 +1,9 @@
 //! The server's sentences in English.
 
-use super::Catalog;
+use super::{Catalog, Lang};
 
 pub(super) static CATALOG: Catalog = Catalog {
+    lang: Lang::En,
     greeting: "Welcome to tchat, {nick}! Type /help to see the commands.",
     history: "Recent messages:",
     joined: "{nick} joined the conversation ({via})",
@@ -10,9 +11,11 @@ pub(super) static CATALOG: Catalog = Catalog {
     renamed: "{old} is now known as {new}",
     via_web: "browser",
     via_tcp: "TCP",
-    who: "{count} connected:",
+    who_one: "{count} person connected:",
+    who_other: "{count} people connected:",
     who_more: "… and {count} more.",
-    history_older: "{count} older messages do not fit here: ask /history for fewer.",
+    history_older_one: "{count} older message does not fit here: ask /history for fewer.",
+    history_older_other: "{count} older messages do not fit here: ask /history for fewer.",
     help: "Commands:",
     help_teacher: "Teacher commands:",
     cmd_help: "this help",
@@ -49,7 +52,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     notice_mute: "{nick} cannot write for {number} min ({by})",
     notice_unmute: "{nick} can write again ({by})",
     notice_ban: "{nick} was banned by {by}",
-    notice_ban_address: "{by} banned an address ({number} connection(s) sent away)",
+    notice_ban_address_one: "{by} banned an address ({number} connection sent away)",
+    notice_ban_address_other: "{by} banned an address ({number} connections sent away)",
     notice_lock: "{by} locked the conversation: only teachers write",
     notice_unlock: "{by} reopened the conversation",
     notice_slow: "Slow mode ({by}): one message every {number} s per student",
@@ -66,9 +70,11 @@ pub(super) static CATALOG: Catalog = Catalog {
     kick_cooldown: "You were sent away: come back in {seconds} s.",
     banned: "Your address is banned until the server restarts.",
     too_many: "Too many connections; try again later.",
-    cut_off: "Line far too long (at most {max} characters): connection closed.",
+    cut_off_one: "Line far too long (at most {max} character): connection closed.",
+    cut_off_other: "Line far too long (at most {max} characters): connection closed.",
     timed_out: "No password in time: connection closed.",
-    missed: "{count} messages missed: your connection is not keeping up.",
+    missed_one: "{count} message missed: your connection is not keeping up.",
+    missed_other: "{count} messages missed: your connection is not keeping up.",
     password_required: "This conversation has a password: type /pass PASSWORD",
     password_wrong: "Wrong password.",
     too_many_attempts: "Too many attempts: wait a minute.",
@@ -79,7 +85,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     recipient_busy: "{nick} is not reading messages; not delivered.",
     unknown_command: "Unknown command: {command}. Type /help.",
     usage: "Usage: {usage}",
-    too_long: "Message too long (at most {max} characters).",
+    too_long_one: "Message too long (at most {max} character).",
+    too_long_other: "Message too long (at most {max} characters).",
     nick_reserved: "The nickname {nick} is reserved.",
     not_teacher: "Only a teacher can do that.",
     bad_token: "Wrong teacher token.",

@@ -1,8 +1,9 @@
 //! Les phrases du serveur en français.
 
-use super::Catalog;
+use super::{Catalog, Lang};
 
 pub(super) static CATALOG: Catalog = Catalog {
+    lang: Lang::Fr,
     greeting: "Bienvenue sur tchat, {nick} ! Tape /help pour voir les commandes.",
     history: "Derniers messages :",
     joined: "{nick} a rejoint la conversation ({via})",
@@ -10,9 +11,11 @@ pub(super) static CATALOG: Catalog = Catalog {
     renamed: "{old} s'appelle maintenant {new}",
     via_web: "navigateur",
     via_tcp: "TCP",
-    who: "{count} connecté(s) :",
+    who_one: "{count} personne connectée :",
+    who_other: "{count} personnes connectées :",
     who_more: "… et {count} de plus.",
-    history_older: "{count} messages plus anciens ne tiennent pas ici : demande /history avec un nombre plus petit.",
+    history_older_one: "{count} message plus ancien ne tient pas ici : demande /history avec un nombre plus petit.",
+    history_older_other: "{count} messages plus anciens ne tiennent pas ici : demande /history avec un nombre plus petit.",
     help: "Commandes :",
     help_teacher: "Commandes du prof :",
     cmd_help: "cette aide",
@@ -49,7 +52,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     notice_mute: "{nick} ne peut plus écrire pendant {number} min ({by})",
     notice_unmute: "{nick} peut de nouveau écrire ({by})",
     notice_ban: "{nick} a été banni·e par {by}",
-    notice_ban_address: "{by} a banni une adresse ({number} connexion(s) renvoyée(s))",
+    notice_ban_address_one: "{by} a banni une adresse ({number} connexion renvoyée)",
+    notice_ban_address_other: "{by} a banni une adresse ({number} connexions renvoyées)",
     notice_lock: "{by} a verrouillé la conversation : seuls les profs écrivent",
     notice_unlock: "{by} a rouvert la conversation",
     notice_slow: "Mode lent ({by}) : un message toutes les {number} s par élève",
@@ -66,9 +70,11 @@ pub(super) static CATALOG: Catalog = Catalog {
     kick_cooldown: "Tu as été exclu·e : reviens dans {seconds} s.",
     banned: "Ton adresse est bannie jusqu'au redémarrage du serveur.",
     too_many: "Trop de connexions ; réessaie plus tard.",
-    cut_off: "Ligne beaucoup trop longue (maximum {max} caractères) : connexion fermée.",
+    cut_off_one: "Ligne beaucoup trop longue (maximum {max} caractère) : connexion fermée.",
+    cut_off_other: "Ligne beaucoup trop longue (maximum {max} caractères) : connexion fermée.",
     timed_out: "Pas de mot de passe à temps : connexion fermée.",
-    missed: "{count} messages manqués : ta connexion ne suit pas.",
+    missed_one: "{count} message manqué : ta connexion ne suit pas.",
+    missed_other: "{count} messages manqués : ta connexion ne suit pas.",
     password_required: "Cette conversation a un mot de passe : tape /pass MOTDEPASSE",
     password_wrong: "Mauvais mot de passe.",
     too_many_attempts: "Trop d'essais : attends une minute.",
@@ -79,7 +85,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     recipient_busy: "{nick} ne lit plus ses messages ; message non remis.",
     unknown_command: "Commande inconnue : {command}. Tape /help.",
     usage: "Utilisation : {usage}",
-    too_long: "Message trop long (maximum {max} caractères).",
+    too_long_one: "Message trop long (maximum {max} caractère).",
+    too_long_other: "Message trop long (maximum {max} caractères).",
     nick_reserved: "Le pseudo {nick} est réservé.",
     not_teacher: "Seul un prof peut faire ça.",
     bad_token: "Mauvais jeton de prof.",
