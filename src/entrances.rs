@@ -60,6 +60,32 @@ impl Entrances {
     }
 }
 
+/// A Python 3 client for tchat at `host:port`, short enough to copy from the board: it
+/// prints what the server sends while sending what is typed, and ends without a traceback
+/// on `/quit` (the server says goodbye and closes), when the server closes the connection,
+/// and on Ctrl-D or Ctrl-C (it tells the server it is done, then reads the goodbye).
+///
+/// `input()` blocks the main thread, so the thread reading the socket is the one that ends
+/// the program, with `os._exit`, once the server has closed the connection.
+pub fn python_client(host: &str, port: u16) -> String {
+    format!(
+        r#"import os, socket, threading
+s = socket.create_connection(("{host}", {port}))
+def show():
+    try:
+        for line in s.makefile(encoding="utf-8", errors="replace"):
+            print(line, end="", flush=True)
+    finally:
+        os._exit(0)  # the server has closed: end the program
+threading.Thread(target=show).start()
+try:
+    while True:
+        s.sendall((input() + "\n").encode())
+except (EOFError, KeyboardInterrupt):  # Ctrl-D, Ctrl-C
+    s.shutdown(socket.SHUT_WR)"#
+    )
+}
+
 /// `text` as a QR code in the terminal: two rows of modules per line of half blocks.
 pub fn qr_terminal(text: &str) -> Option<String> {
     let code = QrCode::new(text.as_bytes()).ok()?;

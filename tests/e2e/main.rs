@@ -14,6 +14,7 @@ mod load;
 mod one_path;
 mod page;
 mod page_values;
+mod projector;
 mod seed;
 mod shutdown;
 mod tcp;
