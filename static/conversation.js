@@ -8,6 +8,7 @@ import * as composer from "./composer.js";
 import * as connection from "./connection.js";
 import * as dialog from "./dialog.js";
 import { language, t } from "./i18n.js";
+import * as moderation from "./moderation.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
@@ -142,7 +143,7 @@ function show(frame, live) {
     case "message": {
       const mine = frame.from === users.myNick();
       const mention = !mine && attention.mentions(frame.text);
-      const onDelete = users.amTeacher() ? (id) => connection.send({ type: "say", text: `/delete ${id}` }) : null;
+      const onDelete = users.amTeacher() ? () => moderation.deleteMessage(frame) : null;
       render.append(render.message(frame, { mine, mention, onDelete }));
       if (live && !mine) attention.notify(frame.from, frame.text, mention);
       return;
