@@ -65,6 +65,7 @@ async fn the_first_screen_invites_to_choose_a_nickname() {
         (&first["dialog"], &first["focus"]),
         (&json!(true), &json!("nick"))
     );
+    page.screenshot("first-screen").await;
     let text = first["text"].as_str().unwrap_or_default();
     assert!(!text.contains("Déconnecté"), "{text}");
     assert!(
