@@ -1,5 +1,6 @@
 //! Where students connect: the machine's addresses as page URLs and `nc` lines, and the page
-//! URL as a QR code, for the terminal at startup and for the projected `/join` page.
+//! URL as a QR code, for the terminal at startup and for the projected `/join` page, and the
+//! Python client that page shows.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
