@@ -3,7 +3,8 @@
 // - conversation.js: frames from the server → the room and the log.
 // - composer.js: the message box. users.js: who is here (moderation.js: the teacher's
 //   menu for each of them, and deleting messages). room.js: the rules and topic.
-// - dialog.js: the nickname, the password, confirmations. attention.js: unread counts and notifications.
+// - dialog.js: the nickname, the password, confirmations.
+// - attention.js: unread counts and notifications.
 // - render.js: elements for the log. i18n.js: every sentence.
 
 import * as attention from "./attention.js";
