@@ -232,8 +232,10 @@ sentences! {
     notice_lock,
     /// `{by}`.
     notice_unlock,
+    /// `{by}`, one second.
+    notice_slow_one,
     /// `{by}`, `{number}` seconds.
-    notice_slow,
+    notice_slow_other,
     /// `{by}`.
     notice_slow_off,
     /// `{by}`.
@@ -650,6 +652,21 @@ mod tests {
         assert_eq!(
             fr.event(&banned(4)).as_deref(),
             Some("prof a banni une adresse (4 connexions renvoyées)")
+        );
+        let slow = |number| EventKind::Notice {
+            kind: NoticeKind::Slow,
+            by: Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number,
+        };
+        assert_eq!(
+            fr.event(&slow(1)).as_deref(),
+            Some("Mode lent (prof) : un message par seconde et par élève")
+        );
+        assert_eq!(
+            fr.event(&slow(30)).as_deref(),
+            Some("Mode lent (prof) : un message toutes les 30 s par élève")
         );
     }
 
