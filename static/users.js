@@ -13,6 +13,9 @@ let users = new Map();
 let teachers = new Set();
 let me = null;
 let teacher = false;
+/** Nickname → when their mute ends (ms), as this page saw it happen: a page loaded later
+ * does not know, so the teacher's menu always offers both mute and unmute. */
+let silenced = new Map();
 /** Whether the list changed since it was last drawn: most events (messages) change nothing,
  * and a room of 60 is not drawn again for each of 10,000 messages. */
 let changed = true;
@@ -56,6 +59,10 @@ export function renamed(old, nick, via) {
   users.delete(old);
   users.set(nick, via);
   if (teachers.delete(old)) teachers.add(nick);
+  if (silenced.has(old)) {
+    silenced.set(nick, silenced.get(old));
+    silenced.delete(old);
+  }
   if (old === me) me = nick;
   changed = true;
 }
@@ -63,6 +70,18 @@ export function renamed(old, nick, via) {
 export function becameTeacher(nick) {
   teachers.add(nick);
   if (nick === me) teacher = true;
+  changed = true;
+}
+
+/** `nick` was silenced for `minutes` (0: may write again); marked until then. */
+export function muted(nick, minutes) {
+  if (minutes > 0) {
+    const ms = minutes * 60_000;
+    silenced.set(nick, Date.now() + ms);
+    setTimeout(redraw, ms + 1000);
+  } else {
+    silenced.delete(nick);
+  }
   changed = true;
 }
 
@@ -141,6 +160,12 @@ function entry(nick, via) {
     badge.className = "teacher-badge";
     badge.textContent = t("teacher_tag");
     name.append(badge);
+  }
+  if (silenced.get(nick) > Date.now()) {
+    const mark = document.createElement("span");
+    mark.className = "muted-badge";
+    mark.textContent = t("mutedTag");
+    name.append(mark);
   }
   const tag = document.createElement("span");
   tag.className = `via-badge ${via}`;

@@ -217,6 +217,11 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
     );
     page.wait_text("bavard ne peut plus écrire").await;
     page.wait(
+        "bavard marked as silenced",
+        "document.querySelector('#user-list .who[data-nick=\"bavard\"] .muted-badge')?.textContent === 'muet·te'",
+    )
+    .await;
+    page.wait(
         "the focus back on the menu button",
         "document.getElementById('person-menu').hidden && document.activeElement.dataset.nick === 'bavard' && document.activeElement.classList.contains('more')",
     )
@@ -237,6 +242,18 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
             .await,
         json!("false")
     );
+
+    // Unmute, from the same menu: the mark goes.
+    press(&page, ENTER).await;
+    press(&page, &format!("{DOWN}{DOWN}")).await;
+    assert_eq!(page.js(FOCUS).await["text"], "Rendre la parole");
+    press(&page, ENTER).await;
+    bavard.expect("peut de nouveau écrire").await;
+    page.wait(
+        "the mark gone",
+        "document.querySelector('#user-list .who[data-nick=\"bavard\"]') && !document.querySelector('#user-list .muted-badge')",
+    )
+    .await;
 
     // Kick asks first; Escape there sends nobody away.
     page.js(
