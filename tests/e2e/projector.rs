@@ -22,27 +22,44 @@ const SIZES: [(u32, u32); 5] = [
 
 /// Makes the page's viewport exactly `width` × `height` (the window's frame, if any, added).
 async fn viewport(browser: &Browser, width: u32, height: u32) {
-    let (mut outer_w, mut outer_h) = (width, height);
-    for _ in 0..3 {
+    let wanted = (i64::from(width), i64::from(height));
+    let (mut outer_w, mut outer_h) = wanted;
+    for _ in 0..5 {
         browser
             .client
-            .set_window_size(outer_w, outer_h)
+            .set_window_size(outer_w as u32, outer_h as u32)
             .await
             .expect("window size");
+        let inner = settled_viewport(browser, wanted).await;
+        if inner == wanted {
+            return;
+        }
+        outer_w += wanted.0 - inner.0;
+        outer_h += wanted.1 - inner.1;
+    }
+    panic!("could not make the viewport {width}×{height}");
+}
+
+/// The viewport's size once a resize has reached the page: `wanted`, or the same size read
+/// three times in a row.
+async fn settled_viewport(browser: &Browser, wanted: (i64, i64)) -> (i64, i64) {
+    let deadline = Instant::now() + PATIENCE;
+    let (mut last, mut same) = ((0, 0), 0);
+    loop {
         let inner = browser
             .js("return [window.innerWidth, window.innerHeight];")
             .await;
-        let (w, h) = (
-            inner[0].as_u64().unwrap_or(0),
-            inner[1].as_u64().unwrap_or(0),
+        let size = (
+            inner[0].as_i64().unwrap_or(0),
+            inner[1].as_i64().unwrap_or(0),
         );
-        if (w, h) == (u64::from(width), u64::from(height)) {
-            return;
+        same = if size == last { same + 1 } else { 0 };
+        last = size;
+        if size == wanted || same >= 3 || Instant::now() > deadline {
+            return size;
         }
-        outer_w = (u64::from(outer_w) + u64::from(width)).saturating_sub(w) as u32;
-        outer_h = (u64::from(outer_h) + u64::from(height)).saturating_sub(h) as u32;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("could not make the viewport {width}×{height}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
