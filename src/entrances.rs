@@ -1,5 +1,6 @@
 //! Where students connect: the machine's addresses as page URLs and `nc` lines, and the page
-//! URL as a QR code, for the terminal at startup and for the projected `/join` page.
+//! URL as a QR code, for the terminal at startup and for the projected `/join` page, and the
+//! Python client that page shows.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -58,6 +59,32 @@ impl Entrances {
             .first()
             .map_or("http://127.0.0.1:8080/", |(url, _)| url.as_str())
     }
+}
+
+/// A Python 3 client for tchat at `host:port`, short enough to copy from the board: it
+/// prints what the server sends while sending what is typed, and ends without a traceback
+/// on `/quit` (the server says goodbye and closes), when the server closes the connection,
+/// and on Ctrl-D or Ctrl-C (it tells the server it is done, then reads the goodbye).
+///
+/// `input()` blocks the main thread, so the thread reading the socket is the one that ends
+/// the program, with `os._exit`, once the server has closed the connection.
+pub fn python_client(host: &str, port: u16) -> String {
+    format!(
+        r#"import os, socket, threading
+s = socket.create_connection(("{host}", {port}))
+def show():
+    try:
+        for line in s.makefile(encoding="utf-8", errors="replace"):
+            print(line, end="", flush=True)
+    finally:
+        os._exit(0)  # the server has closed: end the program
+threading.Thread(target=show).start()
+try:
+    while True:
+        s.sendall((input() + "\n").encode())
+except (EOFError, KeyboardInterrupt):  # Ctrl-D, Ctrl-C
+    s.shutdown(socket.SHUT_WR)"#
+    )
 }
 
 /// `text` as a QR code in the terminal: two rows of modules per line of half blocks.

@@ -19,7 +19,7 @@
 //! Around them:
 //! - [`app`]: binds both listeners, opens the database and runs until told to stop.
 //! - [`config`]: command line and environment settings.
-//! - [`entrances`]: the addresses students use, and their QR code.
+//! - [`entrances`]: the addresses students use, their QR code, and the Python client the board shows.
 //! - [`secret`]: random tokens and constant-time comparison.
 //! - `metrics`: counters served at `/metrics`.
 

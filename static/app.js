@@ -1,8 +1,10 @@
 // The chat page, wired together: each module owns its slice of the page's state.
 // - connection.js: the socket, the hello, resuming, reconnecting, the status.
 // - conversation.js: frames from the server → the room and the log.
-// - composer.js: the message box. users.js: who is here. room.js: the rules and topic.
-// - dialog.js: the nickname and password. attention.js: unread counts and notifications.
+// - composer.js: the message box. users.js: who is here (moderation.js: the teacher's
+//   menu for each of them, and deleting messages). room.js: the rules and topic.
+// - dialog.js: the nickname, the password, confirmations.
+// - attention.js: unread counts and notifications.
 // - render.js: elements for the log. log.js: placing them, dividers, runs, folds.
 // - i18n.js: every sentence.
 
@@ -31,8 +33,9 @@ function chooseLanguage() {
   choice.value = language();
   choice.addEventListener("change", () => {
     setLanguage(choice.value);
-    users.show();
+    users.redraw();
     room.show();
+    connection.invite();
     if (connection.isJoined()) connection.setStatus("online", t("connected", { nick: users.myNick() }));
   });
   document.title = t("title");
@@ -57,7 +60,7 @@ function start() {
   if (connection.identity.wanted) {
     connection.connect();
   } else {
-    connection.setStatus("closed", t("closed"));
+    connection.invite();
     dialog.open();
   }
 }

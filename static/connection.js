@@ -19,6 +19,9 @@ export const identity = {
 };
 
 let socket = null;
+/** Whether the page has tried to join yet: until then the status invites the reader to
+ * choose a nickname rather than saying it is disconnected. */
+let tried = false;
 let joined = false;
 let retries = 0;
 let retryTimer = null;
@@ -50,6 +53,7 @@ export function init(given) {
 }
 
 export function connect() {
+  tried = true;
   clearTimeout(retryTimer);
   stayClosed = null;
   setStatus("connecting", t("connecting"));
@@ -111,6 +115,8 @@ export function welcomed({ nick, token, epoch }) {
   localStorage.setItem("tchat.epoch", epoch);
   want(nick);
   setStatus("online", t("connected", { nick }));
+  // Renaming is for someone who is in.
+  $("rename").hidden = false;
 }
 
 /** The nickname to ask for from now on. */
@@ -128,6 +134,11 @@ export function setPassword(password) {
 export function forgetTeacherToken() {
   identity.teacherToken = null;
   sessionStorage.removeItem("tchat.teacher");
+}
+
+/** Before the page first tries to join: the status invites the reader in. */
+export function invite() {
+  if (!tried) setStatus("idle", t("chooseNick"));
 }
 
 /** Joined the conversation on the current socket. */

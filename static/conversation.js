@@ -9,6 +9,7 @@ import * as connection from "./connection.js";
 import * as dialog from "./dialog.js";
 import { language, t } from "./i18n.js";
 import * as log from "./log.js";
+import * as moderation from "./moderation.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
@@ -144,7 +145,7 @@ function show(frame, live) {
     case "message": {
       const mine = frame.from === users.myNick();
       const mention = !mine && attention.mentions(frame.text);
-      const onDelete = users.amTeacher() ? (id) => connection.send({ type: "say", text: `/delete ${id}` }) : null;
+      const onDelete = users.amTeacher() ? () => moderation.deleteMessage(frame) : null;
       const item = render.message(frame, { mine, mention, onDelete });
       log.append(item);
       if (live && !mine) notifyReader(item, frame.from, frame.text, mention);

@@ -1,5 +1,6 @@
-// The nickname dialog: choosing a nickname (and the class password when the room has one)
-// before joining, and renaming once in. A refusal is explained here, never silently altered.
+// The page's dialogs. The nickname dialog: choosing a nickname (and the class password when
+// the room has one) before joining, and renaming once in; a refusal is explained there,
+// never silently altered. And the question asked before something that cannot be undone.
 
 import * as connection from "./connection.js";
 import { t } from "./i18n.js";
@@ -12,6 +13,8 @@ export function init() {
   $("nick-form").addEventListener("submit", onSubmit);
   $("nick-cancel").addEventListener("click", close);
   $("rename").addEventListener("click", () => open("", true));
+  $("confirm").addEventListener("close", answered);
+  $("confirm-cancel").addEventListener("click", () => $("confirm").close(""));
 }
 
 /** True while the dialog is renaming a joined page (rather than joining). */
@@ -63,4 +66,41 @@ function onSubmit(event) {
   if (!$("password-row").hidden) connection.setPassword($("password").value);
   if (connection.isOpen() && !connection.isJoined()) connection.hello();
   else if (!connection.isConnecting()) connection.connect();
+}
+
+/** The confirmation being asked, and where focus was before it. */
+let asking = null;
+
+/**
+ * Asks before an action that cannot be undone: `text` is the question, `action` the
+ * button that goes ahead, `reason` offers a field for a reason. Resolves to `{ reason }`
+ * when confirmed, `null` when cancelled (the Cancel button or Escape). Focus goes back
+ * where it was.
+ */
+export function confirm({ text, action, reason = false }) {
+  // A new question replaces one still open, which counts as cancelled.
+  const back = asking ? asking.back : document.activeElement;
+  asking?.resolve(null);
+  const box = $("confirm");
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = action;
+  $("confirm-reason-row").hidden = !reason;
+  $("confirm-reason").value = "";
+  return new Promise((resolve) => {
+    asking = { resolve, back };
+    if (!box.open) {
+      box.returnValue = "";
+      box.showModal();
+    }
+    (reason ? $("confirm-reason") : $("confirm-cancel")).focus();
+  });
+}
+
+function answered() {
+  if (!asking) return;
+  const { resolve, back } = asking;
+  asking = null;
+  const ok = $("confirm").returnValue === "ok";
+  resolve(ok ? { reason: $("confirm-reason").value.trim() } : null);
+  if (back?.isConnected) back.focus();
 }

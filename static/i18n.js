@@ -3,6 +3,10 @@
 // same catalog the server uses for TCP clients (the `sentences` block in index.html), so
 // the two never drift apart. A third language is one more object here and one more
 // catalog on the server.
+//
+// A sentence that depends on a number has two forms, `NAME_one` and `NAME_other`, and is
+// asked for as `NAME`: the number picks the form by the language's rule (French says 0 and 1
+// in the singular, English only 1), as the server does for TCP clients.
 
 const own = {
   fr: {
@@ -16,7 +20,8 @@ const own = {
     send: "Envoyer",
     message: "Message",
     messagePlaceholder: "Écris un message… (/help pour les commandes)",
-    users: "Connectés",
+    usersHere_one: "{count} personne connectée",
+    usersHere_other: "{count} personnes connectées",
     showUsers: "Afficher les connectés",
     language: "Langue",
     settings: "Réglages",
@@ -25,9 +30,11 @@ const own = {
     connected: "Connecté en tant que {nick}",
     offline: "Hors ligne, nouvel essai dans {seconds} s",
     reconnectNow: "Réessayer maintenant",
+    chooseNick: "Choisis un pseudo pour entrer dans la conversation",
     closed: "Déconnecté",
     youAre: "Tu es connecté·e en tant que {nick}.",
-    missedAway: "{count} messages manqués pendant la déconnexion",
+    missedAway_one: "{count} message manqué pendant la déconnexion",
+    missedAway_other: "{count} messages manqués pendant la déconnexion",
     restarted: "La conversation a redémarré : les anciens messages ne sont plus disponibles.",
     pending: "en attente",
     privateTo: "privé à {nick}",
@@ -55,11 +62,20 @@ const own = {
     privateToggle: "Messages privés entre élèves",
     topicLabel: "Sujet",
     setTopic: "Afficher",
-    mute: "Faire taire",
     kick: "Exclure",
     ban: "Bannir",
     banConfirm: "Bannir l'adresse de {nick} jusqu'au redémarrage ? (Derrière un même routeur, toute la classe peut partager cette adresse.)",
     delete: "Supprimer",
+    deleteConfirm: "Supprimer ce message de {nick} pour tout le monde ?\n« {text} »",
+    personActions: "Actions pour {nick}",
+    privateMessage: "Message privé",
+    muteFor: "Faire taire 5 min",
+    mutedTag: "muet·te",
+    unmute: "Rendre la parole",
+    kickAsk: "Exclure…",
+    banAsk: "Bannir l'adresse…",
+    kickConfirm: "Exclure {nick} ? Ce pseudo ne pourra pas revenir pendant une minute.",
+    reasonLabel: "Raison (facultatif, tout le monde la verra)",
     lockedBanner: "Conversation verrouillée : seuls les profs écrivent.",
     today: "Aujourd'hui",
     yesterday: "Hier",
@@ -84,7 +100,8 @@ const own = {
     send: "Send",
     message: "Message",
     messagePlaceholder: "Type a message… (/help for commands)",
-    users: "Connected",
+    usersHere_one: "{count} person connected",
+    usersHere_other: "{count} people connected",
     showUsers: "Show who is connected",
     language: "Language",
     settings: "Settings",
@@ -93,9 +110,11 @@ const own = {
     connected: "Connected as {nick}",
     offline: "Offline, retrying in {seconds} s",
     reconnectNow: "Retry now",
+    chooseNick: "Choose a nickname to join the conversation",
     closed: "Disconnected",
     youAre: "You are connected as {nick}.",
-    missedAway: "{count} messages missed while disconnected",
+    missedAway_one: "{count} message missed while disconnected",
+    missedAway_other: "{count} messages missed while disconnected",
     restarted: "The conversation restarted: earlier messages are no longer available.",
     pending: "pending",
     privateTo: "private to {nick}",
@@ -123,11 +142,20 @@ const own = {
     privateToggle: "Private messages between students",
     topicLabel: "Topic",
     setTopic: "Show",
-    mute: "Mute",
     kick: "Kick",
     ban: "Ban",
     banConfirm: "Ban {nick}'s address until restart? (Behind one router, a whole class may share that address.)",
     delete: "Delete",
+    deleteConfirm: "Delete this message by {nick} for everyone?\n“{text}”",
+    personActions: "Actions for {nick}",
+    privateMessage: "Private message",
+    muteFor: "Mute for 5 min",
+    mutedTag: "muted",
+    unmute: "Unmute",
+    kickAsk: "Kick…",
+    banAsk: "Ban their address…",
+    kickConfirm: "Send {nick} away? That nickname cannot come back for a minute.",
+    reasonLabel: "Reason (optional, everyone will see it)",
     lockedBanner: "Conversation locked: only teachers write.",
     today: "Today",
     yesterday: "Yesterday",
@@ -198,7 +226,29 @@ export function language() {
  * `{name}` replaced from `values` in one pass; `fallback` (or the key) when there is none.
  */
 export function t(key, values = {}, fallback = key) {
-  const template =
-    own[current][key] ?? server[current]?.[key] ?? own.en[key] ?? server.en?.[key] ?? fallback;
+  const template = find(key) ?? counted(key, values) ?? fallback;
   return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+const rules = new Map();
+
+function pluralRules(lang) {
+  if (!rules.has(lang)) rules.set(lang, new Intl.PluralRules(lang));
+  return rules.get(lang);
+}
+
+/** The values a counted sentence may depend on, in the order the server looks for them. */
+const COUNTED = ["count", "number", "seconds", "max"];
+
+function find(key) {
+  return own[current][key] ?? server[current]?.[key] ?? own.en[key] ?? server.en?.[key];
+}
+
+/** The form of the counted sentence `key` its number asks for, if it is one. */
+function counted(key, values) {
+  const name = COUNTED.find((wanted) => typeof values[wanted] === "number");
+  if (name === undefined || find(`${key}_other`) === undefined) return undefined;
+  // CLDR's categories: French large round numbers are "many", which reads as "other" here.
+  const form = pluralRules(current).select(values[name]);
+  return find(`${key}_${form}`) ?? find(`${key}_other`);
 }

@@ -1,5 +1,6 @@
 // The room's rules and topic: the banners everyone sees, and the teacher's controls in the
-// settings, which only a teacher is shown.
+// settings, which only a teacher is shown. Who is silenced is a rule too: the user list
+// marks them.
 
 import * as connection from "./connection.js";
 import { t } from "./i18n.js";
@@ -43,6 +44,10 @@ export function apply(frame) {
     case "private_on":
       room.private = frame.kind === "private_on";
       break;
+    case "mute":
+    case "unmute":
+      users.muted(frame.nick, frame.kind === "mute" ? frame.number : 0);
+      return;
     default:
       return;
   }

@@ -150,8 +150,8 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    /// Every kind, for parsing.
-    const ALL: [NoticeKind; 13] = [
+    /// Every kind, for parsing (and for checking that every language describes each).
+    pub(crate) const ALL: [NoticeKind; 13] = [
         NoticeKind::Op,
         NoticeKind::Topic,
         NoticeKind::Announce,

@@ -12,8 +12,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::event::Direct;
 use super::people::{People, Person};
 use super::{
-    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, Replay, RoomState, User,
-    Via,
+    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Replay,
+    RoomState, User, Via,
 };
 
 /// How many arrivals `/arrivals` remembers.
@@ -171,11 +171,25 @@ impl State {
             return false;
         }
         entry.announced = true;
+        let nick = entry.nick.clone();
+        let teacher = entry.teacher;
         let kind = EventKind::Join {
-            nick: entry.nick.clone(),
+            nick: nick.clone(),
             via: entry.via,
         };
         self.publish(id, kind, config);
+        // Someone who came in as a teacher (a page opened with the token) is told to
+        // everyone as a teacher at once, as `/op` is, so every user list can mark them.
+        if teacher {
+            let kind = EventKind::Notice {
+                kind: NoticeKind::Op,
+                by: nick.clone(),
+                target: Some(nick),
+                text: String::new(),
+                number: 0,
+            };
+            self.publish(id, kind, config);
+        }
         true
     }
 

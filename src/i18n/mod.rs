@@ -5,6 +5,11 @@
 //! one pass over the template, so text from users (a topic that says `{number}`) is never
 //! read as a template itself. The page gets every catalog (see [`Catalog::entries`]) and
 //! builds the same sentences in its own language from the codes and values in the frames.
+//!
+//! A sentence that depends on a number comes in two forms, `NAME_one` and `NAME_other`, and
+//! is asked for as `NAME`: the number decides which form is used, by the language's rule
+//! ([`Lang::plural`]; French says 0 and 1 in the singular, English only 1). The page picks
+//! the same way, with the browser's `Intl.PluralRules`.
 
 mod en;
 mod fr;
@@ -51,6 +56,15 @@ impl Lang {
         }
     }
 
+    /// Which form of a counted sentence `count` takes, by the names CLDR gives them.
+    pub fn plural(self, count: u64) -> Plural {
+        let one = match self {
+            Lang::Fr => count < 2,
+            Lang::En => count == 1,
+        };
+        if one { Plural::One } else { Plural::Other }
+    }
+
     /// This language's sentences.
     pub fn catalog(self) -> &'static Catalog {
         match self {
@@ -60,6 +74,29 @@ impl Lang {
     }
 }
 
+/// The form of a sentence that depends on a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plural {
+    /// "1 message", and in French "0 message" too.
+    One,
+    /// "3 messages".
+    Other,
+}
+
+impl Plural {
+    /// The suffix of the sentence's name for this form.
+    fn suffix(self) -> &'static str {
+        match self {
+            Plural::One => "_one",
+            Plural::Other => "_other",
+        }
+    }
+}
+
+/// The values a counted sentence may depend on, in the order they are looked for: a
+/// sentence has one number that decides its form.
+pub const COUNTED: [&str; 4] = ["count", "number", "seconds", "max"];
+
 /// Declares the catalog's fields once, for both the struct and [`Catalog::entries`].
 macro_rules! sentences {
     ($($(#[$doc:meta])* $name:ident,)*) => {
@@ -67,6 +104,8 @@ macro_rules! sentences {
         /// value (the doc of each field names them).
         #[derive(Debug)]
         pub struct Catalog {
+            /// The language these sentences are in, whose rule picks a counted sentence's form.
+            pub lang: Lang,
             $($(#[$doc])* pub $name: &'static str,)*
         }
 
@@ -77,7 +116,7 @@ macro_rules! sentences {
                 vec![$((stringify!($name), self.$name)),*]
             }
 
-            /// The sentence called `key` (see [`Catalog::entries`]), if there is one.
+            /// The sentence called exactly `key` (see [`Catalog::entries`]), if there is one.
             pub fn get(&self, key: &str) -> Option<&'static str> {
                 match key {
                     $(stringify!($name) => Some(self.$name),)*
@@ -103,12 +142,16 @@ sentences! {
     via_web,
     /// How a TCP user is described.
     via_tcp,
+    /// Heading of `/who`, for one person: `{count}`.
+    who_one,
     /// Heading of `/who`: `{count}`.
-    who,
+    who_other,
     /// After as many names as an answer holds: `{count}` more.
     who_more,
+    /// Before past messages, when one older one did not fit: `{count}`.
+    history_older_one,
     /// Before past messages, when older ones did not fit: `{count}`.
-    history_older,
+    history_older_other,
     /// Heading of `/help`.
     help,
     /// Heading of the teacher's part of `/help`.
@@ -181,14 +224,18 @@ sentences! {
     notice_unmute,
     /// `{nick}`, `{by}`.
     notice_ban,
+    /// An address banned: `{by}`, `{number}` connection sent away.
+    notice_ban_address_one,
     /// An address banned: `{by}`, `{number}` connections sent away.
-    notice_ban_address,
+    notice_ban_address_other,
     /// `{by}`.
     notice_lock,
     /// `{by}`.
     notice_unlock,
+    /// `{by}`, one second.
+    notice_slow_one,
     /// `{by}`, `{number}` seconds.
-    notice_slow,
+    notice_slow_other,
     /// `{by}`.
     notice_slow_off,
     /// `{by}`.
@@ -215,12 +262,16 @@ sentences! {
     banned,
     /// Refused at the door: too many connections (in all or from this address).
     too_many,
+    /// A TCP line far over the limit: the connection is closed. `{max}` character.
+    cut_off_one,
     /// A TCP line far over the limit: the connection is closed. `{max}` characters.
-    cut_off,
+    cut_off_other,
     /// No password in time: the connection is closed.
     timed_out,
+    /// A slow client skipped one event: `{count}`.
+    missed_one,
     /// A slow client skipped events: `{count}`.
-    missed,
+    missed_other,
     /// The room has a password (the TCP prompt too).
     password_required,
     /// A wrong password.
@@ -241,8 +292,10 @@ sentences! {
     unknown_command,
     /// `{usage}`.
     usage,
+    /// `{max}` character.
+    too_long_one,
     /// `{max}` characters.
-    too_long,
+    too_long_other,
     /// `{max}` lines.
     too_many_lines,
     /// `{nick}` only a teacher may use.
@@ -378,11 +431,27 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
 }
 
 impl Catalog {
-    /// The sentence called `key`, filled with `args`; empty if there is none.
+    /// The sentence called `key`, filled with `args`; empty if there is none. A counted
+    /// sentence takes the form its number (the first of [`COUNTED`] in `args`) asks for.
     pub fn say(&self, key: &str, args: &[(&str, Arg<'_>)]) -> String {
-        self.get(key)
+        self.template(key, args)
             .map(|template| fill(template, args))
             .unwrap_or_default()
+    }
+
+    /// The template called `key`, or the form of the counted sentence `key` that `args`
+    /// ask for.
+    fn template(&self, key: &str, args: &[(&str, Arg<'_>)]) -> Option<&'static str> {
+        if let Some(template) = self.get(key) {
+            return Some(template);
+        }
+        let count = COUNTED.iter().find_map(|wanted| {
+            args.iter().find_map(|(name, value)| match value {
+                Arg::Number(number) if name == wanted => Some(*number),
+                _ => None,
+            })
+        })?;
+        self.get(&format!("{key}{}", self.lang.plural(count).suffix()))
     }
 
     /// The sentence explaining a refused action; empty for a silently dropped line.
@@ -402,12 +471,12 @@ impl Catalog {
 
     /// Events skipped by a slow reader.
     pub fn missed(&self, count: u64) -> String {
-        fill(self.missed, &[("count", count.into())])
+        self.say("missed", &[("count", count.into())])
     }
 
     /// The heading of `/who`.
     pub fn who(&self, count: usize) -> String {
-        fill(self.who, &[("count", count.into())])
+        self.say("who", &[("count", count.into())])
     }
 
     /// The end of a `/who` too long to send whole.
@@ -417,7 +486,12 @@ impl Catalog {
 
     /// Older messages left out of a `/history` too long to send whole.
     pub fn history_older(&self, count: usize) -> String {
-        fill(self.history_older, &[("count", count.into())])
+        self.say("history_older", &[("count", count.into())])
+    }
+
+    /// Why a TCP line far over `max` characters closed the connection.
+    pub fn cut_off(&self, max: usize) -> String {
+        self.say("cut_off", &[("max", max.into())])
     }
 
     /// One line of `/arrivals`: when (local time), who, how, from where, still here or not.
@@ -487,10 +561,10 @@ impl Catalog {
                 text,
                 number,
             } => {
-                let template = self.notice(*kind, target.is_some(), text, *number);
+                let key = notice_key(*kind, target.is_some(), text, *number);
                 let nick = target.as_ref().map_or("", Nick::as_str);
-                fill(
-                    template,
+                self.say(
+                    key,
                     &[
                         ("nick", nick.into()),
                         ("by", by.into()),
@@ -502,33 +576,33 @@ impl Catalog {
         })
     }
 
-    /// The template of a teacher's notice.
-    fn notice(&self, kind: NoticeKind, targeted: bool, text: &str, number: u64) -> &'static str {
-        match kind {
-            NoticeKind::Op => self.notice_op,
-            NoticeKind::Topic if text.is_empty() => self.notice_topic_cleared,
-            NoticeKind::Topic => self.notice_topic,
-            NoticeKind::Announce => self.notice_announce,
-            NoticeKind::Kick if text.is_empty() => self.notice_kick,
-            NoticeKind::Kick => self.notice_kick_reason,
-            NoticeKind::Mute => self.notice_mute,
-            NoticeKind::Unmute => self.notice_unmute,
-            NoticeKind::Ban if !targeted => self.notice_ban_address,
-            NoticeKind::Ban => self.notice_ban,
-            NoticeKind::Lock => self.notice_lock,
-            NoticeKind::Unlock => self.notice_unlock,
-            NoticeKind::Slow if number == 0 => self.notice_slow_off,
-            NoticeKind::Slow => self.notice_slow,
-            NoticeKind::PrivateOff => self.notice_private_off,
-            NoticeKind::PrivateOn => self.notice_private_on,
-            NoticeKind::Delete => self.notice_delete,
-        }
-    }
-
     /// What a command does, from its row in `chat::COMMANDS`.
     pub fn describe(&self, command: &crate::chat::CommandSpec) -> &'static str {
         self.get(&format!("cmd_{}", command.name()))
             .unwrap_or_default()
+    }
+}
+
+/// The name of a teacher's notice's sentence (the page names them the same way).
+fn notice_key(kind: NoticeKind, targeted: bool, text: &str, number: u64) -> &'static str {
+    match kind {
+        NoticeKind::Op => "notice_op",
+        NoticeKind::Topic if text.is_empty() => "notice_topic_cleared",
+        NoticeKind::Topic => "notice_topic",
+        NoticeKind::Announce => "notice_announce",
+        NoticeKind::Kick if text.is_empty() => "notice_kick",
+        NoticeKind::Kick => "notice_kick_reason",
+        NoticeKind::Mute => "notice_mute",
+        NoticeKind::Unmute => "notice_unmute",
+        NoticeKind::Ban if !targeted => "notice_ban_address",
+        NoticeKind::Ban => "notice_ban",
+        NoticeKind::Lock => "notice_lock",
+        NoticeKind::Unlock => "notice_unlock",
+        NoticeKind::Slow if number == 0 => "notice_slow_off",
+        NoticeKind::Slow => "notice_slow",
+        NoticeKind::PrivateOff => "notice_private_off",
+        NoticeKind::PrivateOn => "notice_private_on",
+        NoticeKind::Delete => "notice_delete",
     }
 }
 
@@ -549,6 +623,116 @@ mod tests {
         assert_eq!(filled, "Sujet : rendu {number} avant {by} (prof) {missing}");
         assert_eq!(fill("{", &[]), "{");
         assert_eq!(fill("a {b", &[("b", 1u64.into())]), "a {b");
+    }
+
+    #[test]
+    fn counted_sentences_agree_with_their_number_in_french() {
+        let fr = Lang::Fr.catalog();
+        assert_eq!(fr.missed(0), "0 message manqué : ta connexion ne suit pas.");
+        assert_eq!(fr.missed(1), "1 message manqué : ta connexion ne suit pas.");
+        assert_eq!(
+            fr.missed(3),
+            "3 messages manqués : ta connexion ne suit pas."
+        );
+        assert_eq!(fr.who(1), "1 personne connectée :");
+        assert_eq!(fr.who(3), "3 personnes connectées :");
+        assert!(
+            fr.history_older(1)
+                .starts_with("1 message plus ancien ne tient pas")
+        );
+        assert!(
+            fr.history_older(2)
+                .starts_with("2 messages plus anciens ne tiennent pas")
+        );
+        assert_eq!(
+            fr.cut_off(1),
+            "Ligne beaucoup trop longue (maximum 1 caractère) : connexion fermée."
+        );
+        assert_eq!(
+            fr.error(&ChatError::TooLong { max: 2000 }),
+            "Message trop long (maximum 2000 caractères)."
+        );
+        let banned = |number| EventKind::Notice {
+            kind: NoticeKind::Ban,
+            by: Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number,
+        };
+        assert_eq!(
+            fr.event(&banned(0)).as_deref(),
+            Some("prof a banni une adresse (0 connexion renvoyée)")
+        );
+        assert_eq!(
+            fr.event(&banned(4)).as_deref(),
+            Some("prof a banni une adresse (4 connexions renvoyées)")
+        );
+        let slow = |number| EventKind::Notice {
+            kind: NoticeKind::Slow,
+            by: Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number,
+        };
+        assert_eq!(
+            fr.event(&slow(1)).as_deref(),
+            Some("Mode lent (prof) : un message par seconde et par élève")
+        );
+        assert_eq!(
+            fr.event(&slow(30)).as_deref(),
+            Some("Mode lent (prof) : un message toutes les 30 s par élève")
+        );
+    }
+
+    #[test]
+    fn counted_sentences_agree_with_their_number_in_english() {
+        let en = Lang::En.catalog();
+        assert_eq!(
+            en.missed(0),
+            "0 messages missed: your connection is not keeping up."
+        );
+        assert_eq!(
+            en.missed(1),
+            "1 message missed: your connection is not keeping up."
+        );
+        assert_eq!(
+            en.missed(3),
+            "3 messages missed: your connection is not keeping up."
+        );
+        assert_eq!(en.who(0), "0 people connected:");
+        assert_eq!(en.who(1), "1 person connected:");
+        assert_eq!(en.who(30), "30 people connected:");
+        assert!(en.history_older(1).starts_with("1 older message does not"));
+        assert_eq!(
+            en.error(&ChatError::TooLong { max: 1 }),
+            "Message too long (at most 1 character)."
+        );
+    }
+
+    #[test]
+    fn every_counted_sentence_has_both_forms_in_every_language() {
+        for lang in Lang::ALL {
+            let names: Vec<_> = lang
+                .catalog()
+                .entries()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            for name in &names {
+                if let Some(base) = name.strip_suffix("_one") {
+                    assert!(
+                        names.contains(&format!("{base}_other").as_str()),
+                        "{lang:?} {base}"
+                    );
+                }
+                if let Some(base) = name.strip_suffix("_other") {
+                    assert!(
+                        names.contains(&format!("{base}_one").as_str()),
+                        "{lang:?} {base}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -590,6 +774,20 @@ mod tests {
                     "{lang:?} /{}",
                     spec.name()
                 );
+            }
+            for kind in NoticeKind::ALL {
+                for (targeted, text, number) in [(true, "", 0), (false, "x", 3)] {
+                    let event = EventKind::Notice {
+                        kind,
+                        by: Nick::restored("prof"),
+                        target: targeted.then(|| Nick::restored("bob")),
+                        text: text.to_owned(),
+                        number,
+                    };
+                    let sentence = catalog.event(&event).unwrap_or_default();
+                    assert!(!sentence.is_empty(), "{lang:?} {kind:?}");
+                    assert!(!sentence.contains('{'), "{lang:?} {sentence}");
+                }
             }
             for error in &errors {
                 let sentence = catalog.error(error);

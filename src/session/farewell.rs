@@ -69,7 +69,7 @@ impl End {
             },
             End::CutOff => Farewell {
                 reason: "cut_off",
-                text: fill(catalog.cut_off, &[("max", max_length.into())]),
+                text: catalog.cut_off(max_length),
                 why: String::new(),
             },
             End::Ended(Ending::Left) | End::Closed | End::Stalled | End::Dead | End::Failed(_) => {

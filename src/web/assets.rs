@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
 use crate::chat::MAX_NICK_CHARS;
-use crate::entrances::qr_svg;
+use crate::entrances::{python_client, qr_svg};
 use crate::i18n::Lang;
 use crate::session::Context;
 
@@ -61,15 +61,22 @@ static SENTENCES: LazyLock<String> = LazyLock::new(|| {
         .replace('<', "\\u003c")
 });
 
+/// How many addresses the board lists: more would not fit on a projector without scrolling
+/// (tchat prints every one at startup).
+const BOARD_ADDRESSES: usize = 3;
+
 /// The page to project on the board: the addresses, the QR code, the other ways in.
 #[derive(Template, WebTemplate)]
 #[template(path = "join.html")]
 pub(super) struct Join {
     qr: String,
     main_url: String,
+    /// The first few addresses, the main one first.
     addresses: Vec<(String, SocketAddr)>,
-    python_host: String,
-    python_port: u16,
+    /// How many more there are.
+    hidden: usize,
+    /// The Python client, for the main address.
+    python: String,
 }
 
 pub(super) async fn join(State(context): State<Context>) -> Join {
@@ -81,12 +88,13 @@ pub(super) async fn join(State(context): State<Context>) -> Join {
         .map_or(("127.0.0.1".to_owned(), 50000), |(_, tcp)| {
             (tcp.ip().to_string(), tcp.port())
         });
+    let shown = entrances.addresses.len().min(BOARD_ADDRESSES);
     Join {
         qr: qr_svg(&main_url).unwrap_or_default(),
         main_url,
-        addresses: entrances.addresses.clone(),
-        python_host,
-        python_port,
+        addresses: entrances.addresses[..shown].to_vec(),
+        hidden: entrances.addresses.len() - shown,
+        python: python_client(&python_host, python_port),
     }
 }
 

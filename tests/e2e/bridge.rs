@@ -78,7 +78,7 @@ async fn who_lists_everyone_with_their_transport() {
     let _page = app.ws_named("camille").await;
     let mut tcp = app.tcp_named("bruno").await;
     tcp.send("/who").await;
-    assert_eq!(tcp.expect("connecté").await, "* 2 connecté(s) :");
+    assert_eq!(tcp.expect("connecté").await, "* 2 personnes connectées :");
     assert_eq!(tcp.line().await, "*   bruno (TCP)");
     assert_eq!(tcp.line().await, "*   camille (navigateur)");
 

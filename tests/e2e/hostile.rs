@@ -217,7 +217,7 @@ async fn without_the_password_nothing_is_seen_or_said_and_guesses_are_limited_pe
     member.send("/who").await;
     assert_eq!(
         member.expect("connecté").await,
-        "* 1 connecté(s) :",
+        "* 1 personne connectée :",
         "the stranger is not in"
     );
 

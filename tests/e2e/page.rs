@@ -473,11 +473,17 @@ async fn a_teacher_page_asks_the_password_and_moderates_from_the_user_list() {
     student.send("/nick turbulent").await;
     page.wait_text("turbulent").await;
     page.wait(
-        "the teacher's buttons",
-        "[...document.querySelectorAll('#user-list .actions button')].some(b => b.getAttribute('aria-label') === 'Exclure turbulent')",
+        "the teacher's menu button",
+        "document.querySelector('#user-list .more[data-nick=\"turbulent\"]')",
     )
     .await;
-    page.js("[...document.querySelectorAll('#user-list .actions button')].find(b => b.getAttribute('aria-label') === 'Exclure turbulent').click(); return null;")
+    page.js("document.querySelector('#user-list .more[data-nick=\"turbulent\"]').click();
+             [...document.querySelectorAll('#person-menu [role=menuitem]')].find(item => item.textContent === 'Exclure…').click();
+             return null;")
+        .await;
+    page.wait("the question", "document.getElementById('confirm').open")
+        .await;
+    page.js("document.getElementById('confirm-ok').click(); return null;")
         .await;
     assert_eq!(student.expect("exclu").await, "* Tu as été exclu·e.");
     page.wait(
