@@ -1,12 +1,12 @@
 // Turning frames into page elements. Text from the network only ever goes in through
-// textContent (never innerHTML), so nothing a user types is interpreted as HTML; links are
-// built as elements, and only for http(s) URLs.
+// textContent (never innerHTML), so nothing a user types is interpreted as HTML; a
+// message's code and links are built as elements by format.js.
 
+import { format } from "./format.js";
 import { language, t } from "./i18n.js";
 
 /** Most messages kept on the page: older ones are removed so long sessions stay fast. */
 const MAX_ITEMS = 1000;
-const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
 
 const log = document.getElementById("log");
 const jump = document.getElementById("jump");
@@ -24,32 +24,6 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/** Text with its http(s) links made clickable; everything else stays text. */
-export function linkified(text) {
-  const fragment = document.createDocumentFragment();
-  let last = 0;
-  for (const match of text.matchAll(URL_PATTERN)) {
-    // Trailing punctuation usually ends the sentence, not the link.
-    const url = match[0].replace(/[.,;:!?)\]]+$/, "");
-    let parsed = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) continue;
-    fragment.append(text.slice(last, match.index));
-    const link = element("a", "", url);
-    link.href = parsed.href;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer";
-    fragment.append(link);
-    last = match.index + url.length;
-  }
-  fragment.append(text.slice(last));
-  return fragment;
 }
 
 export function nickElement(nick) {
@@ -137,7 +111,7 @@ export function message(frame, { mine, mention, onDelete }) {
   if (frame.teacher) item.append(element("span", "teacher-badge", t("teacher_tag")));
   item.append(element("span", "via", frame.via === "tcp" ? "TCP" : ""));
   const text = element("span", "text");
-  text.append(linkified(frame.text));
+  text.append(format(frame.text));
   item.append(text);
   if (onDelete && frame.id) {
     const remove = element("button", "delete", "✕");
@@ -171,7 +145,7 @@ export function privateMessage(frame, { mine, onReply }) {
   item.append(element("span", "tag", mine ? t("privateTo", { nick: other }) : t("privateFrom", { nick: other })));
   item.append(nickElement(frame.from));
   const text = element("span", "text");
-  text.append(linkified(frame.text));
+  text.append(format(frame.text));
   item.append(text);
   const reply = element("button", "reply", t("reply"));
   reply.type = "button";

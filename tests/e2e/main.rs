@@ -7,6 +7,7 @@ mod abuse;
 mod binary;
 mod bridge;
 mod chromium;
+mod code;
 mod helpers;
 mod history;
 mod hostile;
