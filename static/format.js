@@ -57,7 +57,8 @@ function fencedBlocks(text) {
   let prose = [];
   for (let n = 0; n < lines.length; n += 1) {
     const opening = lines[n].match(OPENING_FENCE);
-    if (!opening) {
+    // A fence on the last line opens nothing: "```" alone is just backticks.
+    if (!opening || n === lines.length - 1) {
       prose.push(lines[n]);
       continue;
     }

@@ -183,6 +183,8 @@ async fn links_and_code_are_found_as_people_write_them() {
         ("`` a`b `` et ```c```", json!([]), json!(["a`b", "c"])),
         ("un ` seul, et des ``deux``", json!([]), json!(["deux"])),
         ("il manque un ` ici", json!([]), json!([])),
+        ("```", json!([]), json!([])),
+        ("```python", json!([]), json!([])),
         (
             "```\nnon fermé\n  https://x.org",
             json!([["", "non fermé\n  https://x.org"]]),
