@@ -111,8 +111,8 @@ pub struct Config {
     #[arg(long, env = "TCHAT_PASSWORD_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub password_timeout: u64,
 
-    /// Lines per second each connection may send (bursts of twice that); 0 turns flood
-    /// control off.
+    /// Messages per second each person may send, bursts of twice that (a paste of several
+    /// lines is one message); 0 turns flood control off.
     #[arg(long, env = "TCHAT_MAX_RATE", default_value_t = 5)]
     pub max_rate: u32,
 
@@ -173,6 +173,12 @@ pub struct Config {
     /// has never sent one) counts as a complete message.
     #[arg(long, env = "TCHAT_QUIET_MS", default_value_t = 300)]
     pub quiet_ms: u64,
+
+    /// Milliseconds of silence after which lines that arrived together (a paste into `nc`
+    /// or telnet) are sent as one message: longer than the gaps inside a paste, far
+    /// shorter than a person takes to type a line. 0 makes every line a message.
+    #[arg(long, env = "TCHAT_PASTE_MS", default_value_t = 50, hide = true)]
+    pub paste_ms: u64,
 }
 
 impl Config {
@@ -209,5 +215,10 @@ impl Config {
     /// Silence that ends a message sent without a newline.
     pub fn quiet(&self) -> Duration {
         Duration::from_millis(self.quiet_ms)
+    }
+
+    /// How long a client pauses for the lines it sent together to be one message.
+    pub fn paste_gap(&self) -> Duration {
+        Duration::from_millis(self.paste_ms)
     }
 }

@@ -38,7 +38,12 @@ pub fn render(events: &[Arc<Event>], format: Format, catalog: &Catalog) -> Strin
             .map(|event| {
                 let line = line::event(event, catalog);
                 let text = String::from_utf8_lossy(&line);
-                format!("{} {}\n", local_time(event.ts), text.trim_end())
+                let time = local_time(event.ts);
+                // A message's further lines, aligned under its first one.
+                let text = text
+                    .trim_end()
+                    .replace("\r\n", &format!("\n{:width$}", "", width = time.len() + 1));
+                format!("{time} {text}\n")
             })
             .collect(),
         Format::Csv => csv(events),

@@ -205,7 +205,21 @@ pub(super) const DEFAULT_MUTE_MINUTES: u64 = 5;
 pub const DEFAULT_HISTORY: usize = 20;
 
 impl<'a> Command<'a> {
-    /// Parses one line. A line starting with `//` is a message starting with `/`.
+    /// True if `line` starts with a known `/command` (in any case): what a paste from a
+    /// terminal never swallows, while `// comment` or `/usr/bin` in pasted code stays text.
+    pub fn is_command(line: &str) -> bool {
+        let Some(rest) = line.strip_prefix('/') else {
+            return false;
+        };
+        let name = rest.split(char::is_whitespace).next().unwrap_or_default();
+        !name.is_empty()
+            && COMMANDS
+                .iter()
+                .any(|spec| spec.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// Parses one input: a message (of one line or several) or a command. An input starting
+    /// with `//` is a message starting with `/`.
     ///
     /// # Errors
     /// [`ChatError::UnknownCommand`] for an unknown `/word`, [`ChatError::Usage`] when a
@@ -232,6 +246,10 @@ impl<'a> Command<'a> {
             )));
         };
         let usage = || ChatError::Usage(spec.usage);
+        // Only what is said keeps its lines; a name, a number or a topic is one line.
+        if arg.contains(['\n', '\r']) && !matches!(spec.verb, Verb::Me | Verb::Msg) {
+            return Err(usage());
+        }
         let required = || {
             if arg.is_empty() {
                 Err(usage())

@@ -33,6 +33,12 @@ pub enum ChatError {
         /// The limit.
         max: usize,
     },
+    /// A message of more lines than [`super::MAX_LINES`].
+    #[error("message longer than {max} lines")]
+    TooManyLines {
+        /// The limit.
+        max: usize,
+    },
     /// A name only a teacher may use.
     #[error("the nickname {0} is reserved")]
     NickReserved(String),
@@ -105,6 +111,7 @@ impl ChatError {
             ChatError::UnknownCommand(_) => "unknown_command",
             ChatError::Usage(_) => "usage",
             ChatError::TooLong { .. } => "too_long",
+            ChatError::TooManyLines { .. } => "too_many_lines",
             ChatError::NickReserved(_) => "nick_reserved",
             ChatError::NotTeacher => "not_teacher",
             ChatError::BadToken => "bad_token",

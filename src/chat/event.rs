@@ -244,6 +244,14 @@ pub enum Alert {
     SavingFailed(String),
     /// To teachers: events are saved, and shown, again.
     SavingWorks,
+    /// To teachers: flood control silenced this student for this many minutes. The class
+    /// is not told: a flood is between the student and the teachers.
+    FloodMuted {
+        /// Who was silenced.
+        nick: Nick,
+        /// For how long.
+        minutes: u64,
+    },
 }
 
 /// What waits in a member's own queue, boxed there: the queue's slots, allocated as it is

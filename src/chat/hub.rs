@@ -11,8 +11,8 @@ use super::event::{Direct, now_ms};
 use super::people::Person;
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
-    Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, Member, MemberId, Nick,
-    NoticeKind, Private, Replay, User, Welcome, sanitize,
+    Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
+    MemberId, Nick, Private, Replay, User, Welcome, sanitize, sanitize_message,
 };
 
 /// How many private messages and alerts may wait for one member before more are refused.
@@ -385,7 +385,8 @@ impl Hub {
         }
     }
 
-    /// Silences a member for flooding (the automatic counterpart of `/mute`).
+    /// Silences a member for flooding (the automatic counterpart of `/mute`), telling the
+    /// teachers and nobody else: the member itself is told by its refusal.
     pub(super) fn mute_for_flooding(&self, id: MemberId, duration: Duration) {
         let mut state = self.lock();
         let State {
@@ -395,22 +396,21 @@ impl Hub {
             return;
         };
         people.record(entry.person()).muted_until = Some(Instant::now() + duration);
-        let target = Some(entry.nick.clone());
-        let kind = EventKind::Notice {
-            kind: NoticeKind::Mute,
-            by: Nick::restored("tchat"),
-            target,
-            text: String::new(),
-            number: duration.as_secs().div_ceil(60),
+        let alert = Alert::FloodMuted {
+            nick: entry.nick.clone(),
+            minutes: duration.as_secs().div_ceil(60),
         };
-        state.publish(id, kind, &self.shared.config);
+        state.alert_teachers(&alert);
     }
 
     pub(super) fn checked_text(&self, text: &str) -> Result<String, ChatError> {
-        let text = sanitize(text);
+        let text = sanitize_message(text);
         let max = self.shared.config.max_message_chars;
         if text.chars().count() > max {
             return Err(ChatError::TooLong { max });
+        }
+        if text.lines().count() > MAX_LINES {
+            return Err(ChatError::TooManyLines { max: MAX_LINES });
         }
         Ok(text)
     }
@@ -552,9 +552,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any line, typed by anyone: the parser never panics, and what everyone else gets
-        /// (the event as a TCP line, or the error sentence) holds no control character
-        /// besides the line's own CR LF.
+        /// Any input, typed by anyone: the parser never panics, and what everyone else gets
+        /// (the event as TCP lines, or the error sentence) holds no control character
+        /// besides each line's CR LF, and every further line starts with the continuation.
         #[test]
         fn any_line_is_handled_and_relays_no_control_characters(line in "\\PC*|[\\x00-\\x{10ffff}]{0,80}") {
             let hub = hub();
@@ -570,7 +570,11 @@ mod tests {
                     let bytes = crate::wire::line::event(&event, catalog);
                     let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
                     let body = text.strip_suffix("\r\n").expect("CR LF");
-                    proptest::prop_assert!(!body.chars().any(char::is_control), "{body:?}");
+                    for (n, line) in body.split("\r\n").enumerate() {
+                        let continued = line.starts_with(crate::wire::line::CONTINUATION);
+                        proptest::prop_assert!(n == 0 || continued, "{body:?}");
+                        proptest::prop_assert!(!line.chars().any(char::is_control), "{body:?}");
+                    }
                 }
             }
         }

@@ -42,7 +42,7 @@ pub use journal::Journal;
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use state::Arrived;
-pub use text::sanitize;
+pub use text::{MAX_LINES, sanitize, sanitize_message};
 
 /// Sizes of the hub's queues and limits.
 #[derive(Clone, Debug)]

@@ -12,12 +12,82 @@
 //! zero-width joiner and non-joiner of emoji sequences and Indic or Persian scripts,
 //! variation selectors, and the tag characters of a subdivision flag (🏴 + tags).
 //!
+//! A message keeps its lines and its indentation, as code pasted in a class must arrive as
+//! it was written: line breaks (LF, CR LF or CR) become LF, tabs become spaces up to the next
+//! tab stop, and each line is cleaned on its own, so no escape sequence spans two lines.
+//!
 //! Hand-written rather than taken from an ANSI-stripping crate: those strip escape sequences
 //! but keep other controls (CR, BS, DEL, C1), and this needs both in one pass over `char`s.
 
-/// Returns `input` without control characters or terminal escape sequences, trimmed.
+/// Most lines a message may have: a long function or a short file, and a bound on how far
+/// one message can push the conversation up everyone's screen.
+pub const MAX_LINES: usize = 200;
+/// Blank lines kept in a row inside a message: two separate top-level definitions in Python
+/// (PEP 8); more would only push the conversation off screen.
+const MAX_BLANK_RUN: usize = 2;
+/// Columns between tab stops, as most editors show Python and C.
+const TAB_WIDTH: usize = 4;
+
+/// Returns `input` without control characters or terminal escape sequences, trimmed: for
+/// one-line text (nicknames, a topic, a reason).
 pub fn sanitize(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
+    clean_into(&mut out, input, Tabs::Space);
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Returns a message cleaned like [`sanitize`] line by line, keeping its line breaks (as LF)
+/// and each line's indentation. Trailing spaces, blank lines at either end and blank lines
+/// past two in a row are dropped; a message of one line is trimmed.
+pub fn sanitize_message(input: &str) -> String {
+    if !input.contains(['\n', '\r']) {
+        return sanitize(input);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut line = String::new();
+    let mut blanks = 0;
+    for raw in input
+        .split("\r\n")
+        .flat_map(|part| part.split(['\n', '\r']))
+    {
+        line.clear();
+        clean_into(&mut line, raw, Tabs::Stops);
+        let kept = line.trim_end();
+        if kept.is_empty() {
+            blanks += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            let breaks = 1 + blanks.min(MAX_BLANK_RUN);
+            out.extend(std::iter::repeat_n('\n', breaks));
+        }
+        blanks = 0;
+        out.push_str(kept);
+    }
+    if out.contains('\n') {
+        out
+    } else {
+        out.trim_start().to_owned()
+    }
+}
+
+/// How [`clean_into`] writes a tab.
+#[derive(Clone, Copy)]
+enum Tabs {
+    /// One space: in one-line text a tab only separates words.
+    Space,
+    /// Spaces up to the next tab stop, so that indented code stays aligned.
+    Stops,
+}
+
+/// Appends `input` to `out` without control characters or escape sequences.
+fn clean_into(out: &mut String, input: &str, tabs: Tabs) {
+    let mut column = 0;
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -34,19 +104,23 @@ pub fn sanitize(input: &str) -> String {
             // The 8-bit forms of CSI and of the string-introducing escapes.
             '\u{9b}' => skip_csi(&mut chars),
             '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\t' => out.push(' '),
+            '\t' => {
+                let width = match tabs {
+                    Tabs::Space => 1,
+                    Tabs::Stops => TAB_WIDTH - column % TAB_WIDTH,
+                };
+                out.extend(std::iter::repeat_n(' ', width));
+                column += width;
+            }
             c if c.is_control() || is_hidden_format(c) => {}
             // Tag characters only spell out a flag right after the black flag (or each
             // other); anywhere else they hide text.
             '\u{e0020}'..='\u{e007f}' if !out.ends_with(is_flag_part) => {}
-            c => out.push(c),
+            c => {
+                out.push(c);
+                column += 1;
+            }
         }
-    }
-    let trimmed = out.trim();
-    if trimmed.len() == out.len() {
-        out
-    } else {
-        trimmed.to_owned()
     }
 }
 
@@ -107,7 +181,7 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{sanitize, sanitize_message};
 
     #[test]
     fn plain_text_is_kept() {
@@ -165,5 +239,37 @@ mod tests {
     #[test]
     fn charset_and_keypad_escapes_are_removed() {
         assert_eq!(sanitize("\u{1b}(0x\u{1b}=y\u{1b}c"), "xy");
+    }
+
+    #[test]
+    fn a_message_keeps_its_lines_and_indentation() {
+        let code = "def f(x):\n    if x:\n\n        return 1\n    return 0";
+        assert_eq!(sanitize_message(code), code);
+        assert_eq!(sanitize_message("a\r\n  b\rc"), "a\n  b\nc");
+    }
+
+    #[test]
+    fn a_message_loses_blank_ends_trailing_spaces_and_long_blank_runs() {
+        assert_eq!(sanitize_message("\n\n  x = 1  \n\n"), "x = 1");
+        assert_eq!(sanitize_message("\n  a \n b\n \n"), "  a\n b");
+        assert_eq!(sanitize_message("a\n\n\n\n\n\nb"), "a\n\n\nb");
+    }
+
+    #[test]
+    fn tabs_in_a_message_reach_the_next_stop_and_escapes_stay_in_their_line() {
+        assert_eq!(sanitize_message("a\n\tb\nab\tc"), "a\n    b\nab  c");
+        // An unterminated title string ends with its line, not with the message.
+        assert_eq!(sanitize_message("x\u{1b}]0;t\ny"), "x\ny");
+        assert_eq!(sanitize_message("a\u{1b}[31\nm"), "a\nm");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_cleaned_message_holds_no_control_but_line_feeds(input in "\\PC*|[\\x00-\\x7f\\t\\n\\r ]*") {
+            let cleaned = sanitize_message(&input);
+            proptest::prop_assert!(cleaned.chars().all(|c| c == '\n' || !c.is_control()));
+            proptest::prop_assert!(!cleaned.contains("\n\n\n\n"));
+            proptest::prop_assert_eq!(sanitize_message(&cleaned), cleaned);
+        }
     }
 }

@@ -80,6 +80,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     unknown_command: "Unknown command: {command}. Type /help.",
     usage: "Usage: {usage}",
     too_long: "Message too long (at most {max} characters).",
+    too_many_lines: "Message too long (at most {max} lines): share a longer file another way.",
     nick_reserved: "The nickname {nick} is reserved.",
     not_teacher: "Only a teacher can do that.",
     bad_token: "Wrong teacher token.",
@@ -94,6 +95,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     not_saved: "Your message could not be saved: nobody got it. Try again in a moment.",
     saving_failed: "The history cannot be saved any more ({text}): nothing is sent while this lasts (disk full?).",
     saving_works: "The history is saved again: the conversation goes on.",
+    flood_muted: "{nick} was writing too fast and cannot write for {number} min (only teachers see this).",
     bad_frame: "Invalid frame: {detail}",
     already_joined: "hello comes first, once.",
 };

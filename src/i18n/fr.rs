@@ -80,6 +80,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     unknown_command: "Commande inconnue : {command}. Tape /help.",
     usage: "Utilisation : {usage}",
     too_long: "Message trop long (maximum {max} caractères).",
+    too_many_lines: "Message trop long (maximum {max} lignes) : partage un fichier plus long autrement.",
     nick_reserved: "Le pseudo {nick} est réservé.",
     not_teacher: "Seul un prof peut faire ça.",
     bad_token: "Mauvais jeton de prof.",
@@ -94,6 +95,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     not_saved: "Ton message n'a pas pu être enregistré : personne ne l'a reçu. Réessaie dans un moment.",
     saving_failed: "L'historique ne peut plus être enregistré ({text}) : plus rien n'est envoyé tant que ça dure (disque plein ?).",
     saving_works: "L'historique est de nouveau enregistré : la conversation reprend.",
+    flood_muted: "{nick} écrivait trop vite et ne peut plus écrire pendant {number} min (seuls les profs le voient).",
     bad_frame: "Trame invalide : {detail}",
     already_joined: "Le hello vient en premier, une seule fois.",
 };

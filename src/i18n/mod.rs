@@ -243,6 +243,8 @@ sentences! {
     usage,
     /// `{max}` characters.
     too_long,
+    /// `{max}` lines.
+    too_many_lines,
     /// `{nick}` only a teacher may use.
     nick_reserved,
     /// A teacher's command from a student.
@@ -271,6 +273,8 @@ sentences! {
     saving_failed,
     /// To teachers: events are saved and shown again.
     saving_works,
+    /// To teachers: `{nick}` silenced by flood control for `{number}` minutes.
+    flood_muted,
     /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
     bad_frame,
     /// A second `hello`.
@@ -362,7 +366,9 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
         ChatError::NickInvalid => vec![("max", MAX_NICK_CHARS.into())],
         ChatError::UnknownCommand(command) => vec![("command", command.as_str().into())],
         ChatError::Usage(usage) => vec![("usage", (*usage).into())],
-        ChatError::TooLong { max } => vec![("max", (*max).into())],
+        ChatError::TooLong { max } | ChatError::TooManyLines { max } => {
+            vec![("max", (*max).into())]
+        }
         ChatError::Muted(seconds) | ChatError::Slow(seconds) | ChatError::Kicked(seconds) => {
             vec![("seconds", (*seconds).into())]
         }
@@ -436,6 +442,14 @@ impl Catalog {
                 ("addr", addr.as_str().into()),
                 ("state", state.into()),
             ],
+        )
+    }
+
+    /// To teachers: flood control silenced `nick` for `minutes`.
+    pub fn flood_muted(&self, nick: &str, minutes: u64) -> String {
+        fill(
+            self.flood_muted,
+            &[("nick", nick.into()), ("number", minutes.into())],
         )
     }
 
@@ -548,6 +562,7 @@ mod tests {
             ChatError::UnknownCommand("/a".into()),
             ChatError::Usage("/a"),
             ChatError::TooLong { max: 1 },
+            ChatError::TooManyLines { max: 1 },
             ChatError::NickReserved("a".into()),
             ChatError::NotTeacher,
             ChatError::BadToken,

@@ -22,6 +22,7 @@ use crate::i18n::Catalog;
 use crate::session::{Context, End, Handled, Hello, Input, Permit, Session, Tries};
 use crate::wire::line::{self, Lines};
 use crate::wire::line_decoder::{Inbound, LineDecoder};
+use crate::wire::paste::{Gathered, Paste};
 use crate::wire::{Encoding, Farewell};
 
 /// Lines queued for the socket before the connection stops taking events from the hub.
@@ -155,6 +156,9 @@ impl Arriving {
                     return Err(End::CutOff);
                 };
                 let word = text.trim();
+                if word.is_empty() {
+                    continue;
+                }
                 if is_goodbye(word) || word.eq_ignore_ascii_case("/quit") {
                     return Err(End::Quit);
                 }
@@ -201,7 +205,8 @@ impl Arriving {
             decoder,
             out,
             wire,
-            quiet: None,
+            paste: Paste::default(),
+            pause: None,
         }
     }
 
@@ -237,10 +242,10 @@ fn read_into(stream: &TcpStream, decoder: &mut LineDecoder) -> io::Result<Option
     }
 }
 
-/// Resolves when a chunk mode client has been quiet long enough; never without a timer.
-async fn quiet_elapsed(quiet: &mut Option<Pin<Box<Sleep>>>) {
-    match quiet {
-        Some(quiet) => quiet.as_mut().await,
+/// Resolves when the client has paused long enough; never without a timer.
+async fn pause_elapsed(pause: &mut Option<Pin<Box<Sleep>>>) {
+    match pause {
+        Some(pause) => pause.as_mut().await,
         None => std::future::pending().await,
     }
 }
@@ -258,9 +263,12 @@ struct Connection {
     decoder: LineDecoder,
     out: Outbox,
     wire: Lines,
-    /// When a chunk mode client's pending text becomes a message, if it has any. Boxed, and
-    /// only there for clients that send without newlines: most never need a timer.
-    quiet: Option<Pin<Box<Sleep>>>,
+    /// Lines that arrived together, waiting for the client's pause to be one message.
+    paste: Paste,
+    /// When the client's pause makes a message of what it sent: a chunk mode client's
+    /// pending text, or a line mode client's paste. Boxed, and only there while something
+    /// waits: an idle client needs no timer.
+    pause: Option<Pin<Box<Sleep>>>,
 }
 
 impl Connection {
@@ -321,8 +329,15 @@ impl Connection {
                     }
                 }
                 ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
-                    let read = ready.and_then(|()| self.read());
-                    if !matches!(read, Ok(true)) {
+                    // A paste whose pause is over ends here, even if this task is late to
+                    // notice: what comes now was typed after it.
+                    if self.pause.as_ref().is_some_and(|pause| pause.is_elapsed())
+                        && let Some(end) = self.send_paste()
+                    {
+                        return end;
+                    }
+                    let read = ready.and_then(|()| read_into(&self.stream, &mut self.decoder));
+                    if !matches!(read, Ok(Some(_))) {
                         // What a client sent just before closing still counts: the seed
                         // script sends "z" and closes at once.
                         self.decoder.finish();
@@ -331,15 +346,19 @@ impl Connection {
                         return end;
                     }
                     match read {
-                        Ok(true) => {}
-                        Ok(false) => return End::Closed,
-                        Err(error) => return End::Failed(error.to_string()),
+                        Ok(Some(0)) => {}
+                        Ok(Some(_)) => self.wait_for_pause(),
+                        Ok(None) => return self.send_paste().unwrap_or(End::Closed),
+                        Err(error) => {
+                            let _ = self.send_paste();
+                            return End::Failed(error.to_string());
+                        }
                     }
                 }
-                () = quiet_elapsed(&mut self.quiet), if self.quiet.is_some() => {
-                    self.quiet = None;
+                () = pause_elapsed(&mut self.pause), if self.pause.is_some() => {
+                    self.pause = None;
                     self.decoder.flush_chunk();
-                    if let Some(end) = self.handle_input() {
+                    if let Some(end) = self.handle_input().or_else(|| self.send_paste()) {
                         return end;
                     }
                 }
@@ -347,29 +366,33 @@ impl Connection {
         }
     }
 
-    /// Reads what the socket has; false once the client has closed its side.
-    fn read(&mut self) -> io::Result<bool> {
-        match read_into(&self.stream, &mut self.decoder)? {
-            None => Ok(false),
-            Some(0) => Ok(true),
-            Some(_) => {
-                if self.decoder.has_chunk() {
-                    let deadline = Instant::now() + self.session.context().config.quiet();
-                    match &mut self.quiet {
-                        Some(quiet) => quiet.as_mut().reset(deadline),
-                        None => self.quiet = Some(Box::pin(tokio::time::sleep_until(deadline))),
-                    }
-                } else {
-                    self.quiet = None;
-                }
-                Ok(true)
+    /// After a read, (re)starts the wait for the client's pause if something waits for it:
+    /// `--quiet-ms` for a chunk, `--paste-ms` for a paste.
+    fn wait_for_pause(&mut self) {
+        let wait = if self.decoder.has_chunk() {
+            self.session.context().config.quiet()
+        } else if !self.paste.is_empty() {
+            // The rest of a paste may be held by the sender's Nagle algorithm until this
+            // read is acknowledged: acknowledge now rather than up to 40 ms later.
+            if let Err(error) = socket2::SockRef::from(&self.stream).set_tcp_quickack(true) {
+                tracing::debug!(%error, "TCP_QUICKACK not set");
             }
+            self.session.context().config.paste_gap()
+        } else {
+            self.pause = None;
+            return;
+        };
+        let deadline = Instant::now() + wait;
+        match &mut self.pause {
+            Some(pause) => pause.as_mut().reset(deadline),
+            None => self.pause = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
     }
 
-    /// Hands every complete line to the session; returns how the connection ends, if one
-    /// of them ends it.
+    /// Hands every complete line to the session, gathering a paste's lines into one
+    /// message; returns how the connection ends, if a line ends it.
     fn handle_input(&mut self) -> Option<End> {
+        let max_chars = self.session.context().config.max_length;
         // Past the output cap, the rest waits in the decoder until the client reads.
         while self.out.bytes < OUT_BYTES
             && let Some(inbound) = self.decoder.next_inbound()
@@ -381,14 +404,52 @@ impl Connection {
                 Inbound::Line(text) => text,
             };
             if is_goodbye(text.trim()) {
-                return Some(End::Quit);
+                // What was pasted just before still counts.
+                return Some(self.send_paste().unwrap_or(End::Quit));
             }
-            match self.session.handle(Input::Line(&text), &self.wire) {
-                Handled::Answer(answer) => answer.into_iter().for_each(|line| self.out.push(line)),
-                Handled::Leave => return Some(End::Quit),
+            // A chunk mode client's chunk is a message as it is.
+            let end = if self.decoder.line_mode() {
+                self.gather(&text, max_chars)
+            } else {
+                self.say(&text)
+            };
+            if end.is_some() {
+                return end;
             }
         }
         None
+    }
+
+    /// Adds one line to the paste, sending what is ready: a full paste, or the paste a
+    /// command ends and then the command.
+    fn gather(&mut self, text: &str, max_chars: usize) -> Option<End> {
+        if self.session.context().config.paste_ms == 0 {
+            return (!text.trim().is_empty()).then(|| self.say(text)).flatten();
+        }
+        match self.paste.push(text, max_chars) {
+            Gathered::Held => None,
+            Gathered::Full(message) => self.say(&message),
+            Gathered::Command { before } => before
+                .and_then(|message| self.say(&message))
+                .or_else(|| self.say(text)),
+        }
+    }
+
+    /// Sends what the paste holds as one message, if anything.
+    fn send_paste(&mut self) -> Option<End> {
+        let message = self.paste.take()?;
+        self.say(&message)
+    }
+
+    /// Hands one message or command to the session, queueing its answer.
+    fn say(&mut self, input: &str) -> Option<End> {
+        match self.session.handle(Input::Line(input), &self.wire) {
+            Handled::Answer(answer) => {
+                answer.into_iter().for_each(|line| self.out.push(line));
+                None
+            }
+            Handled::Leave => Some(End::Quit),
+        }
     }
 }
 

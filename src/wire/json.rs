@@ -107,19 +107,20 @@ impl Encoding for Frames {
     /// A refusal for what was not saved; an `alert` frame for a teacher.
     fn alert(&self, alert: &Alert) -> Utf8Bytes {
         let catalog = self.catalog;
-        let (code, text, reason) = match alert {
-            Alert::NotSaved => return self.refusal(&ChatError::NotSaved),
-            Alert::SavingFailed(reason) => (
-                "saving_failed",
-                catalog.saving_failed(reason),
-                reason.as_str(),
-            ),
-            Alert::SavingWorks => ("saving_works", catalog.saving_works.to_owned(), ""),
-        };
         let mut args = BTreeMap::new();
-        if !reason.is_empty() {
-            args.insert("text", Arg::Text(reason));
-        }
+        let (code, text) = match alert {
+            Alert::NotSaved => return self.refusal(&ChatError::NotSaved),
+            Alert::SavingFailed(reason) => {
+                args.insert("text", Arg::Text(reason));
+                ("saving_failed", catalog.saving_failed(reason))
+            }
+            Alert::SavingWorks => ("saving_works", catalog.saving_works.to_owned()),
+            Alert::FloodMuted { nick, minutes } => {
+                args.insert("nick", Arg::Text(nick.as_str()));
+                args.insert("number", Arg::Number(*minutes));
+                ("flood_muted", catalog.flood_muted(nick.as_str(), *minutes))
+            }
+        };
         encode(&ServerFrame::Alert {
             code,
             text: &text,

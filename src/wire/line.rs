@@ -2,7 +2,12 @@
 //! CR LF: `<nick> text` for messages, `• nick action` for `/me`, `*nick* text` for a private
 //! message received, `-> *nick* text` for one sent, and `* sentence` for everything the
 //! server says itself (its sentences come from the catalog, ready made).
+//!
+//! A message of several lines is its usual first line, then each further line behind
+//! [`CONTINUATION`]: a terminal shows pasted code readably, and a script reading line by line
+//! still gets one line at a time, telling a continuation from a new message by its start.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,6 +15,11 @@ use bytes::Bytes;
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, User};
 use crate::i18n::Catalog;
+
+/// What starts each further line of a message of several lines: a fixed indent no message,
+/// action or notice starts with (they start with `<`, `•`, `*` or `->`), so that the code
+/// inside stays aligned.
+pub const CONTINUATION: &str = "  | ";
 
 /// The line protocol, in one language.
 #[derive(Clone, Copy)]
@@ -27,10 +37,11 @@ impl Encoding for Lines {
     }
 
     fn private(&self, message: &Arc<Private>, sent: bool) -> Bytes {
+        let text = continued(&message.text);
         Bytes::from(if sent {
-            format!("-> *{}* {}\r\n", message.to, message.text)
+            format!("-> *{}* {text}\r\n", message.to)
         } else {
-            format!("*{}* {}\r\n", message.from, message.text)
+            format!("*{}* {text}\r\n", message.from)
         })
     }
 
@@ -110,6 +121,9 @@ impl Encoding for Lines {
             Alert::NotSaved => self.refusal(&ChatError::NotSaved),
             Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
             Alert::SavingWorks => notice(self.catalog.saving_works),
+            Alert::FloodMuted { nick, minutes } => {
+                notice(&self.catalog.flood_muted(nick.as_str(), *minutes))
+            }
         }
     }
 
@@ -143,6 +157,7 @@ fn render(event: &Event, catalog: &Catalog) -> String {
         } else {
             from.to_string()
         };
+        let text = continued(text);
         return if *action {
             format!("• {name} {text}\r\n")
         } else {
@@ -150,6 +165,15 @@ fn render(event: &Event, catalog: &Catalog) -> String {
         };
     }
     notice_text(&catalog.event(&event.kind).unwrap_or_default())
+}
+
+/// A message's text with each line break followed by [`CONTINUATION`].
+fn continued(text: &str) -> Cow<'_, str> {
+    if text.contains('\n') {
+        Cow::Owned(text.replace('\n', &format!("\r\n{CONTINUATION}")))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn notice_text(text: &str) -> String {

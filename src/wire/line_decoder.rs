@@ -6,7 +6,8 @@
 //! `s.send(bytes(message,'utf8'))`) is in *chunk mode*: its session turns a pending chunk
 //! into a line after a short quiet time ([`LineDecoder::flush_chunk`]). The first line
 //! terminator or telnet command switches the connection to *line mode* for good, so a
-//! telnet client sending one character per packet never has its line split.
+//! telnet client sending one character per packet never has its line split. In line mode an
+//! empty line is a line too: blank lines belong to pasted code ([`super::paste`]).
 //!
 //! Hand-written rather than `tokio_util::codec::LinesCodec`: that codec stops for good at
 //! its first invalid UTF-8 or overlong line, and knows nothing of telnet or chunk mode.
@@ -95,6 +96,11 @@ impl LineDecoder {
     /// True when complete input is waiting to be taken.
     pub fn has_inbound(&self) -> bool {
         !self.ready.is_empty()
+    }
+
+    /// True once the client has ended a line (or spoken telnet): for good.
+    pub fn line_mode(&self) -> bool {
+        self.line_mode
     }
 
     /// True when a chunk mode client has sent bytes that no line holds yet.
@@ -209,9 +215,11 @@ impl LineDecoder {
             return;
         }
         let line = std::mem::take(&mut self.pending);
-        self.push_line(&line);
+        let line = String::from_utf8_lossy(&line).into_owned();
+        self.ready.push_back(Inbound::Line(line));
     }
 
+    /// Queues a chunk (or the last line at the end of input), which is never empty.
     fn push_line(&mut self, bytes: &[u8]) {
         if !bytes.is_empty() {
             let line = String::from_utf8_lossy(bytes).into_owned();
@@ -256,10 +264,10 @@ mod tests {
     fn lf_crlf_cr_and_crnul_all_end_lines() {
         let mut decoder = LineDecoder::new(100);
         decoder.feed(b"a\nb\r\nc\rd\r\0e\r");
-        decoder.feed(b"\nf\n");
+        decoder.feed(b"\nf\n\r\n\ng\n");
         assert_eq!(
             lines(&mut decoder),
-            ["a", "b", "c", "d", "e", "f"].map(line)
+            ["a", "b", "c", "d", "e", "f", "", "", "g"].map(line)
         );
     }
 

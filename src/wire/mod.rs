@@ -12,6 +12,7 @@
 pub mod json;
 pub mod line;
 pub mod line_decoder;
+pub mod paste;
 
 use std::sync::{Arc, OnceLock};
 

@@ -42,6 +42,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.max_rate = 0;
     // Arrivals are told at once, so that tests need not wait; the churn test waits.
     config.announce_after = 0;
+    // Every line a message, however fast a test sends them; the paste tests turn this on.
+    config.paste_ms = 0;
     config.teacher_token = Some(TEACHER.to_owned());
     tweak(&mut config);
     let app = App::bind(config).await.expect("bind test listeners");

@@ -12,6 +12,7 @@ mod helpers;
 mod history;
 mod hostile;
 mod load;
+mod multiline;
 mod one_path;
 mod page;
 mod page_values;
