@@ -13,8 +13,6 @@ const $ = (id) => document.getElementById(id);
 const RECALL = 100;
 /** Nicknames the `@` list shows at most: beyond that, typing more letters is quicker. */
 const SUGGESTED = 8;
-/** Columns between tab stops: the server turns a tab into one space, so tabs are expanded here. */
-const TAB_WIDTH = 4;
 
 let sentLines = [];
 /** Where ↑/↓ is in `sentLines`; -1 when not recalling. */
@@ -68,8 +66,9 @@ export function focus() {
  */
 function fit() {
   const input = $("msg");
-  // Hidden (before joining), it has no height to measure: the style sheet's one line stays.
-  if (input.getClientRects().length === 0) {
+  // Empty, it is one line (Chromium would measure the placeholder, which wraps on a phone);
+  // hidden (before joining), it has no height to measure: the style sheet's one line stays.
+  if (!input.value || input.getClientRects().length === 0) {
     input.style.height = "";
     return;
   }
@@ -78,8 +77,7 @@ function fit() {
   input.style.height = `${input.scrollHeight + borders}px`;
 }
 
-function submit(typed) {
-  const text = expandTabs(typed);
+function submit(text) {
   if (!text.trim()) return;
   sentLines.push(text);
   if (sentLines.length > RECALL) sentLines.shift();
@@ -88,21 +86,6 @@ function submit(typed) {
   const item = render.pending(text);
   pending.push({ text, item });
   render.append(item);
-}
-
-/** `text` with each tab replaced by the spaces up to the next tab stop, line by line. */
-function expandTabs(text) {
-  if (!text.includes("\t")) return text;
-  return text
-    .split("\n")
-    .map((line) => {
-      let out = "";
-      for (const char of line) {
-        out += char === "\t" ? " ".repeat(TAB_WIDTH - (out.length % TAB_WIDTH)) : char;
-      }
-      return out;
-    })
-    .join("\n");
 }
 
 /** Sends what was typed while offline, now that the page is in again. */
