@@ -49,6 +49,18 @@ async fn shift_enter_starts_a_new_line_the_box_grows_and_enter_sends() {
     let app = spawn_app().await;
     let alice = page(&app, Screen::Desktop, "alice").await;
     let mut bob = app.ws_named("bob").await;
+    let box_is = alice
+        .js("const box = document.getElementById('msg');
+             return [box.localName, document.getElementById(box.getAttribute('aria-describedby')).textContent];")
+        .await;
+    assert_eq!(
+        box_is,
+        json!([
+            "textarea",
+            "Entrée envoie, Maj+Entrée passe à la ligne, @ propose les pseudos."
+        ]),
+        "a text area that says how it works"
+    );
     alice.say("premier").await;
     bob.expect("message").await;
     let one_line = alice
