@@ -3,7 +3,8 @@
 // - conversation.js: frames from the server → the room and the log.
 // - composer.js: the message box. users.js: who is here. room.js: the rules and topic.
 // - dialog.js: the nickname and password. attention.js: unread counts and notifications.
-// - render.js: elements for the log. i18n.js: every sentence.
+// - render.js: elements for the log. log.js: placing them, dividers, runs, folds.
+// - i18n.js: every sentence.
 
 import * as attention from "./attention.js";
 import * as composer from "./composer.js";

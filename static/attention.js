@@ -1,6 +1,7 @@
 // Calling for the reader's attention: the unread count in the title while the tab is
-// hidden, and a desktop notification for a mention when the reader opted in (and the
-// browser allows it: only over https or on localhost).
+// hidden (and which arrival was the first, for the log to mark), and a desktop notification
+// for a mention when the reader opted in (and the browser allows it: only over https or on
+// localhost).
 
 import { t } from "./i18n.js";
 import { myNick } from "./users.js";
@@ -34,8 +35,12 @@ export function mentions(text) {
   return false;
 }
 
-/** Something arrived from `from`; `mention` when it names the reader or is for them alone. */
+/**
+ * Something arrived from `from`; `mention` when it names the reader or is for them alone.
+ * True when it is the first thing to arrive since the reader left the tab.
+ */
 export function notify(from, text, mention) {
+  const first = document.hidden && unread === 0;
   if (document.hidden) {
     unread += 1;
     document.title = `(${unread}) ${t("title")}`;
@@ -47,6 +52,7 @@ export function notify(from, text, mention) {
       // Some browsers only allow notifications from a service worker: the highlight remains.
     }
   }
+  return first;
 }
 
 function notificationsUsable() {

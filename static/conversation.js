@@ -8,6 +8,7 @@ import * as composer from "./composer.js";
 import * as connection from "./connection.js";
 import * as dialog from "./dialog.js";
 import { language, t } from "./i18n.js";
+import * as log from "./log.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
@@ -61,8 +62,9 @@ export function handle(frame) {
     case "private": {
       const mine = frame.from === users.myNick();
       const onReply = (nick) => composer.prefill(`/msg ${nick} `);
-      render.append(render.privateMessage(frame, { mine, onReply }));
-      if (!mine) attention.notify(frame.from, frame.text, true);
+      const item = render.privateMessage(frame, { mine, onReply });
+      log.append(item);
+      if (!mine) notifyReader(item, frame.from, frame.text, true);
       return;
     }
     case "users": {
@@ -70,9 +72,9 @@ export function handle(frame) {
       ahead.users = [];
       users.setTeachers(list);
       const count = frame.count ?? list.length;
-      render.append(render.notice(t("who", { count })));
-      for (const user of list) render.append(render.notice(`${user.nick} (${users.viaName(user.via)})`));
-      if (count > list.length) render.append(render.notice(t("who_more", { count: count - list.length })));
+      log.append(render.notice(t("who", { count })));
+      for (const user of list) log.append(render.notice(`${user.nick} (${users.viaName(user.via)})`));
+      if (count > list.length) log.append(render.notice(t("who_more", { count: count - list.length })));
       return;
     }
     case "help":
@@ -81,28 +83,28 @@ export function handle(frame) {
     case "history": {
       const events = ahead.history.concat(frame.events);
       ahead.history = [];
-      render.append(render.notice(t("history")));
-      if (frame.missed > 0) render.append(render.notice(t("history_older", { count: frame.missed })));
+      log.append(render.notice(t("history")));
+      if (frame.missed > 0) log.append(render.notice(t("history_older", { count: frame.missed })));
       for (const past of events) show(past, false);
       return;
     }
     case "missed":
-      render.append(render.notice(t("missed", { count: frame.count }), { kind: "notice gap" }));
+      log.append(render.notice(t("missed", { count: frame.count }), { kind: "notice gap" }));
       return;
     case "error":
       return error(frame);
     case "arrivals":
-      render.append(render.notice(t("arrivals")));
+      log.append(render.notice(t("arrivals")));
       for (const arrived of frame.arrivals) {
-        const time = new Date(arrived.ts).toLocaleTimeString(language());
+        const time = new Date(arrived.ts).toLocaleTimeString(language(), { hourCycle: "h23" });
         const state = t(arrived.present ? "arrival_here" : "arrival_gone");
         const via = users.viaName(arrived.via);
-        render.append(render.notice(t("arrival", { ...arrived, time, via, state })));
+        log.append(render.notice(t("arrival", { ...arrived, time, via, state })));
       }
       return;
     case "alert": {
       const kind = frame.code === "saving_failed" ? "notice error" : "notice";
-      render.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
+      log.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
       return;
     }
     case "bye":
@@ -122,17 +124,17 @@ function welcome(frame) {
   users.show();
   if (resumed && !sameConversation) {
     lastId = null;
-    render.append(render.notice(t("restarted"), { kind: "notice gap" }));
+    log.append(render.notice(t("restarted"), { kind: "notice gap" }));
   }
   if (frame.missed > 0) {
-    render.append(render.notice(t("missedAway", { count: frame.missed }), { kind: "notice gap" }));
+    log.append(render.notice(t("missedAway", { count: frame.missed }), { kind: "notice gap" }));
   }
   for (const past of frame.history) {
     if (!seen(past)) show(past, false);
   }
-  if (!resumed) render.append(render.notice(t("youAre", { nick: frame.nick })));
+  if (!resumed) log.append(render.notice(t("youAre", { nick: frame.nick })));
   composer.flushPending();
-  if (!resumed) render.scrollToEnd();
+  if (!resumed) log.scrollToEnd();
   composer.focus();
 }
 
@@ -143,8 +145,9 @@ function show(frame, live) {
       const mine = frame.from === users.myNick();
       const mention = !mine && attention.mentions(frame.text);
       const onDelete = users.amTeacher() ? (id) => connection.send({ type: "say", text: `/delete ${id}` }) : null;
-      render.append(render.message(frame, { mine, mention, onDelete }));
-      if (live && !mine) attention.notify(frame.from, frame.text, mention);
+      const item = render.message(frame, { mine, mention, onDelete });
+      log.append(item);
+      if (live && !mine) notifyReader(item, frame.from, frame.text, mention);
       return;
     }
     case "notice":
@@ -152,15 +155,15 @@ function show(frame, live) {
       break;
     case "join":
       if (live) users.arrived(frame.nick, frame.via);
-      render.append(render.notice(t("joined", { nick: frame.nick, via: users.viaName(frame.via) }), { ts: frame.ts }));
+      log.append(render.presence(frame, t("joined", { nick: frame.nick, via: users.viaName(frame.via) })));
       break;
     case "leave":
       if (live) users.left(frame.nick);
-      render.append(render.notice(t("left", { nick: frame.nick }), { ts: frame.ts }));
+      log.append(render.presence(frame, t("left", { nick: frame.nick })));
       break;
     case "nick":
       if (live) renamed(frame);
-      render.append(render.notice(t("renamed", { old: frame.old, new: frame.new }), { ts: frame.ts }));
+      log.append(render.presence(frame, t("renamed", { old: frame.old, new: frame.new })));
       break;
   }
   if (live) users.show();
@@ -184,14 +187,20 @@ function notice(frame, live) {
     : `notice_${frame.kind}`;
   const text = t(key, { nick: frame.nick, by: frame.by, text: frame.text, number: frame.number });
   const kind = frame.kind === "announce" ? "notice announce" : "notice";
-  render.append(render.notice(text, { ts: frame.ts, kind }));
-  if (frame.kind === "delete") render.forget(frame.number);
+  const item = render.notice(text, { ts: frame.ts, kind });
+  log.append(item);
+  if (frame.kind === "delete") log.forget(frame.number);
   if (!live) return;
   if (frame.kind === "op") users.becameTeacher(frame.nick);
   if (frame.kind === "kick" || frame.kind === "ban") users.left(frame.nick);
   room.apply(frame);
   if (frame.kind === "op") room.show();
-  if (frame.kind === "announce" || frame.kind === "topic") attention.notify(frame.by, frame.text, true);
+  if (frame.kind === "announce" || frame.kind === "topic") notifyReader(item, frame.by, frame.text, true);
+}
+
+/** Something for the reader arrived: counted while they are away, the first of it marked. */
+function notifyReader(item, from, text, mention) {
+  if (attention.notify(from, text, mention)) log.markFirstUnread(item);
 }
 
 /** The commands, described in the reader's language. */
@@ -199,13 +208,13 @@ function help(frame) {
   const list = (commands) => {
     for (const command of commands) {
       const text = t(`cmd_${command.name}`, {}, command.text);
-      render.append(render.notice(`${command.usage} — ${text}`));
+      log.append(render.notice(`${command.usage} — ${text}`));
     }
   };
-  render.append(render.notice(t("help")));
+  log.append(render.notice(t("help")));
   list(frame.commands);
   if (frame.teacher?.length) {
-    render.append(render.notice(t("help_teacher")));
+    log.append(render.notice(t("help_teacher")));
     list(frame.teacher);
   }
 }
@@ -234,23 +243,23 @@ function error(frame) {
     dialog.open(problem);
     return;
   }
-  render.append(render.notice(problem, { kind: "notice error" }));
+  log.append(render.notice(problem, { kind: "notice error" }));
 }
 
 function bye(frame) {
   if (frame.reason === "shutdown") {
-    render.append(render.notice(t("stopping_page"), { kind: "notice gap" }));
+    log.append(render.notice(t("stopping_page"), { kind: "notice gap" }));
     return;
   }
   if (frame.reason === "kicked" || frame.reason === "banned") {
     const key = frame.args?.text ? "kicked_reason" : frame.reason;
-    render.append(render.notice(t(key, frame.args || {}), { kind: "notice gap" }));
+    log.append(render.notice(t(key, frame.args || {}), { kind: "notice gap" }));
     connection.stay(t(frame.reason));
   } else if (frame.reason === "replaced") {
-    render.append(render.notice(t("replaced_page"), { kind: "notice gap" }));
+    log.append(render.notice(t("replaced_page"), { kind: "notice gap" }));
     connection.stay(t("closed"), true);
   } else {
     connection.stay();
-    render.append(render.notice(t(frame.reason === "quit" ? "bye" : frame.reason, {}, frame.text)));
+    log.append(render.notice(t(frame.reason === "quit" ? "bye" : frame.reason, {}, frame.text)));
   }
 }

@@ -1,16 +1,13 @@
 // Turning frames into page elements. Text from the network only ever goes in through
 // textContent (never innerHTML), so nothing a user types is interpreted as HTML; a
-// message's code and links are built as elements by format.js.
+// message's code and links are built as elements by format.js. Where items go, and how
+// they group, is log.js's job.
 
 import { format } from "./format.js";
 import { language, t } from "./i18n.js";
 
-/** Most messages kept on the page: older ones are removed so long sessions stay fast. */
-const MAX_ITEMS = 1000;
-
-const log = document.getElementById("log");
-const jump = document.getElementById("jump");
-let unseenBelow = 0;
+// The log's placing, for modules that add lines of their own (the composer's pending lines).
+export { append, flush } from "./log.js";
 
 /** A stable hue for a nickname, so everyone sees each person in the same colour. */
 export function hueOf(nick) {
@@ -32,84 +29,56 @@ export function nickElement(nick) {
   return node;
 }
 
+/** How dates are written: a 24-hour clock in every language. */
+const DATE_FORMATS = {
+  time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  full: { dateStyle: "full", timeStyle: "short", hourCycle: "h23" },
+  day: { weekday: "long", day: "numeric", month: "long" },
+  dayAndYear: { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+};
+const formats = new Map();
+
+/** `date` written as `DATE_FORMATS[kind]` says, in the reader's language. Each format is
+ * made once per language: making one costs far more than using it, and a flood of messages
+ * would make thousands. */
+function written(date, kind) {
+  const key = `${language()} ${kind}`;
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(language(), DATE_FORMATS[kind]));
+  return formats.get(key).format(date);
+}
+
+/** A time in the 24-hour clock, with the full date for a pointer resting on it. */
 function timeElement(ts) {
   const node = element("time", "time");
   if (ts) {
     const date = new Date(ts);
     node.dateTime = date.toISOString();
-    node.textContent = date.toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+    node.textContent = written(date, "time");
+    node.title = written(date, "full");
   }
   return node;
 }
 
-function isAtBottom() {
-  return log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
-}
-
-let queued = [];
-let flushing = false;
-
 /**
- * Adds items at the end of the log, following them down unless the reader scrolled up.
- * Items are put in the page once per frame, not one by one: measuring the scroll position
- * after each item would lay the page out again for every message of a burst.
+ * A chat message or a /me action; `onDelete` (for teachers) adds a delete button. Its cells:
+ * the time, who wrote it (hidden from sight, not from screen readers, on the later messages
+ * of a run), the text, and buttons.
  */
-export function append(...items) {
-  queued.push(...items);
-  if (flushing) return;
-  flushing = true;
-  requestAnimationFrame(flush);
-  // A hidden tab gets no animation frames (even one asked for just before it was hidden):
-  // a timer flushes there too. Whichever comes second finds nothing left to do.
-  setTimeout(flush, 100);
-}
-
-/** Puts queued items in the page now (also done before measuring or removing anything). */
-export function flush() {
-  flushing = false;
-  if (queued.length === 0) return;
-  const items = queued.length > MAX_ITEMS ? queued.slice(-MAX_ITEMS) : queued;
-  queued = [];
-  const follow = isAtBottom();
-  log.append(...items);
-  const excess = log.childElementCount - MAX_ITEMS;
-  for (let n = 0; n < excess; n += 1) log.firstElementChild.remove();
-  if (follow) {
-    log.scrollTop = log.scrollHeight;
-  } else {
-    unseenBelow += items.length;
-    jump.hidden = false;
-    jump.textContent = `${t("newMessages")} (${unseenBelow})`;
-  }
-}
-
-export function scrollToEnd() {
-  flush();
-  log.scrollTop = log.scrollHeight;
-  unseenBelow = 0;
-  jump.hidden = true;
-}
-
-log.addEventListener("scroll", () => {
-  if (isAtBottom()) {
-    unseenBelow = 0;
-    jump.hidden = true;
-  }
-});
-jump.addEventListener("click", scrollToEnd);
-
-/** A chat message or a /me action; `onDelete` (for teachers) adds a delete button. */
 export function message(frame, { mine, mention, onDelete }) {
   const item = element("li", "message");
   if (frame.id) item.dataset.id = frame.id;
+  if (frame.ts) item.dataset.ts = frame.ts;
+  item.dataset.from = frame.from;
+  if (frame.teacher) item.dataset.teacher = "true";
   item.classList.toggle("mine", mine);
   item.classList.toggle("mention", mention);
   item.classList.toggle("action", Boolean(frame.action));
   item.append(timeElement(frame.ts));
-  if (frame.action) item.append(element("span", "bullet", "•"));
-  item.append(nickElement(frame.from));
-  if (frame.teacher) item.append(element("span", "teacher-badge", t("teacher_tag")));
-  item.append(element("span", "via", frame.via === "tcp" ? "TCP" : ""));
+  const who = element("span", "who");
+  if (frame.action) who.append(element("span", "bullet", "•"), " ");
+  who.append(nickElement(frame.from));
+  if (frame.teacher) who.append(" ", element("span", "teacher-badge", t("teacher_tag")));
+  item.append(who);
   const text = element("span", "text");
   text.append(format(frame.text));
   item.append(text);
@@ -124,28 +93,158 @@ export function message(frame, { mine, mention, onDelete }) {
   return item;
 }
 
-/** Removes a message everyone was told was deleted. */
-export function forget(id) {
-  flush();
-  document.querySelector(`#log [data-id="${Number(id)}"]`)?.remove();
-}
-
-/** A line from the server: arrivals, departures, answers, errors. */
+/** A line from the server: answers, errors, a teacher's actions. */
 export function notice(text, { ts, kind = "notice" } = {}) {
   const item = element("li", kind);
+  if (ts) item.dataset.ts = ts;
   item.append(timeElement(ts), element("span", "text", text));
   return item;
+}
+
+/**
+ * An arrival, a departure or a rename (`kind` is the frame's type): a notice that folds with
+ * its neighbours, carrying the names its folded line sums up.
+ */
+export function presence(frame, text) {
+  const item = notice(text, { ts: frame.ts, kind: "notice presence" });
+  item.dataset.presence = frame.type;
+  item.dataset.nick = frame.type === "nick" ? frame.old : frame.nick;
+  if (frame.type === "nick") item.dataset.renamed = frame.new;
+  return item;
+}
+
+let folds = 0;
+
+/** A line standing for a run of presence notices, which opens to show each of them. */
+export function fold() {
+  folds += 1;
+  const item = element("li", "notice fold");
+  const list = element("ul", "folded");
+  list.id = `fold-${folds}`;
+  list.hidden = true;
+  const toggle = element("button", "fold-toggle");
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-controls", list.id);
+  toggle.append(element("span", "chevron", "▸"), element("span", "summary"));
+  toggle.firstChild.setAttribute("aria-hidden", "true");
+  toggle.addEventListener("click", () => {
+    list.hidden = !list.hidden;
+    toggle.setAttribute("aria-expanded", String(!list.hidden));
+    toggle.firstChild.textContent = list.hidden ? "▸" : "▾";
+  });
+  const text = element("span", "text");
+  text.append(toggle);
+  item.append(timeElement(null), text, list);
+  return item;
+}
+
+/** How many notices a folded line holds. */
+export function foldedCount(item) {
+  return item.querySelector(".folded").childElementCount;
+}
+
+/** Puts a presence notice in a folded line, whose time is its first notice's. */
+export function addToFold(item, notice) {
+  const list = item.querySelector(".folded");
+  list.append(notice);
+  if (list.childElementCount === 1) {
+    item.dataset.ts = notice.dataset.ts ?? "";
+    item.querySelector(".time").replaceWith(timeElement(Number(notice.dataset.ts)));
+  }
+  item.querySelector(".summary").textContent = foldSummary([...list.children]);
+}
+
+/** "alice, bob et 3 autres ont rejoint la conversation · carol l'a quittée": a run in a line. */
+function foldSummary(notices) {
+  const joined = [];
+  const left = [];
+  const renamed = new Map();
+  for (const notice of notices) {
+    const { presence: kind, nick, renamed: now } = notice.dataset;
+    if (kind === "join") joined.push(nick);
+    else if (kind === "leave") left.push(nick);
+    else if (joined.includes(nick)) joined[joined.indexOf(nick)] = now;
+    else {
+      // Followed through successive renames: a → b → c is one person, now c.
+      const first = [...renamed].find(([, current]) => current === nick)?.[0] ?? nick;
+      renamed.set(first, now);
+    }
+  }
+  const parts = [];
+  const distinct = (names) => [...new Set(names)];
+  if (joined.length) parts.push(people("foldJoined", distinct(joined)));
+  if (left.length) parts.push(people("foldLeft", distinct(left)));
+  if (renamed.size === 1) {
+    const [[old, now]] = renamed;
+    parts.push(t("renamed", { old, new: now }));
+  } else if (renamed.size > 1) {
+    parts.push(people("foldRenamed", [...renamed.values()]));
+  }
+  return parts.join(" · ");
+}
+
+/** A sentence about some people, naming two of them and counting the rest. */
+function people(key, names) {
+  const [a, b, c] = names;
+  const list = names.length === 1 ? a
+    : names.length === 2 ? t("names2", { a, b })
+    : names.length === 3 ? t("names3", { a, b, c })
+    : t("namesMore", { a, b, count: names.length - 2 });
+  return t(names.length === 1 ? `${key}One` : key, { names: list });
+}
+
+/** A local calendar day, as `2026-11-30`: what a day divider separates. */
+export function dayOf(ts) {
+  const date = new Date(ts);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** "Aujourd'hui", "Hier", or the date: what a day divider says. */
+function dayLabel(ts) {
+  const date = new Date(ts);
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  const same = (one, other) => one.toDateString() === other.toDateString();
+  if (same(date, today)) return t("today");
+  if (same(date, yesterday)) return t("yesterday");
+  return written(date, date.getFullYear() === today.getFullYear() ? "day" : "dayAndYear");
+}
+
+/** The line where the day changes. A list item, so the log stays a list of items. */
+export function dayDivider(ts) {
+  const item = element("li", "divider day");
+  const label = element("time", "", dayLabel(ts));
+  label.dateTime = dayOf(ts);
+  label.dataset.ts = ts;
+  item.append(label);
+  return item;
+}
+
+/** Says again what a day divider says, now that the day has changed. */
+export function relabelDay(item) {
+  const label = item.querySelector("time");
+  label.textContent = dayLabel(Number(label.dataset.ts));
+}
+
+/** The line before what arrived while the reader was away. */
+export function unreadDivider() {
+  return element("li", "divider unread", t("newSince"));
 }
 
 /** A private message, with a button to answer it. */
 export function privateMessage(frame, { mine, onReply }) {
   const item = element("li", "private");
+  if (frame.ts) item.dataset.ts = frame.ts;
   item.append(timeElement(frame.ts));
   const other = mine ? frame.to : frame.from;
-  item.append(element("span", "tag", mine ? t("privateTo", { nick: other }) : t("privateFrom", { nick: other })));
-  item.append(nickElement(frame.from));
+  const who = element("span", "who");
+  who.append(nickElement(frame.from));
+  item.append(who);
   const text = element("span", "text");
   text.append(format(frame.text));
+  text.prepend(element("span", "tag", mine ? t("privateTo", { nick: other }) : t("privateFrom", { nick: other })), " ");
   item.append(text);
   const reply = element("button", "reply", t("reply"));
   reply.type = "button";
@@ -157,6 +256,8 @@ export function privateMessage(frame, { mine, onReply }) {
 /** A line typed while offline, waiting to be sent. */
 export function pending(text) {
   const item = element("li", "message mine pending");
-  item.append(element("span", "time", "⏳"), element("span", "tag", t("pending")), element("span", "text", text));
+  const who = element("span", "who");
+  who.append(element("span", "tag", t("pending")));
+  item.append(element("span", "time", "⏳"), who, element("span", "text", text));
   return item;
 }

@@ -4,6 +4,8 @@
 #![allow(unreachable_pub)]
 
 mod abuse;
+mod accessibility;
+mod axe;
 mod binary;
 mod bridge;
 mod chromium;
@@ -16,6 +18,7 @@ mod multiline;
 mod one_path;
 mod page;
 mod page_values;
+mod reading;
 mod seed;
 mod shutdown;
 mod tcp;
