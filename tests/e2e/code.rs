@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 use tchat::wire::line::CONTINUATION;
 
+use crate::axe::serious_violations;
 use crate::chromium::{Browser, ENTER, Screen, TAB, UP};
 use crate::helpers::{TestApp, WsClient, spawn_app, spawn_app_with};
 
@@ -635,6 +636,14 @@ async fn screenshots_of_code_on_a_phone_and_a_lab_pc() {
         }
         let path = page.screenshot(name).await;
         assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
+        if let Screen::Desktop = screen {
+            // Code blocks, their buttons and the open `@` list, audited.
+            page.type_into("#msg", "@Mme").await;
+            page.wait("the list", "!document.getElementById('suggestions').hidden")
+                .await;
+            let found = serious_violations(&page).await;
+            assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+        }
         page.close().await;
     }
 }
