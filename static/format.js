@@ -18,11 +18,12 @@ const CLOSING_FENCE = /^ *(`{3,})[ \t]*$/;
  * country codes are also file extensions a programming class types all day (`.py` is
  * Paraguay, `.rs` Serbia, `.sh` Saint Helena, `.md` Moldova, `.pl` Poland, `.ml` Mali,
  * `.so` Somalia, `.in` India), so `script.py` or `main.rs` must stay text. These are the
- * common generic domains, `io` (project pages such as `user.github.io`) and the country
- * codes of the French-speaking classes tchat is made for, none of them a usual file
- * extension. Any other address becomes a link when written with `https://` or `www.`.
+ * common generic domains, `io` (project pages such as `user.github.io`; the price is that
+ * `java.io` in a sentence becomes a link too), `eu`, `uk`, and the country codes of the
+ * French-speaking classes tchat is made for: none of them a usual file extension. Any other
+ * address becomes a link when written with `https://` or `www.`.
  */
-const BARE_TLDS = new Set(["com", "org", "net", "edu", "gov", "io", "eu", "fr", "be", "ch", "ca", "lu", "qc", "uk", "de"]);
+const BARE_TLDS = new Set(["com", "org", "net", "edu", "gov", "io", "eu", "uk", "fr", "be", "ch", "ca", "lu"]);
 
 /**
  * Where a link may be: an address with its scheme, or a host name (`www.x.org`,
