@@ -1,9 +1,6 @@
 //! axe-core, the accessibility engine behind Lighthouse and most audit tools, run inside the
-//! page under test. Installed from npm into the target directory when missing, once per test
-//! run, with a clear message if it cannot be.
+//! page under test.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -13,24 +10,11 @@ use crate::chromium::Browser;
 /// The axe-core release the tests audit with: its rules change between releases.
 const VERSION: &str = "4.14.1";
 
-/// axe-core's script, installed on first use.
+/// axe-core's script, installed from npm on first use.
 fn source() -> &'static str {
     static SOURCE: OnceLock<String> = OnceLock::new();
     SOURCE.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("axe-core-{VERSION}"));
-        let script = dir.join("node_modules/axe-core/axe.min.js");
-        if !script.exists() {
-            let installed = Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-                .arg(&dir)
-                .arg(format!("axe-core@{VERSION}"))
-                .status();
-            assert!(
-                installed.is_ok_and(|status| status.success()),
-                "the accessibility tests need axe-core from npm: `npm install axe-core@{VERSION}` \
-                 failed (is npm installed and the npm registry reachable?)"
-            );
-        }
+        let script = crate::npm::installed("axe-core", VERSION).join("axe.min.js");
         std::fs::read_to_string(&script)
             .unwrap_or_else(|error| panic!("{}: {error}", script.display()))
     })

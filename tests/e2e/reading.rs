@@ -186,17 +186,7 @@ async fn history_over_several_days_has_a_divider_where_the_day_changes() {
         (yesterday + 20 * minute, "alice", "hier, bien plus tard"),
         (yesterday + 187 * minute, "bob", "à quinze heures sept"),
     ];
-    {
-        let sqlite = rusqlite::Connection::open(&db).expect("the database");
-        for (id, (ts, nick, text)) in (1_i64..).zip(past) {
-            sqlite
-                .execute(
-                    "INSERT INTO events (id, ts, kind, nick, via, text) VALUES (?1, ?2, 'message', ?3, 'tcp', ?4)",
-                    rusqlite::params![id, ts, nick, text],
-                )
-                .expect("an event written");
-        }
-    }
+    write_past_messages(&db, "tcp", &past);
     let app = spawn_app_with(|config| config.db = db.clone()).await;
     page.visit(&url(&app)).await;
     page.join("lecteur").await;
@@ -569,31 +559,20 @@ async fn screenshots_of_a_conversation_to_read() {
         let page = Browser::open(screen).await;
         let yesterday = noon(&page, 1).await;
         let minute = 60_000;
-        {
-            let sqlite = rusqlite::Connection::open(&db).expect("the database");
-            sqlite.execute("DELETE FROM events", []).expect("emptied");
-            let past = [
-                (
-                    yesterday,
-                    "mme_durand",
-                    "Pour demain : lire le chapitre 3 sur les sockets.",
-                ),
-                (
-                    yesterday + minute,
-                    "mme_durand",
-                    "Et essayer le client Python vu en cours.",
-                ),
-                (yesterday + 3 * minute, "yanis", "D'accord, merci !"),
-            ];
-            for (id, (ts, nick, text)) in (1_i64..).zip(past) {
-                sqlite
-                    .execute(
-                        "INSERT INTO events (id, ts, kind, nick, via, text) VALUES (?1, ?2, 'message', ?3, 'web', ?4)",
-                        rusqlite::params![id, ts, nick, text],
-                    )
-                    .expect("an event written");
-            }
-        }
+        let past = [
+            (
+                yesterday,
+                "mme_durand",
+                "Pour demain : lire le chapitre 3 sur les sockets.",
+            ),
+            (
+                yesterday + minute,
+                "mme_durand",
+                "Et essayer le client Python vu en cours.",
+            ),
+            (yesterday + 3 * minute, "yanis", "D'accord, merci !"),
+        ];
+        write_past_messages(&db, "web", &past);
         let app = spawn_app_with(|config| config.db = db.clone()).await;
         page.visit(&url(&app)).await;
         page.join(&format!("élève-{name}")).await;
@@ -625,5 +604,20 @@ async fn screenshots_of_a_conversation_to_read() {
         assert!(std::fs::metadata(&path).is_ok_and(|meta| meta.len() > 1000));
         page.close().await;
         app.stop().await;
+    }
+}
+
+/// Writes `past` messages (time, nickname, text) as the conversation's only events, straight
+/// into the database of a server that is not running: a history that spans several days.
+fn write_past_messages(db: &std::path::Path, via: &str, past: &[(i64, &str, &str)]) {
+    let sqlite = rusqlite::Connection::open(db).expect("the database");
+    sqlite.execute("DELETE FROM events", []).expect("emptied");
+    for (id, (ts, nick, text)) in (1_i64..).zip(past) {
+        sqlite
+            .execute(
+                "INSERT INTO events (id, ts, kind, nick, via, text) VALUES (?1, ?2, 'message', ?3, ?4, ?5)",
+                rusqlite::params![id, ts, nick, via, text],
+            )
+            .expect("an event written");
     }
 }

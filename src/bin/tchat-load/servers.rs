@@ -55,13 +55,17 @@ impl Server {
             ":memory:".to_owned()
         };
         let limits: &[&str] = if throughput {
-            // Arrivals are told at once: senders wait for the room to settle.
+            // Arrivals are told at once: senders wait for the room to settle. Every line is a
+            // message at once: the senders are scripts writing lines back to back, which
+            // tchat otherwise gathers as a paste once they pause (`--paste-ms`).
             &[
                 "--max-rate",
                 "0",
                 "--max-per-address",
                 "20000",
                 "--announce-after",
+                "0",
+                "--paste-ms",
                 "0",
             ]
         } else {
