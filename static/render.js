@@ -1,14 +1,13 @@
 // Turning frames into page elements. Text from the network only ever goes in through
-// textContent (never innerHTML), so nothing a user types is interpreted as HTML; links are
-// built as elements, and only for http(s) URLs. Where items go, and how they group, is
-// log.js's job.
+// textContent (never innerHTML), so nothing a user types is interpreted as HTML; a
+// message's code and links are built as elements by format.js. Where items go, and how
+// they group, is log.js's job.
 
+import { format } from "./format.js";
 import { language, t } from "./i18n.js";
 
 // The log's placing, for modules that add lines of their own (the composer's pending lines).
 export { append, flush } from "./log.js";
-
-const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
 
 /** A stable hue for a nickname, so everyone sees each person in the same colour. */
 export function hueOf(nick) {
@@ -22,32 +21,6 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/** Text with its http(s) links made clickable; everything else stays text. */
-export function linkified(text) {
-  const fragment = document.createDocumentFragment();
-  let last = 0;
-  for (const match of text.matchAll(URL_PATTERN)) {
-    // Trailing punctuation usually ends the sentence, not the link.
-    const url = match[0].replace(/[.,;:!?)\]]+$/, "");
-    let parsed = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) continue;
-    fragment.append(text.slice(last, match.index));
-    const link = element("a", "", url);
-    link.href = parsed.href;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer";
-    fragment.append(link);
-    last = match.index + url.length;
-  }
-  fragment.append(text.slice(last));
-  return fragment;
 }
 
 export function nickElement(nick) {
@@ -107,7 +80,7 @@ export function message(frame, { mine, mention, onDelete }) {
   if (frame.teacher) who.append(" ", element("span", "teacher-badge", t("teacher_tag")));
   item.append(who);
   const text = element("span", "text");
-  text.append(linkified(frame.text));
+  text.append(format(frame.text));
   item.append(text);
   if (onDelete && frame.id) {
     const remove = element("button", "delete", "✕");
@@ -270,7 +243,7 @@ export function privateMessage(frame, { mine, onReply }) {
   who.append(nickElement(frame.from));
   item.append(who);
   const text = element("span", "text");
-  text.append(linkified(frame.text));
+  text.append(format(frame.text));
   text.prepend(element("span", "tag", mine ? t("privateTo", { nick: other }) : t("privateFrom", { nick: other })), " ");
   item.append(text);
   const reply = element("button", "reply", t("reply"));

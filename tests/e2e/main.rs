@@ -10,6 +10,7 @@ mod binary;
 mod bridge;
 mod chromium;
 mod classroom;
+mod code;
 mod helpers;
 mod history;
 mod hostile;
