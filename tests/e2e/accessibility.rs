@@ -37,28 +37,24 @@ async fn audit(screen: Screen, teacher: bool) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the log's list role and the user count button's name are being fixed"]
 async fn a_student_page_on_a_lab_pc_has_no_serious_accessibility_violation() {
     let found = audit(Screen::Desktop, false).await;
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the log's list role and the user count button's name are being fixed"]
 async fn a_teacher_page_on_a_lab_pc_has_no_serious_accessibility_violation() {
     let found = audit(Screen::Desktop, true).await;
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the log's list role and the user count button's name are being fixed"]
 async fn a_student_page_on_a_phone_has_no_serious_accessibility_violation() {
     let found = audit(Screen::Phone, false).await;
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the log's list role and the user count button's name are being fixed"]
 async fn a_teacher_page_on_a_phone_has_no_serious_accessibility_violation() {
     let found = audit(Screen::Phone, true).await;
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));

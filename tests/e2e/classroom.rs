@@ -126,7 +126,11 @@ async fn the_user_list_shows_transports_teachers_first_and_new_teachers_at_once(
 
     // A student gives the token: everyone's list shows the new teacher, without a reload.
     let mut yann = app.tcp_named("yann").await;
-    page.wait_text("maintenant yann").await;
+    page.wait(
+        "yann in the list",
+        "[...document.querySelectorAll('#user-list .nick')].some(nick => nick.textContent === 'yann')",
+    )
+    .await;
     yann.send(&format!("/op {TEACHER}")).await;
     yann.expect("est prof").await;
     page.wait(

@@ -325,15 +325,17 @@ impl WsClient {
         let _ = self.socket.close(None).await;
     }
 
-    /// Queues `count` pings of `payload` and flushes once, without reading anything.
-    pub async fn ping_without_reading(&mut self, payload: &[u8], count: usize) {
+    /// Queues `count` pings of `payload` and flushes once, without reading anything. Stops
+    /// early if the server drops the connection, as it may do to a client that never reads:
+    /// true if every ping was sent.
+    pub async fn ping_without_reading(&mut self, payload: &[u8], count: usize) -> bool {
         for _ in 0..count {
-            self.socket
-                .feed(Message::Ping(payload.to_vec().into()))
-                .await
-                .expect("send ping");
+            let ping = Message::Ping(payload.to_vec().into());
+            if self.socket.feed(ping).await.is_err() {
+                return false;
+            }
         }
-        self.socket.flush().await.expect("flush pings");
+        self.socket.flush().await.is_ok()
     }
 
     /// Sends a close frame with `code` and returns the code of the server's answering close
