@@ -170,7 +170,16 @@ export function send(frame) {
   return false;
 }
 
+/** The state screen readers were last told of. */
+let spoken = "idle";
+
 export function setStatus(kind, text, offerRetry = false) {
+  // Screen readers hear a change of state once: not each second of a countdown, nor each
+  // attempt in between (its outcome is what matters).
+  if (kind !== spoken && kind !== "connecting") {
+    spoken = kind;
+    $("status-live").textContent = text;
+  }
   $("status").dataset.state = kind;
   $("status-text").textContent = text;
   $("retry").hidden = !offerRetry;

@@ -12,6 +12,11 @@ let renaming = false;
 export function init() {
   $("nick-form").addEventListener("submit", onSubmit);
   $("nick-cancel").addEventListener("click", close);
+  // Escape cancels a rename; before joining there is nothing to go back to.
+  $("nick-dialog").addEventListener("cancel", (event) => {
+    event.preventDefault();
+    if (renaming) close();
+  });
   $("rename").addEventListener("click", () => open("", true));
   $("confirm").addEventListener("close", answered);
   $("confirm-cancel").addEventListener("click", () => $("confirm").close(""));
@@ -30,7 +35,7 @@ export function typed() {
 /** Opens the dialog, explaining `problem` if there is one. */
 export function open(problem = "", rename = false) {
   renaming = rename;
-  $("nick-dialog").hidden = false;
+  if (!$("nick-dialog").open) $("nick-dialog").showModal();
   $("nick-submit").textContent = rename ? t("rename") : t("join");
   $("nick-cancel").hidden = !rename;
   $("nick-error").textContent = problem;
@@ -49,7 +54,7 @@ export function askPassword(problem) {
 
 export function close() {
   renaming = false;
-  $("nick-dialog").hidden = true;
+  if ($("nick-dialog").open) $("nick-dialog").close();
   $("nick-error").textContent = "";
 }
 

@@ -119,3 +119,63 @@ async fn every_nickname_colour_reaches_4_5_to_1_in_both_themes() {
     );
     page.close().await;
 }
+
+/// The nickname prompt is the browser's own modal dialog, which keeps focus inside it; and a
+/// lost connection is said once to screen readers, not at each second of its countdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_keeps_focus_and_a_lost_connection_is_said_once() {
+    let app = spawn_app().await;
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&format!("http://{}/", app.http)).await;
+    page.wait(
+        "the prompt",
+        "document.getElementById('nick-dialog').matches(':modal')",
+    )
+    .await;
+    // Tab goes round the prompt (and the browser's own controls), never to the page behind.
+    for _ in 0..6 {
+        let focused = page
+            .client
+            .active_element()
+            .await
+            .expect("a focused element");
+        focused
+            .send_keys(crate::chromium::TAB)
+            .await
+            .expect("Tab pressed");
+        let inside = "const focused = document.activeElement;
+            return focused === document.body || document.getElementById('nick-dialog').contains(focused);";
+        assert_eq!(
+            page.js(inside).await,
+            serde_json::json!(true),
+            "Tab left the prompt"
+        );
+    }
+    assert_eq!(
+        page.js("document.getElementById('lang').focus(); return document.activeElement.id;")
+            .await,
+        serde_json::json!("nick"),
+        "the page behind the prompt took focus"
+    );
+    page.join("lea").await;
+    page.js(
+        "window.said = [];
+         new MutationObserver(() => said.push(document.getElementById('status-live').textContent))
+             .observe(document.getElementById('status-live'), {childList: true, characterData: true, subtree: true});
+         window.shown = new Set();
+         new MutationObserver(() => shown.add(document.getElementById('status-text').textContent))
+             .observe(document.getElementById('status-text'), {childList: true, characterData: true, subtree: true});
+         return null;",
+    )
+    .await;
+    app.stop().await;
+    // The visible countdown ticks at least twice; the live region spoke once.
+    page.wait("a countdown", "window.shown.size >= 3").await;
+    let said = page.js("return window.said;").await;
+    assert_eq!(
+        said.as_array().map(Vec::len),
+        Some(1),
+        "the live region said: {said}"
+    );
+    page.close().await;
+}

@@ -197,7 +197,7 @@ impl Browser {
     /// Chooses a nickname in the join dialog and waits to be in.
     pub async fn join(&self, nick: &str) {
         self.join_attempt(nick).await;
-        self.wait("the welcome", "document.getElementById('nick-dialog').hidden && !document.getElementById('chat').hidden")
+        self.wait("the welcome", "!document.getElementById('nick-dialog').open && !document.getElementById('chat').hidden")
             .await;
     }
 
@@ -205,7 +205,7 @@ impl Browser {
     pub async fn join_attempt(&self, nick: &str) {
         self.wait(
             "the nickname dialog",
-            "!document.getElementById('nick-dialog').hidden",
+            "document.getElementById('nick-dialog').open",
         )
         .await;
         self.js("document.getElementById('nick').value = ''; return null;")

@@ -54,7 +54,7 @@ async fn the_first_screen_invites_to_choose_a_nickname() {
         .js(
             "return {status: document.getElementById('status-text').textContent,
                      text: document.body.innerText, focus: document.activeElement.id,
-                     dialog: !document.getElementById('nick-dialog').hidden};",
+                     dialog: document.getElementById('nick-dialog').open};",
         )
         .await;
     assert_eq!(

@@ -258,7 +258,7 @@ async fn mentions_unread_count_actions_and_a_remembered_nickname() {
     );
     assert_eq!(
         bruno
-            .js("return document.getElementById('nick-dialog').hidden;")
+            .js("return !document.getElementById('nick-dialog').open;")
             .await,
         json!(true)
     );

@@ -168,7 +168,7 @@ async fn a_refused_rename_is_explained_in_the_rename_dialog() {
     )
     .await;
     assert_eq!(
-        page.js("return [document.getElementById('nick-dialog').hidden, document.getElementById('nick-submit').textContent];")
+        page.js("return [!document.getElementById('nick-dialog').open, document.getElementById('nick-submit').textContent];")
             .await,
         json!([false, "Renommer"]),
         "the dialog stays open, still renaming"
