@@ -38,9 +38,27 @@ const CANDIDATE =
 const TRAILING = /[.,;:!?'*_~]$/;
 const CLOSERS = { ")": "(", "]": "[", "}": "{" };
 
+/** A line indented as code is and prose never is: two spaces or a tab, then something. */
+const INDENTED = /^(?: {2,}|\t)\S/m;
+
+/**
+ * True for code pasted as it is, without fences (from an editor, or a terminal, where lines
+ * sent together become one message): several lines, some of them after the first indented,
+ * and no fence anywhere.
+ */
+function isBareCode(text) {
+  const rest = text.indexOf("\n");
+  if (rest < 0 || !INDENTED.test(text.slice(rest + 1))) return false;
+  return !text.split("\n").some((line) => OPENING_FENCE.test(line));
+}
+
 /** `text` as a fragment of text nodes, code and links, ready to append to a message. */
 export function format(text) {
   const fragment = document.createDocumentFragment();
+  if (isBareCode(text)) {
+    fragment.append(codeBlock(text, ""));
+    return fragment;
+  }
   for (const part of fencedBlocks(text)) {
     fragment.append(part.code === undefined ? inline(part.text) : codeBlock(part.code, part.lang));
   }

@@ -75,7 +75,7 @@ export function flush() {
   } else {
     unseenBelow += items.length;
     jump.hidden = false;
-    jump.textContent = `${t("newMessages")} (${unseenBelow})`;
+    jump.textContent = t("newBelow", { count: unseenBelow });
   }
 }
 

@@ -369,7 +369,7 @@ async fn counts_agree_with_their_number_on_the_page() {
     page.join("seule").await;
     let heading = "return document.getElementById('users-heading').textContent;";
     assert_eq!(page.js(heading).await, json!("1 personne connectée"));
-    let _other = app.tcp_named("autre").await;
+    let mut other = app.tcp_named("autre").await;
     page.wait(
         "two people",
         "document.getElementById('users-heading').textContent === '2 personnes connectées'",
@@ -382,5 +382,28 @@ async fn counts_agree_with_their_number_on_the_page() {
     assert_eq!(page.js(heading).await, json!("2 people connected"));
     page.say("/who").await;
     page.wait_text("2 people connected:").await;
+    // Scrolled up, the button down says how many arrived, in agreement with the number.
+    let mut long = app.ws_named("bavard").await;
+    let text: Vec<String> = (1..=80).map(|n| format!("ligne {n}")).collect();
+    long.send(json!({"type": "say", "text": text.join("\n")}))
+        .await;
+    page.wait_text("ligne 80").await;
+    page.js("const view = document.getElementById('log-view'); view.scrollTop = 0; view.dispatchEvent(new Event('scroll')); return null;")
+        .await;
+    let jump = "return document.getElementById('jump').textContent;";
+    other.send("un").await;
+    page.wait(
+        "one new message",
+        "document.getElementById('jump').textContent.startsWith('1 ')",
+    )
+    .await;
+    assert_eq!(page.js(jump).await, json!("1 new message ↓"));
+    other.send("deux").await;
+    page.wait(
+        "two new messages",
+        "document.getElementById('jump').textContent.startsWith('2 ')",
+    )
+    .await;
+    assert_eq!(page.js(jump).await, json!("2 new messages ↓"));
     page.close().await;
 }
