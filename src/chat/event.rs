@@ -244,8 +244,10 @@ pub enum Alert {
     SavingFailed(String),
     /// To teachers: events are saved, and shown, again.
     SavingWorks,
-    /// To teachers: flood control silenced this student for this many minutes. The class
-    /// is not told: a flood is between the student and the teachers.
+    /// To teachers: flood control warned this student (the first line it dropped in a
+    /// burst). The class is not told: a flood is between the student and the teachers.
+    FloodWarned(Nick),
+    /// To teachers: flood control silenced this student for this many minutes.
     FloodMuted {
         /// Who was silenced.
         nick: Nick,

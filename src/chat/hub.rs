@@ -385,6 +385,15 @@ impl Hub {
         }
     }
 
+    /// Tells the teachers that flood control warned a member; the member itself is told by
+    /// its refusal.
+    pub(super) fn warn_of_flooding(&self, id: MemberId) {
+        let state = self.lock();
+        if let Some(entry) = state.members.get(&id) {
+            state.alert_teachers(&Alert::FloodWarned(entry.nick.clone()));
+        }
+    }
+
     /// Silences a member for flooding (the automatic counterpart of `/mute`), telling the
     /// teachers and nobody else: the member itself is told by its refusal.
     pub(super) fn mute_for_flooding(&self, id: MemberId, duration: Duration) {

@@ -161,7 +161,10 @@ impl Member {
         let strikes = self.strikes.get().saturating_add(1);
         self.strikes.set(strikes);
         match strikes {
-            1 => Err(ChatError::Flood),
+            1 => {
+                self.hub.warn_of_flooding(self.id);
+                Err(ChatError::Flood)
+            }
             FLOOD_STRIKES => {
                 self.hub.mute_for_flooding(self.id, FLOOD_MUTE);
                 Err(ChatError::Muted(FLOOD_MUTE.as_secs()))

@@ -103,6 +103,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     not_saved: "Your message could not be saved: nobody got it. Try again in a moment.",
     saving_failed: "The history cannot be saved any more ({text}): nothing is sent while this lasts (disk full?).",
     saving_works: "The history is saved again: the conversation goes on.",
+    flood_warned: "{nick} is writing too fast: the extra messages are not sent (only teachers see this).",
     flood_muted: "{nick} was writing too fast and cannot write for {number} min (only teachers see this).",
     bad_frame: "Invalid frame: {detail}",
     already_joined: "hello comes first, once.",

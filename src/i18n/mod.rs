@@ -326,6 +326,8 @@ sentences! {
     saving_failed,
     /// To teachers: events are saved and shown again.
     saving_works,
+    /// To teachers: `{nick}` warned by flood control.
+    flood_warned,
     /// To teachers: `{nick}` silenced by flood control for `{number}` minutes.
     flood_muted,
     /// A WebSocket frame that is not valid JSON or not a known type: `{detail}`.
@@ -517,6 +519,11 @@ impl Catalog {
                 ("state", state.into()),
             ],
         )
+    }
+
+    /// To teachers: flood control warned `nick`.
+    pub fn flood_warned(&self, nick: &str) -> String {
+        fill(self.flood_warned, &[("nick", nick.into())])
     }
 
     /// To teachers: flood control silenced `nick` for `minutes`.

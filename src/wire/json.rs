@@ -115,6 +115,10 @@ impl Encoding for Frames {
                 ("saving_failed", catalog.saving_failed(reason))
             }
             Alert::SavingWorks => ("saving_works", catalog.saving_works.to_owned()),
+            Alert::FloodWarned(nick) => {
+                args.insert("nick", Arg::Text(nick.as_str()));
+                ("flood_warned", catalog.flood_warned(nick.as_str()))
+            }
             Alert::FloodMuted { nick, minutes } => {
                 args.insert("nick", Arg::Text(nick.as_str()));
                 args.insert("number", Arg::Number(*minutes));

@@ -121,6 +121,7 @@ impl Encoding for Lines {
             Alert::NotSaved => self.refusal(&ChatError::NotSaved),
             Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
             Alert::SavingWorks => notice(self.catalog.saving_works),
+            Alert::FloodWarned(nick) => notice(&self.catalog.flood_warned(nick.as_str())),
             Alert::FloodMuted { nick, minutes } => {
                 notice(&self.catalog.flood_muted(nick.as_str(), *minutes))
             }

@@ -41,7 +41,8 @@ async fn a_flood_is_warned_then_silenced_and_others_miss_nothing() {
             .await
             .starts_with("* Tu ne peux pas écrire")
     );
-    // The teachers are told; the class is not.
+    // The teachers are told, of the warning and then of the mute; the class is not.
+    teacher.expect("vandale écrit trop vite").await;
     teacher.expect("vandale écrivait trop vite").await;
     for n in 0..5 {
         talker.send(&format!("normal {n}")).await;
