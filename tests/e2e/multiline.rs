@@ -166,3 +166,28 @@ async fn a_flood_is_told_to_the_student_and_the_teachers_not_to_the_class() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_paste_shows_in_the_page_as_one_code_block() {
+    let app = pasting_app(|config| config.max_rate = 5).await;
+    let page = crate::chromium::Browser::open(crate::chromium::Screen::Desktop).await;
+    page.visit(&format!("http://{}/", app.http)).await;
+    page.join("lea").await;
+    let mut paster = app.tcp_named("tom").await;
+    page.wait_text("tom").await;
+    for line in FUNCTION.lines() {
+        paster.send(line).await;
+    }
+    page.wait(
+        "the code block",
+        "document.querySelector('#log .message .code-block pre code')",
+    )
+    .await;
+    let shown = page
+        .js("const messages = [...document.querySelectorAll('#log .message')].filter(m => m.textContent.includes('moyenne'));
+             return [messages.length, messages[0].querySelector('pre code').textContent,
+                     getComputedStyle(messages[0].querySelector('pre code')).fontFamily.includes('monospace')];")
+        .await;
+    assert_eq!(shown, json!([1, FUNCTION, true]), "one monospace block");
+    page.close().await;
+}
