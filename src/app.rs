@@ -77,10 +77,9 @@ impl App {
     /// # Errors
     /// [`StartError`] naming the database or the listener that failed.
     pub async fn bind(mut config: Config) -> Result<Self, StartError> {
-        // A teacher token always exists: a random one unless the teacher chose it.
-        if config.teacher_token.is_none() {
-            config.teacher_token = Some(crate::secret::token()?);
-        }
+        // A teacher token always exists: the one the teacher chose, else the one kept with the
+        // history, else a random one (kept with the history from now on).
+        let fresh_token = crate::secret::token()?;
         let fresh_epoch = crate::secret::token()?;
         let descriptors =
             rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(u64::MAX, |(soft, _)| soft);
@@ -102,9 +101,15 @@ impl App {
         let tcp = listen("TCP", config.tcp).await?;
         let http = listen("HTTP", config.http).await?;
         let (hub, writer) = match config.db_path() {
-            None => (Hub::new(config.hub(), fresh_epoch), None),
+            None => {
+                config.teacher_token.get_or_insert(fresh_token);
+                (Hub::new(config.hub(), fresh_epoch), None)
+            }
             Some(path) => {
                 let mut store = Store::open(path)?;
+                if config.teacher_token.is_none() {
+                    config.teacher_token = Some(store.teacher_token(&fresh_token)?);
+                }
                 let (past, last_id) = store.recent(config.hub().recent)?;
                 let epoch = store.epoch(&fresh_epoch)?;
                 let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);

@@ -132,8 +132,13 @@ export function setPassword(password) {
 }
 
 export function forgetTeacherToken() {
-  identity.teacherToken = null;
-  sessionStorage.removeItem("tchat.teacher");
+  setTeacherToken("");
+}
+
+export function setTeacherToken(token) {
+  identity.teacherToken = token || null;
+  if (token) sessionStorage.setItem("tchat.teacher", token);
+  else sessionStorage.removeItem("tchat.teacher");
 }
 
 /** Before the page first tries to join: the status invites the reader in. */

@@ -238,7 +238,13 @@ function error(frame) {
     dialog.askPassword(t(`${frame.code}_dialog`, {}, problem));
     return;
   }
-  if (frame.code === "bad_token") connection.forgetTeacherToken();
+  if (frame.code === "bad_token") {
+    connection.forgetTeacherToken();
+    if (!connection.isJoined()) {
+      dialog.askToken(problem);
+      return;
+    }
+  }
   if (!connection.isJoined()) {
     // Refused on the way in (sent away a moment ago, banned…): said where the reader is.
     dialog.open(problem);

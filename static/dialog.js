@@ -45,6 +45,14 @@ export function open(problem = "", rename = false) {
   input.select();
 }
 
+/** Asks for the teacher token again, explaining why: the one the page held was refused
+ * (the server was started with another). Left empty, the page joins as a student. */
+export function askToken(problem) {
+  $("token-row").hidden = false;
+  $("teacher-token").value = "";
+  open(problem);
+}
+
 /** Asks for the class password too, explaining why. */
 export function askPassword(problem) {
   connection.setPassword("");
@@ -69,6 +77,10 @@ function onSubmit(event) {
   }
   connection.want(nick);
   if (!$("password-row").hidden) connection.setPassword($("password").value);
+  if (!$("token-row").hidden) {
+    connection.setTeacherToken($("teacher-token").value.trim());
+    $("token-row").hidden = true;
+  }
   if (connection.isOpen() && !connection.isJoined()) connection.hello();
   else if (!connection.isConnecting()) connection.connect();
 }

@@ -149,24 +149,38 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sqlite`] if it can be neither read nor stored.
     pub fn epoch(&mut self, fresh: &str) -> Result<String, StoreError> {
+        let epoch = self.kept("epoch", fresh)?;
+        self.epoch.clone_from(&epoch);
+        Ok(epoch)
+    }
+
+    /// The teacher's token, kept with the history so that the teacher stays the teacher
+    /// across a restart (open pages reconnect as teacher); `fresh` becomes it if the
+    /// database has none yet.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if it can be neither read nor stored.
+    pub fn teacher_token(&mut self, fresh: &str) -> Result<String, StoreError> {
+        self.kept("teacher_token", fresh)
+    }
+
+    /// The value kept under `key`, which becomes `fresh` if there is none yet.
+    fn kept(&mut self, key: &str, fresh: &str) -> Result<String, StoreError> {
         let sqlite = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
         };
         self.connection
             .execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
-                params![fresh],
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, fresh],
             )
             .map_err(sqlite)?;
-        let epoch: String = self
-            .connection
-            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
+        self.connection
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
                 row.get(0)
             })
-            .map_err(sqlite)?;
-        self.epoch.clone_from(&epoch);
-        Ok(epoch)
+            .map_err(sqlite)
     }
 
     /// The newest `count` events, oldest first, and the highest id ever given.

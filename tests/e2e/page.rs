@@ -502,3 +502,79 @@ async fn a_teacher_page_asks_the_password_and_moderates_from_the_user_list() {
     .await;
     page.close().await;
 }
+
+/// The token a server without `--teacher-token` keeps with its history.
+fn kept_token(db: &std::path::Path) -> String {
+    rusqlite::Connection::open(db)
+        .expect("the database")
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'teacher_token'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("a teacher token kept with the history")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teacher_stays_the_teacher_across_a_restart_and_a_wrong_token_is_asked_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("class.db");
+    let start = |addresses: Option<(std::net::SocketAddr, std::net::SocketAddr)>| {
+        let db = db.clone();
+        spawn_app_with(move |config| {
+            config.db = db;
+            config.teacher_token = None;
+            if let Some((tcp, http)) = addresses {
+                config.tcp = tcp;
+                config.http = http;
+            }
+        })
+    };
+    let app = start(None).await;
+    let token = kept_token(&db);
+    let teacher_tools = "!document.getElementById('teacher-tools').hidden";
+    let page = Browser::open(Screen::Desktop).await;
+    page.visit(&format!("{}?teacher={token}", url(&app))).await;
+    page.join("mme_durand").await;
+    page.wait("the teacher's tools", teacher_tools).await;
+
+    let addresses = (app.tcp, app.http);
+    app.stop().await;
+    page.wait(
+        "the offline state",
+        "document.getElementById('status').dataset.state === 'offline'",
+    )
+    .await;
+    let app = start(Some(addresses)).await;
+    assert_eq!(kept_token(&db), token, "the same token after the restart");
+    page.wait(
+        "the reconnection",
+        "document.getElementById('status').dataset.state === 'online'",
+    )
+    .await;
+    let mut student = app.tcp_named("eleve").await;
+    student.send("/who").await;
+    student.expect("mme_durand (navigateur, prof)").await;
+    assert_eq!(
+        page.js(&format!("return {teacher_tools};")).await,
+        json!(true)
+    );
+
+    // A page holding a token the server does not know asks for it again.
+    let stale = Browser::open(Screen::Desktop).await;
+    stale
+        .visit(&format!("{}?teacher=ancien-jeton", url(&app)))
+        .await;
+    stale.join_attempt("m_martin").await;
+    stale
+        .wait(
+            "the token asked again",
+            "!document.getElementById('token-row').hidden && document.getElementById('nick-dialog').open",
+        )
+        .await;
+    stale.type_into("#teacher-token", &token).await;
+    stale.type_into("#nick", crate::chromium::ENTER).await;
+    stale.wait("the teacher's tools", teacher_tools).await;
+    stale.close().await;
+    page.close().await;
+}
