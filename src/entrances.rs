@@ -67,12 +67,16 @@ impl Entrances {
 /// and on Ctrl-D or Ctrl-C (it tells the server it is done, then reads the goodbye).
 ///
 /// `input()` blocks the main thread, so the thread reading the socket is the one that ends
-/// the program, with `os._exit`, once the server has closed the connection.
+/// the program, with `os._exit`, once the server has closed the connection. That thread
+/// blocks SIGINT (where the system has thread signal masks, not on Windows): a Ctrl-C the
+/// kernel gave it would leave the main thread blocked in `input()`, never interrupted.
 pub fn python_client(host: &str, port: u16) -> String {
     format!(
-        r#"import os, socket, threading
+        r#"import os, signal as sig, socket, threading
 s = socket.create_connection(("{host}", {port}))
 def show():
+    if hasattr(sig, "pthread_sigmask"):  # Ctrl-C: main thread
+        sig.pthread_sigmask(sig.SIG_BLOCK, [sig.SIGINT])
     try:
         for line in s.makefile(encoding="utf-8", errors="replace"):
             print(line, end="", flush=True)
