@@ -74,6 +74,7 @@ pub fn python_client(host: &str, port: u16) -> String {
     format!(
         r#"import os, signal as sig, socket, threading
 s = socket.create_connection(("{host}", {port}))
+s.sendall(b"\n")  # lines end with \n: be sent everything as it comes
 def show():
     if hasattr(sig, "pthread_sigmask"):  # Ctrl-C: main thread
         sig.pthread_sigmask(sig.SIG_BLOCK, [sig.SIGINT])

@@ -6,6 +6,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     lang: Lang::En,
     greeting: "Welcome to tchat, {nick}! Type /help to see the commands.",
     history: "Recent messages:",
+    history_more: "Recent messages (/history shows more):",
     joined: "{nick} joined the conversation ({via})",
     left: "{nick} left the conversation",
     renamed: "{old} is now known as {new}",

@@ -6,6 +6,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     lang: Lang::Fr,
     greeting: "Bienvenue sur tchat, {nick} ! Tape /help pour voir les commandes.",
     history: "Derniers messages :",
+    history_more: "Derniers messages (/history pour en voir plus) :",
     joined: "{nick} a rejoint la conversation ({via})",
     left: "{nick} a quitté la conversation",
     renamed: "{old} s'appelle maintenant {new}",

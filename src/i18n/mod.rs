@@ -132,6 +132,8 @@ sentences! {
     greeting,
     /// Before past messages shown to a TCP client.
     history,
+    /// Before past messages shown to a TCP client, when older ones did not fit.
+    history_more,
     /// Someone arrived: `{nick}`, `{via}`.
     joined,
     /// Someone left: `{nick}`.

@@ -27,7 +27,7 @@ pub(crate) use door::{Door, Permit, Tries};
 pub(crate) use farewell::End;
 pub(crate) use input::{Handled, Hello, Input};
 
-use crate::chat::{Delivery, Ending, EventKind, Member};
+use crate::chat::{Alert, Delivery, Ending, EventKind, Member};
 use crate::metrics::Connected;
 use crate::wire::{Encoding, Farewell};
 
@@ -120,6 +120,8 @@ impl Session {
             taken: 0,
             delivered: 0,
             ended: None,
+            echo: E::ECHO,
+            own: false,
         }
     }
 
@@ -172,12 +174,29 @@ pub(crate) struct Batch<'s, E: Encoding> {
     delivered: u64,
     /// Why the hub ended the session, if it did.
     ended: Option<Ending>,
+    /// Whether the client is sent its own messages.
+    echo: bool,
+    /// Whether the frame last yielded was the client's own doing.
+    own: bool,
 }
 
 impl<E: Encoding> Batch<'_, E> {
     /// Why the hub ended the session, once the batch has run out.
     pub(crate) fn ended(&mut self) -> Option<Ending> {
         self.ended.take()
+    }
+
+    /// Sends the client its own messages, whatever its encoding does: a client that is
+    /// answered rather than pushed to is answered with its own message.
+    pub(crate) fn echoing(mut self) -> Self {
+        self.echo = true;
+        self
+    }
+
+    /// True if the frame last yielded answers something the client did: an event it caused,
+    /// or the news that it could not be saved.
+    pub(crate) fn was_own(&self) -> bool {
+        self.own
     }
 }
 
@@ -198,20 +217,27 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                 Delivery::Public(event) => {
                     // A client that does not echo is not sent its own lines, nor its own
                     // arrival (its greeting said it).
-                    let own = !E::ECHO
-                        && event.origin == member.id()
-                        && matches!(
-                            event.kind,
-                            EventKind::Message { .. } | EventKind::Join { .. }
-                        );
-                    if own {
+                    self.own = event.origin == member.id();
+                    let unsent = match event.kind {
+                        EventKind::Message { .. } => !self.echo,
+                        EventKind::Join { .. } => !E::ECHO,
+                        _ => false,
+                    };
+                    if self.own && unsent {
                         continue;
                     }
                     self.wire.event(&event)
                 }
-                Delivery::Private(message) => self.wire.private(&message, false),
-                Delivery::Alert(alert) => self.wire.alert(&alert),
+                Delivery::Private(message) => {
+                    self.own = false;
+                    self.wire.private(&message, false)
+                }
+                Delivery::Alert(alert) => {
+                    self.own = matches!(alert, Alert::NotSaved);
+                    self.wire.alert(&alert)
+                }
                 Delivery::Missed(count) => {
+                    self.own = false;
                     let metrics = self.session.context.metrics.of(member.via());
                     metrics.skipped(count);
                     self.wire.missed(count)

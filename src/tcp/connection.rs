@@ -12,10 +12,12 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
+use super::answer::{self, ANSWER_BYTES, Answers};
 use super::outbox::Outbox;
 use crate::chat::{ChatError, Via, Welcome};
 use crate::i18n::Catalog;
@@ -35,6 +37,9 @@ const OUT_LINES: usize = 256;
 const OUT_BYTES: usize = 64 * 1024;
 /// Largest read: a few lines at a time, on the stack, never held while idle.
 const READ_CHUNK: usize = 4096;
+/// How long an answer waits for the client's own message to come back saved before it goes
+/// without it (a message the hub dropped never comes back).
+const ANSWER_WAIT: Duration = Duration::from_secs(1);
 /// How long a departing client gets to take its last lines.
 const FAREWELL: Duration = Duration::from_secs(2);
 /// Keepalive: first probe after this much silence, then one per interval, up to the count.
@@ -207,6 +212,8 @@ impl Arriving {
             wire,
             paste: Paste::default(),
             pause: None,
+            answers: Answers::default(),
+            answer_wait: None,
         }
     }
 
@@ -215,14 +222,23 @@ impl Arriving {
     }
 }
 
-/// The first lines a TCP client sees: its nickname, the topic, the last messages.
+/// The first lines a TCP client sees: its nickname, the topic, and as many of the last
+/// messages as fit. All of it fits in one `recv(1024)` and ends with a whole line, whatever
+/// the history holds: the lesson's script reads its greeting with one `recv(1024)` and
+/// decodes it as UTF-8.
 fn greet(out: &mut Outbox, welcome: &Welcome, catalog: &'static Catalog) {
-    out.push(line::notice(&catalog.greeting(&welcome.nick)));
+    let mut room = ANSWER_BYTES;
+    let mut first = |line: Bytes| {
+        let line = answer::shortened(line, room);
+        room -= line.len();
+        out.push(line);
+    };
+    first(line::notice(&catalog.greeting(&welcome.nick)));
     if let Some(topic) = &welcome.room.topic {
-        out.push(line::notice(&catalog.topic_now(topic)));
+        first(line::notice(&catalog.topic_now(topic)));
     }
-    if !welcome.history.is_empty() {
-        out.push(line::history(&welcome.history, catalog));
+    if let Some(history) = line::history(&welcome.history, catalog, room) {
+        out.push(history);
     }
 }
 
@@ -269,6 +285,12 @@ struct Connection {
     /// pending text, or a line mode client's paste. Boxed, and only there while something
     /// waits: an idle client needs no timer.
     pause: Option<Pin<Box<Sleep>>>,
+    /// What waits for a client that has never ended a line, which is answered each time it
+    /// sends rather than pushed to ([`answer`]).
+    answers: Answers,
+    /// When an answer stops waiting for the client's own message. Boxed, and only there
+    /// while an answer waits.
+    answer_wait: Option<Pin<Box<Sleep>>>,
 }
 
 impl Connection {
@@ -300,6 +322,7 @@ impl Connection {
             if let Some(replies) = self.decoder.take_replies() {
                 self.out.push(replies);
             }
+            self.release_answers();
             // Lines held back while the client was not reading its answers.
             if self.out.bytes < OUT_BYTES
                 && self.decoder.has_inbound()
@@ -318,11 +341,18 @@ impl Connection {
                         return End::Failed(error.to_string());
                     }
                 }
-                delivery = self.session.recv(), if self.out.lines() < OUT_LINES => {
-                    let room = OUT_LINES - self.out.lines();
+                delivery = self.session.recv(), if self.queued() < OUT_LINES => {
+                    let room = OUT_LINES - self.queued();
                     let mut batch = self.session.batch(delivery, room, &self.wire);
-                    for line in &mut batch {
-                        self.out.push(line);
+                    if self.decoder.line_mode() {
+                        for line in &mut batch {
+                            self.out.push(line);
+                        }
+                    } else {
+                        batch = batch.echoing();
+                        while let Some(line) = batch.next() {
+                            self.answers.deliver(line, batch.was_own());
+                        }
                     }
                     if let Some(why) = batch.ended() {
                         return End::Ended(why);
@@ -355,6 +385,10 @@ impl Connection {
                         }
                     }
                 }
+                () = pause_elapsed(&mut self.answer_wait), if self.answer_wait.is_some() => {
+                    self.answer_wait = None;
+                    self.answers.stop_waiting();
+                }
                 () = pause_elapsed(&mut self.pause), if self.pause.is_some() => {
                     self.pause = None;
                     self.decoder.flush_chunk();
@@ -363,6 +397,25 @@ impl Connection {
                     }
                 }
             }
+        }
+    }
+
+    /// Lines queued for the client, whether pushed or held for its next answer.
+    fn queued(&self) -> usize {
+        self.out.lines() + self.answers.lines()
+    }
+
+    /// Hands the socket what a client that is answered is owed, if it is ready; hands it
+    /// everything held once the client turns out to send whole lines.
+    fn release_answers(&mut self) {
+        if self.decoder.line_mode() {
+            for line in self.answers.drain() {
+                self.out.push(line);
+            }
+            self.answer_wait = None;
+        } else if let Some(answer) = self.answers.take() {
+            self.out.push(answer);
+            self.answer_wait = None;
         }
     }
 
@@ -441,11 +494,25 @@ impl Connection {
         self.say(&message)
     }
 
-    /// Hands one message or command to the session, queueing its answer.
+    /// Hands one message or command to the session, queueing its answer: at once for a
+    /// client that sends whole lines, as its next answer for one that does not.
     fn say(&mut self, input: &str) -> Option<End> {
         match self.session.handle(Input::Line(input), &self.wire) {
-            Handled::Answer(answer) => {
+            Handled::Answer(answer) if self.decoder.line_mode() => {
                 answer.into_iter().for_each(|line| self.out.push(line));
+                None
+            }
+            Handled::Answer(answer) => {
+                self.answers.asked(answer);
+                if self.answers.is_awaiting_own() {
+                    let deadline = Instant::now() + ANSWER_WAIT;
+                    match &mut self.answer_wait {
+                        Some(wait) => wait.as_mut().reset(deadline),
+                        None => {
+                            self.answer_wait = Some(Box::pin(tokio::time::sleep_until(deadline)))
+                        }
+                    }
+                }
                 None
             }
             Handled::Leave => Some(End::Quit),

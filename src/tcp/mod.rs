@@ -1,9 +1,11 @@
 //! The raw TCP door: accepts connections, turns away those the session layer refuses, and
 //! runs one [`connection`] per client.
 //!
+//! - `answer`: what a client that has never ended a line is sent, one answer per send.
 //! - `connection`: one client's socket, framing and encoding.
 //! - `outbox`: what waits for that socket.
 
+mod answer;
 mod connection;
 mod outbox;
 

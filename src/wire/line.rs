@@ -186,11 +186,33 @@ pub fn notice(text: &str) -> Bytes {
     Bytes::from(notice_text(text))
 }
 
-/// Past messages: a heading, then each as it was first shown.
-pub fn history(events: &[Arc<Event>], catalog: &Catalog) -> Bytes {
-    let mut text = notice_text(catalog.history).into_bytes();
-    for past in events {
-        text.extend_from_slice(&event(past, catalog));
+/// The newest past messages that fit in `budget` bytes with their heading, each as it was
+/// first shown; the heading says when older ones were left out. `None` if none fits.
+pub fn history(events: &[Arc<Event>], catalog: &Catalog, budget: usize) -> Option<Bytes> {
+    let lines: Vec<Bytes> = events.iter().map(|past| event(past, catalog)).collect();
+    let heading = notice(catalog.history_more);
+    let mut room = budget.checked_sub(heading.len())?;
+    let fitting = lines
+        .iter()
+        .rev()
+        .take_while(|line| match room.checked_sub(line.len()) {
+            Some(left) => {
+                room = left;
+                true
+            }
+            None => false,
+        })
+        .count();
+    if fitting == 0 {
+        return None;
     }
-    Bytes::from(text)
+    let shown = &lines[lines.len() - fitting..];
+    let heading = if fitting < lines.len() {
+        heading
+    } else {
+        notice(catalog.history)
+    };
+    let mut text = heading.to_vec();
+    shown.iter().for_each(|line| text.extend_from_slice(line));
+    Some(Bytes::from(text))
 }

@@ -136,8 +136,17 @@ pub struct TcpClient {
 }
 
 impl TcpClient {
-    /// Connects and reads the greeting.
+    /// Connects, reads the greeting and presses Enter, as a person at `nc` does: a client
+    /// that ends its lines is sent everything as it comes.
     pub async fn connect(addr: SocketAddr) -> Self {
+        let mut client = Self::greeted(addr).await;
+        client.send("").await;
+        client
+    }
+
+    /// Connects and reads the greeting, having sent nothing: until it sends, the server only
+    /// answers it.
+    pub async fn greeted(addr: SocketAddr) -> Self {
         let stream = TcpStream::connect(addr).await.expect("connect");
         let (reader, writer) = stream.into_split();
         let mut client = Self {

@@ -147,6 +147,11 @@ impl Client {
                     b"\r\n"
                 };
                 read_until(&mut stream, ready).await?;
+                if protocol == Protocol::Line {
+                    // tchat answers a client that has never ended a line, rather than
+                    // pushing to it: an empty line asks for everything as it comes.
+                    stream.write_all(b"\r\n").await?;
+                }
                 Io::Tcp(stream, protocol)
             }
         };
