@@ -32,8 +32,21 @@ pub enum Command<'a> {
     Op(&'a str),
     /// `/pass PASSWORD`: only meaningful before joining a room with a password.
     Pass(&'a str),
+    /// `/wire [NICK|off]`: the bytes the server read from a connection.
+    Wire(WireOf<'a>),
     /// A teacher's command.
     Teacher(TeacherCommand<'a>),
+}
+
+/// Whose bytes `/wire` shows.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WireOf<'a> {
+    /// One's own connection's, as recorded so far.
+    Own,
+    /// Someone's, recorded so far and then live: for a teacher.
+    Nick(&'a str),
+    /// Stop watching anyone's.
+    Off,
 }
 
 /// What only a teacher may do.
@@ -120,6 +133,8 @@ pub enum Verb {
     Announce,
     /// `/arrivals`.
     Arrivals,
+    /// `/wire`.
+    Wire,
 }
 
 /// One row of the command table.
@@ -161,7 +176,7 @@ const fn row(
 }
 
 /// Every command, in the order `/help` lists them.
-pub const COMMANDS: [CommandSpec; 21] = [
+pub const COMMANDS: [CommandSpec; 22] = [
     row(Verb::Help, &["help", "aide", "?"], "/help", false),
     row(Verb::Nick, &["nick"], "/nick NAME", false),
     row(Verb::Me, &["me"], "/me ACTION", false),
@@ -178,6 +193,7 @@ pub const COMMANDS: [CommandSpec; 21] = [
         "/history [N]",
         false,
     ),
+    row(Verb::Wire, &["wire", "octets"], "/wire [NICK|off]", false),
     row(Verb::Quit, &["quit", "exit", "bye"], "/quit", false),
     row(Verb::Op, &["op"], "/op TOKEN", false),
     CommandSpec {
@@ -216,6 +232,11 @@ impl<'a> Command<'a> {
             && COMMANDS
                 .iter()
                 .any(|spec| spec.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// True if `line` sends a private message: what a teacher watching `/wire` does not see.
+    pub fn is_private(line: &str) -> bool {
+        matches!(Command::parse(line), Ok(Command::Msg { .. }))
     }
 
     /// Parses one input: a message (of one line or several) or a command. An input starting
@@ -284,6 +305,11 @@ impl<'a> Command<'a> {
             },
             Verb::Op => Command::Op(required()?),
             Verb::Pass => Command::Pass(arg),
+            Verb::Wire => Command::Wire(match arg {
+                "" => WireOf::Own,
+                off if off.eq_ignore_ascii_case("off") => WireOf::Off,
+                _ => WireOf::Nick(nick_only()?),
+            }),
             Verb::Kick => {
                 let (nick, reason) = nick_and_rest()?;
                 teacher(TeacherCommand::Kick { nick, reason })

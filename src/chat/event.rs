@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::Nick;
+use super::{Nick, WireView};
 use crate::wire::Encodings;
 
 /// Identifies one connection for as long as the process runs.
@@ -254,6 +254,8 @@ pub enum Alert {
         /// For how long.
         minutes: u64,
     },
+    /// To a teacher watching a connection with `/wire NICK`: a read as it happens.
+    Wire(Arc<WireView>),
 }
 
 /// What waits in a member's own queue, boxed there: the queue's slots, allocated as it is

@@ -12,7 +12,8 @@ use super::people::Person;
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
-    MemberId, Nick, Private, Replay, User, Welcome, sanitize, sanitize_message,
+    MemberId, Nick, Private, Replay, User, Welcome, WireRead, WireView, Wiretap, sanitize,
+    sanitize_message,
 };
 
 /// How many private messages and alerts may wait for one member before more are refused.
@@ -123,6 +124,7 @@ impl Hub {
         let id = MemberId(state.last_member);
         let (direct_tx, direct_rx) = mpsc::channel(PRIVATE_BACKLOG);
         let (end_tx, end_rx) = oneshot::channel();
+        let tap = Arc::new(Wiretap::default());
         state.by_nick.insert(nick.key(), id);
         if teacher {
             state.room.teacher_nicks.insert(nick.key());
@@ -139,6 +141,7 @@ impl Hub {
                 token: token.clone(),
                 direct: direct_tx,
                 end: end_tx,
+                tap: tap.clone(),
             },
         );
         let public = state.public.subscribe();
@@ -163,7 +166,8 @@ impl Hub {
             let _ = state.announce(id, config);
         }
         drop(state);
-        let member = Member::new(self.clone(), id, via, nick, public, direct_rx, end_rx);
+        let channels = (public, direct_rx, end_rx);
+        let member = Member::new(self.clone(), id, via, nick, channels, tap);
         Ok((member, welcome))
     }
 
@@ -359,6 +363,61 @@ impl Hub {
             .try_send(Box::new(Direct::Private(message.clone())))
             .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
         Ok(message)
+    }
+
+    /// `/wire NICK`: the reads of `name`'s connection so far, private messages masked, and
+    /// from now on each new one as it happens, for teacher `id`. A student may only look at
+    /// its own.
+    pub(super) fn watch_wire(&self, id: MemberId, name: &str) -> Result<WireView, ChatError> {
+        let state = self.lock();
+        let target = state
+            .find(name)
+            .ok_or_else(|| ChatError::NoSuchUser(sanitize(name)))?;
+        let (Some(watcher), Some(watched)) = (state.members.get(&id), state.members.get(&target))
+        else {
+            return Err(ChatError::NoSuchUser(sanitize(name)));
+        };
+        if target == id {
+            return Ok(watched.tap.view(watched.nick.clone(), watched.via, false));
+        }
+        if !watcher.teacher {
+            return Err(ChatError::NotTeacher);
+        }
+        watched.tap.watch(id);
+        Ok(watched.tap.view(watched.nick.clone(), watched.via, true))
+    }
+
+    /// `/wire off`: member `id` watches nobody's reads any more.
+    pub(super) fn unwatch_wire(&self, id: MemberId) {
+        for entry in self.lock().members.values() {
+            entry.tap.unwatch(id);
+        }
+    }
+
+    /// Shows the teachers watching member `id`'s connection a read it just made. A watcher
+    /// that has left is forgotten.
+    pub(super) fn show_read(&self, id: MemberId, watchers: &[MemberId], read: WireRead) {
+        let state = self.lock();
+        let Some(watched) = state.members.get(&id) else {
+            return;
+        };
+        let view = Arc::new(WireView {
+            nick: watched.nick.clone(),
+            via: watched.via,
+            own: false,
+            live: true,
+            reads: vec![read],
+        });
+        for watcher in watchers {
+            match state.members.get(watcher) {
+                Some(entry) if entry.teacher => {
+                    let _ = entry
+                        .direct
+                        .try_send(Box::new(Direct::Alert(Alert::Wire(view.clone()))));
+                }
+                _ => watched.tap.unwatch(*watcher),
+            }
+        }
     }
 
     pub(super) fn leave(&self, id: MemberId) {

@@ -9,8 +9,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::event::Direct;
 use super::people::{FLOOD_MUTE, FLOOD_STRIKES};
 use super::{
-    Alert, Arrived, ChatError, Command, Event, Hub, MemberId, Nick, Private, TeacherCommand, User,
-    Via,
+    Alert, Arrived, ChatError, Command, Event, Hub, Made, MemberId, Nick, Private, TeacherCommand,
+    User, Via, WireOf, WireView, Wiretap,
 };
 
 /// One participant, as seen by its session.
@@ -29,7 +29,17 @@ pub struct Member {
     end: Option<oneshot::Receiver<Ending>>,
     /// Lines dropped in a row by flood control (which counts per person, in the hub).
     strikes: Cell<u32>,
+    /// The connection's last reads, for `/wire`; the hub's entry holds it too, for
+    /// teachers.
+    tap: Arc<Wiretap>,
 }
+
+/// What a member reads from the hub: the shared ring, its own queue, and its ending.
+pub(super) type Channels = (
+    broadcast::Receiver<Arc<Event>>,
+    mpsc::Receiver<Box<Direct>>,
+    oneshot::Receiver<Ending>,
+);
 
 /// Why the hub ended a member's session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +84,10 @@ pub enum Reply {
     Sent(Arc<Private>),
     /// The latest arrivals, oldest first, and whether each is still here (for a teacher).
     Arrivals(Vec<(Arrived, bool)>),
+    /// `/wire`: the reads of a connection.
+    Wire(WireView),
+    /// `/wire off`: watching nobody's reads now.
+    Unwatched,
     /// `/op TOKEN`: the member asks to become a teacher. Secrets are checked below the
     /// conversation (the session layer's door), which then calls [`Member::promote`].
     TeacherToken(String),
@@ -87,9 +101,8 @@ impl Member {
         id: MemberId,
         via: Via,
         nick: Nick,
-        public: broadcast::Receiver<Arc<Event>>,
-        direct: mpsc::Receiver<Box<Direct>>,
-        end: oneshot::Receiver<Ending>,
+        (public, direct, end): Channels,
+        tap: Arc<Wiretap>,
     ) -> Self {
         Self {
             hub,
@@ -100,6 +113,31 @@ impl Member {
             direct,
             end: Some(end),
             strikes: Cell::new(0),
+            tap,
+        }
+    }
+
+    /// Keeps a read from the client's byte stream for `/wire`, and shows it to the teachers
+    /// watching, if any.
+    pub fn stream_read(&self, bytes: &[u8], made: Made) {
+        if let Some((watchers, read)) = self.tap.stream_read(bytes, made) {
+            self.hub.show_read(self.id, &watchers, read);
+        }
+    }
+
+    /// Keeps a whole message from the client (a WebSocket frame) for `/wire`: `private` if
+    /// it is a private message, masked for teachers.
+    pub fn frame_read(&self, bytes: &[u8], made: Made, private: bool) {
+        if let Some((watchers, read)) = self.tap.frame_read(bytes, made, private) {
+            self.hub.show_read(self.id, &watchers, read);
+        }
+    }
+
+    /// Adds to what the latest read made (a chunk that became a message after the quiet
+    /// delay), telling the teachers watching.
+    pub fn read_made(&self, made: Made) {
+        if let Some((watchers, read)) = self.tap.made(made) {
+            self.hub.show_read(self.id, &watchers, read);
         }
     }
 
@@ -191,6 +229,17 @@ impl Member {
             Command::Quit => Ok(Reply::Quit),
             Command::Op(token) => Ok(Reply::TeacherToken(token.to_owned())),
             Command::Pass(_) => Err(ChatError::AlreadyIn),
+            Command::Wire(WireOf::Own) => {
+                let view = self.tap.view(self.nick.clone(), self.via, false);
+                Ok(Reply::Wire(view))
+            }
+            Command::Wire(WireOf::Nick(name)) => {
+                self.hub.watch_wire(self.id, name).map(Reply::Wire)
+            }
+            Command::Wire(WireOf::Off) => {
+                self.hub.unwatch_wire(self.id);
+                Ok(Reply::Unwatched)
+            }
             Command::Teacher(TeacherCommand::Arrivals) if self.is_teacher() => {
                 Ok(Reply::Arrivals(self.hub.arrivals()))
             }

@@ -19,6 +19,7 @@
 //!   control, a kick's cooldown).
 //! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
 //!   deliver).
+//! - `wiretap`: the last bytes read from each connection, for `/wire`.
 
 mod arrival;
 mod command;
@@ -32,9 +33,10 @@ mod nick;
 mod people;
 mod state;
 mod text;
+mod wiretap;
 
 pub use arrival::{Arrival, Replay, RoomState, User, Welcome};
-pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherCommand, Verb};
+pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherCommand, Verb, WireOf};
 pub use error::ChatError;
 pub use event::{Alert, Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use hub::Hub;
@@ -43,6 +45,7 @@ pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
+pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};
 
 /// Sizes of the hub's queues and limits.
 #[derive(Clone, Debug)]

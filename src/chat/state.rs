@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
 use super::people::{People, Person};
+use super::wiretap::Wiretap;
 use super::{
     Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Replay,
     RoomState, User, Via,
@@ -92,6 +93,8 @@ pub(super) struct Entry {
     /// Ends the member's session; its `Member` holds the receiver. Separate from the
     /// private queue so that a full queue cannot keep anyone from being ended.
     pub(super) end: oneshot::Sender<Ending>,
+    /// The connection's last reads, which its `Member` records and teachers may watch.
+    pub(super) tap: Arc<Wiretap>,
 }
 
 impl State {

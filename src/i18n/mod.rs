@@ -134,6 +134,40 @@ sentences! {
     history,
     /// Before past messages shown to a TCP client, when older ones did not fit.
     history_more,
+    /// Heading of one's own `/wire`, one read: `{count}`.
+    wire_own_one,
+    /// Heading of one's own `/wire`: `{count}`.
+    wire_own_other,
+    /// Heading of a teacher's `/wire NICK`, one read: `{nick}`, `{count}`.
+    wire_of_one,
+    /// Heading of a teacher's `/wire NICK`: `{nick}`, `{count}`.
+    wire_of_other,
+    /// `/wire` before anything was read: `{nick}`.
+    wire_nothing,
+    /// `/wire off`.
+    wire_off,
+    /// A read's size, one byte: `{count}`.
+    wire_bytes_one,
+    /// A read's size: `{count}`.
+    wire_bytes_other,
+    /// What a read made: it ended a line.
+    wire_line,
+    /// What a read made: a chunk, a message after the quiet delay.
+    wire_chunk,
+    /// What a read made: nothing complete yet.
+    wire_pending,
+    /// What a read made: telnet negotiation, refused.
+    wire_telnet,
+    /// What a read made: invalid UTF-8, replaced.
+    wire_invalid_utf8,
+    /// What a read made: a line too long, cut off.
+    wire_too_long,
+    /// What a read was: a WebSocket frame.
+    wire_frame,
+    /// What a read made: a frame the server could not use.
+    wire_refused,
+    /// What a read was: a private message, masked.
+    wire_private,
     /// Someone arrived: `{nick}`, `{via}`.
     joined,
     /// Someone left: `{nick}`.
@@ -170,6 +204,8 @@ sentences! {
     cmd_msg,
     /// `/history`.
     cmd_history,
+    /// `/wire`.
+    cmd_wire,
     /// `/quit`.
     cmd_quit,
     /// `/op`.
@@ -491,6 +527,25 @@ impl Catalog {
     /// Older messages left out of a `/history` too long to send whole.
     pub fn history_older(&self, count: usize) -> String {
         self.say("history_older", &[("count", count.into())])
+    }
+
+    /// The heading of `/wire`: one's own reads, or `nick`'s for a teacher, `count` of them.
+    pub fn wire_heading(&self, own: bool, nick: &str, count: usize) -> String {
+        match (count, own) {
+            (0, _) => self.say("wire_nothing", &[("nick", nick.into())]),
+            (_, true) => self.say("wire_own", &[("count", count.into())]),
+            (_, false) => self.say("wire_of", &[("nick", nick.into()), ("count", count.into())]),
+        }
+    }
+
+    /// A read's size.
+    pub fn wire_bytes(&self, count: u32) -> String {
+        self.say("wire_bytes", &[("count", u64::from(count).into())])
+    }
+
+    /// What a read made, by the name of its flag (`line`, `chunk`…).
+    pub fn wire_made(&self, name: &str) -> &'static str {
+        self.get(&format!("wire_{name}")).unwrap_or_default()
     }
 
     /// Why a TCP line far over `max` characters closed the connection.

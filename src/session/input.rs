@@ -144,6 +144,8 @@ impl Session {
             Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
             Ok(Reply::History(events)) => wire.history(&events),
             Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
+            Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
+            Ok(Reply::Unwatched) => vec![wire.unwatched()],
             Ok(Reply::Quit) => return Handled::Leave,
             Err(error) => vec![wire.refusal(&error)],
         })

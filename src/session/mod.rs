@@ -27,7 +27,7 @@ pub(crate) use door::{Door, Permit, Tries};
 pub(crate) use farewell::End;
 pub(crate) use input::{Handled, Hello, Input};
 
-use crate::chat::{Alert, Delivery, Ending, EventKind, Member};
+use crate::chat::{Alert, Delivery, Ending, EventKind, Made, Member};
 use crate::metrics::Connected;
 use crate::wire::{Encoding, Farewell};
 
@@ -74,6 +74,23 @@ impl Session {
             tries,
             context,
             _permit: permit,
+        }
+    }
+
+    /// Keeps a read from the client's byte stream for `/wire`.
+    pub(crate) fn stream_read(&self, bytes: &[u8], made: Made) {
+        self.member.stream_read(bytes, made);
+    }
+
+    /// Keeps a whole message from the client (a WebSocket frame) for `/wire`.
+    pub(crate) fn frame_read(&self, bytes: &[u8], made: Made, private: bool) {
+        self.member.frame_read(bytes, made, private);
+    }
+
+    /// Adds to what the client's latest read made, for `/wire`.
+    pub(crate) fn read_made(&self, made: Made) {
+        if made != Made::default() {
+            self.member.read_made(made);
         }
     }
 

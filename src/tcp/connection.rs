@@ -19,7 +19,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::answer::{self, ANSWER_BYTES, Answers};
 use super::outbox::Outbox;
-use crate::chat::{ChatError, Via, Welcome};
+use crate::chat::{ChatError, Made, Via, Welcome};
 use crate::i18n::Catalog;
 use crate::session::{Context, End, Handled, Hello, Input, Permit, Session, Tries};
 use crate::wire::line::{self, Lines};
@@ -179,7 +179,9 @@ impl Arriving {
                     ready.map_err(|error| End::Failed(error.to_string()))?;
                 }
                 ready = self.stream.readable(), if self.out.bytes < OUT_BYTES => {
-                    match ready.and_then(|()| read_into(&self.stream, &mut self.decoder)) {
+                    // Nobody can ask what was read before joining: the password stays unseen.
+                    let read = |()| read_into(&self.stream, &mut self.decoder, |_, _| {});
+                    match ready.and_then(read) {
                         Ok(None) => return Err(End::Closed),
                         Ok(Some(_)) => {}
                         Err(error) => return Err(End::Failed(error.to_string())),
@@ -198,11 +200,13 @@ impl Arriving {
     fn joined(self, session: Session, welcome: &Welcome) -> Connection {
         let Arriving {
             stream,
-            decoder,
+            mut decoder,
             mut out,
             wire,
             ..
         } = self;
+        // What the password made is nobody's business.
+        decoder.take_made();
         greet(&mut out, welcome, wire.catalog);
         Connection {
             stream,
@@ -245,12 +249,18 @@ fn greet(out: &mut Outbox, welcome: &Welcome, catalog: &'static Catalog) {
 /// Feeds the decoder what the socket has, through a stack buffer that is never held while
 /// the client is idle. `None` once the client has closed its side; `Some(0)` if nothing was
 /// ready after all.
-fn read_into(stream: &TcpStream, decoder: &mut LineDecoder) -> io::Result<Option<usize>> {
+/// `seen` is shown each read and what the decoder made of it.
+fn read_into(
+    stream: &TcpStream,
+    decoder: &mut LineDecoder,
+    seen: impl FnOnce(&[u8], Made),
+) -> io::Result<Option<usize>> {
     let mut chunk = [0u8; READ_CHUNK];
     match stream.try_read(&mut chunk) {
         Ok(0) => Ok(None),
         Ok(n) => {
             decoder.feed(&chunk[..n]);
+            seen(&chunk[..n], decoder.take_made());
             Ok(Some(n))
         }
         Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Some(0)),
@@ -366,7 +376,9 @@ impl Connection {
                     {
                         return end;
                     }
-                    let read = ready.and_then(|()| read_into(&self.stream, &mut self.decoder));
+                    let session = &self.session;
+                    let seen = |bytes: &[u8], made| session.stream_read(bytes, made);
+                    let read = ready.and_then(|()| read_into(&self.stream, &mut self.decoder, seen));
                     if !matches!(read, Ok(Some(_))) {
                         // What a client sent just before closing still counts: the seed
                         // script sends "z" and closes at once.
@@ -392,6 +404,7 @@ impl Connection {
                 () = pause_elapsed(&mut self.pause), if self.pause.is_some() => {
                     self.pause = None;
                     self.decoder.flush_chunk();
+                    self.session.read_made(self.decoder.take_made());
                     if let Some(end) = self.handle_input().or_else(|| self.send_paste()) {
                         return end;
                     }

@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
-use crate::chat::{ChatError, Via};
+use crate::chat::{ChatError, Command, Made, Via};
 use crate::session::{Context, End, Handled, Hello, Input, Permit, Session, Tries};
 use crate::wire::Encoding;
 use crate::wire::json::{self, ClientFrame, Frames, HelloFrame};
@@ -98,7 +99,7 @@ async fn join(
             () = tokio::time::sleep_until(give_up) => return None,
             () = tokio::time::sleep_until(guest_after), if !asked && !locked => None,
             message = socket.recv() => match incoming(message) {
-                Incoming::Frame(frame) => Some(frame),
+                Incoming::Frame(frame, _) => Some(frame),
                 Incoming::Control => continue,
                 Incoming::Leaving => return None,
             },
@@ -159,8 +160,8 @@ fn said(hello: &HelloFrame) -> Hello<'_> {
 
 /// What a message from the client amounts to.
 enum Incoming {
-    /// A frame to act on, or what is wrong with it.
-    Frame(Result<ClientFrame, String>),
+    /// A frame to act on, or what is wrong with it, and its bytes.
+    Frame(Result<ClientFrame, String>, Bytes),
     /// A ping or pong, which the WebSocket layer answers by itself.
     Control,
     /// A close frame, an error, or the end of the stream.
@@ -169,9 +170,11 @@ enum Incoming {
 
 fn incoming(message: Option<Result<Message, axum::Error>>) -> Incoming {
     match message {
-        Some(Ok(Message::Text(text))) => Incoming::Frame(ClientFrame::parse(text.as_str())),
-        Some(Ok(Message::Binary(_))) => {
-            Incoming::Frame(Err("binary frames are not supported".into()))
+        Some(Ok(Message::Text(text))) => {
+            Incoming::Frame(ClientFrame::parse(text.as_str()), Bytes::from(text))
+        }
+        Some(Ok(Message::Binary(bytes))) => {
+            Incoming::Frame(Err("binary frames are not supported".into()), bytes)
         }
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Control,
         Some(Ok(Message::Close(_)) | Err(_)) | None => Incoming::Leaving,
@@ -259,8 +262,11 @@ impl Connection {
                     }
                 }
                 message = self.socket.recv() => match incoming(message) {
-                    Incoming::Frame(frame) => {
+                    Incoming::Frame(frame, bytes) => {
                         heard = Instant::now();
+                        let made = if frame.is_ok() { Made::FRAME } else { Made::FRAME | Made::REFUSED };
+                        let private = matches!(&frame, Ok(ClientFrame::Say { text }) if Command::is_private(text));
+                        self.session.frame_read(&bytes, made, private);
                         if let Err(end) = self.handle(frame, &mut replies) {
                             return end;
                         }

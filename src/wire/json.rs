@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{
     Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome,
+    WireView, python_bytes,
 };
 use crate::i18n::{Arg, Catalog, error_args};
 
@@ -100,6 +101,31 @@ impl Encoding for Frames {
         encode(&ServerFrame::Arrivals { arrivals }).into()
     }
 
+    fn wire(&self, view: &WireView) -> Utf8Bytes {
+        let reads = view
+            .reads
+            .iter()
+            .map(|read| ReadFrame {
+                at: read.at,
+                bytes: read.bytes.as_deref().map(python_bytes),
+                len: read.len,
+                made: read.made.names(),
+            })
+            .collect();
+        encode(&ServerFrame::Wire {
+            nick: view.nick.as_str(),
+            via: view.via.as_str(),
+            own: view.own,
+            live: view.live,
+            reads,
+        })
+        .into()
+    }
+
+    fn unwatched(&self) -> Utf8Bytes {
+        encode(&ServerFrame::Unwatched {}).into()
+    }
+
     fn refusal(&self, error: &ChatError) -> Utf8Bytes {
         chat_error(error, self.catalog)
     }
@@ -109,6 +135,7 @@ impl Encoding for Frames {
         let catalog = self.catalog;
         let mut args = BTreeMap::new();
         let (code, text) = match alert {
+            Alert::Wire(view) => return self.wire(view),
             Alert::NotSaved => return self.refusal(&ChatError::NotSaved),
             Alert::SavingFailed(reason) => {
                 args.insert("text", Arg::Text(reason));
@@ -244,6 +271,16 @@ struct ArrivalFrame<'a> {
     present: bool,
 }
 
+/// One read of `/wire`: its bytes as Python writes them (`null` when masked), its size,
+/// and what the server made of it.
+#[derive(Serialize)]
+struct ReadFrame {
+    at: i64,
+    bytes: Option<String>,
+    len: u32,
+    made: Vec<&'static str>,
+}
+
 #[derive(Serialize)]
 struct HelpEntry<'a> {
     name: &'a str,
@@ -349,6 +386,14 @@ enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         args: BTreeMap<&'a str, Arg<'a>>,
     },
+    Wire {
+        nick: &'a str,
+        via: &'static str,
+        own: bool,
+        live: bool,
+        reads: Vec<ReadFrame>,
+    },
+    Unwatched {},
     Bye {
         reason: &'a str,
         text: &'a str,

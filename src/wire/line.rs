@@ -11,9 +11,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::TimeZone;
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
-use crate::chat::{Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, User};
+use crate::chat::{
+    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, User, WireView, python_bytes,
+};
 use crate::i18n::Catalog;
 
 /// What starts each further line of a message of several lines: a fixed indent no message,
@@ -112,12 +115,53 @@ impl Encoding for Lines {
         Bytes::from(text)
     }
 
+    fn wire(&self, view: &WireView) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = String::new();
+        if !view.live {
+            let heading = catalog.wire_heading(view.own, view.nick.as_str(), view.reads.len());
+            text.push_str(&notice_text(&heading));
+        }
+        for read in &view.reads {
+            let clock = clock(read.at);
+            let shown = match &read.bytes {
+                Some(bytes) if bytes.len() < read.len as usize => {
+                    format!(
+                        "{}… ({})",
+                        python_bytes(bytes),
+                        catalog.wire_bytes(read.len)
+                    )
+                }
+                Some(bytes) => python_bytes(bytes),
+                None => format!("({})", catalog.wire_bytes(read.len)),
+            };
+            let made: Vec<&str> = read
+                .made
+                .names()
+                .into_iter()
+                .map(|name| catalog.wire_made(name))
+                .collect();
+            let row = if view.live {
+                format!("[{}] {clock}  {shown}  → {}", view.nick, made.join(", "))
+            } else {
+                format!("  {clock}  {shown}  → {}", made.join(", "))
+            };
+            text.push_str(&notice_text(&row));
+        }
+        Bytes::from(text)
+    }
+
+    fn unwatched(&self) -> Bytes {
+        notice(self.catalog.wire_off)
+    }
+
     fn refusal(&self, error: &ChatError) -> Bytes {
         notice(&self.catalog.error(error))
     }
 
     fn alert(&self, alert: &Alert) -> Bytes {
         match alert {
+            Alert::Wire(view) => self.wire(view),
             Alert::NotSaved => self.refusal(&ChatError::NotSaved),
             Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
             Alert::SavingWorks => notice(self.catalog.saving_works),
@@ -175,6 +219,15 @@ fn continued(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// The local time of day of `ms` (Unix milliseconds), to the second.
+fn clock(ms: i64) -> String {
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|time| time.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 fn notice_text(text: &str) -> String {

@@ -12,9 +12,12 @@
 //! Hand-written rather than `tokio_util::codec::LinesCodec`: that codec stops for good at
 //! its first invalid UTF-8 or overlong line, and knows nothing of telnet or chunk mode.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use bytes::Bytes;
+
+use crate::chat::Made;
 
 /// One unit of input from a TCP client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +67,8 @@ pub struct LineDecoder {
     max_bytes: usize,
     /// Telnet refusals owed to the client.
     replies: Vec<u8>,
+    /// What the input fed since [`LineDecoder::take_made`] made, for `/wire`.
+    made: Made,
 }
 
 impl LineDecoder {
@@ -78,6 +83,7 @@ impl LineDecoder {
             overflow: false,
             max_bytes,
             replies: Vec::new(),
+            made: Made::default(),
         }
     }
 
@@ -122,6 +128,9 @@ impl LineDecoder {
         let complete = complete_utf8_len(&self.pending);
         let tail = self.pending.split_off(complete);
         let chunk = std::mem::replace(&mut self.pending, tail);
+        if !chunk.is_empty() {
+            self.made |= Made::CHUNK;
+        }
         self.push_line(&chunk);
     }
 
@@ -131,6 +140,12 @@ impl LineDecoder {
             let rest = std::mem::take(&mut self.pending);
             self.push_line(&rest);
         }
+    }
+
+    /// What the input fed since the last call made: lines, a chunk, telnet negotiation,
+    /// invalid UTF-8, a line too long.
+    pub fn take_made(&mut self) -> Made {
+        std::mem::take(&mut self.made)
     }
 
     /// Telnet answers owed to the client (refusing every option it asked for), if any.
@@ -158,6 +173,7 @@ impl LineDecoder {
                         return;
                     }
                 }
+                self.made |= Made::TELNET;
                 self.line_mode = true;
             }
             Telnet::Option(verb) => {
@@ -193,6 +209,7 @@ impl LineDecoder {
             // Backspace and delete, as a Windows telnet in character mode sends them.
             0x08 | 0x7f => self.erase_char(),
             _ if self.pending.len() >= self.max_bytes => {
+                self.made |= Made::TOO_LONG;
                 self.overflow = true;
                 self.pending = Vec::new();
                 self.ready.push_back(Inbound::TooLong);
@@ -215,14 +232,26 @@ impl LineDecoder {
             return;
         }
         let line = std::mem::take(&mut self.pending);
-        let line = String::from_utf8_lossy(&line).into_owned();
+        self.made |= Made::LINE;
+        let line = self.text(&line);
         self.ready.push_back(Inbound::Line(line));
+    }
+
+    /// A line's text, invalid UTF-8 replaced (and noted).
+    fn text(&mut self, bytes: &[u8]) -> String {
+        match String::from_utf8_lossy(bytes) {
+            Cow::Borrowed(text) => text.to_owned(),
+            Cow::Owned(text) => {
+                self.made |= Made::INVALID_UTF8;
+                text
+            }
+        }
     }
 
     /// Queues a chunk (or the last line at the end of input), which is never empty.
     fn push_line(&mut self, bytes: &[u8]) {
         if !bytes.is_empty() {
-            let line = String::from_utf8_lossy(bytes).into_owned();
+            let line = self.text(bytes);
             self.ready.push_back(Inbound::Line(line));
         }
     }

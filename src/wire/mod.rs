@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 
-use crate::chat::{Alert, Arrived, ChatError, Event, Private, User};
+use crate::chat::{Alert, Arrived, ChatError, Event, Private, User, WireView};
 
 /// One event's encodings, filled on first use. Lives inside [`crate::chat::Event`], which
 /// only carries it; nothing in the chat core looks inside.
@@ -93,4 +93,8 @@ pub(crate) trait Encoding {
     fn alert(&self, alert: &Alert) -> Self::Frame;
     /// Why the server closes the connection.
     fn farewell(&self, farewell: &Farewell) -> Self::Frame;
+    /// The answer to `/wire`: the reads of a connection, or, live, one more.
+    fn wire(&self, view: &WireView) -> Self::Frame;
+    /// The answer to `/wire off`.
+    fn unwatched(&self) -> Self::Frame;
 }

@@ -28,3 +28,4 @@ mod shutdown;
 mod tcp;
 mod teacher;
 mod web;
+mod wire;

@@ -185,11 +185,11 @@ async fn help_lists_every_command_and_unknown_commands_are_explained() {
     client.send("/help").await;
     assert_eq!(client.line().await, "* Commandes :");
     let mut listed = String::new();
-    for _ in 0..8 {
+    for _ in 0..9 {
         listed.push_str(&client.line().await);
     }
     for command in [
-        "/help", "/nick", "/me", "/who", "/msg", "/history", "/quit", "/op",
+        "/help", "/nick", "/me", "/who", "/msg", "/history", "/wire", "/quit", "/op",
     ] {
         assert!(listed.contains(command), "{command} in {listed}");
     }
