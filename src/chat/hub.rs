@@ -12,7 +12,7 @@ use super::people::Person;
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
-    MemberId, Nick, Private, Replay, User, Welcome, sanitize, sanitize_message,
+    MemberId, Nick, Past, Private, Replay, User, Welcome, sanitize, sanitize_message,
 };
 
 /// How many private messages and alerts may wait for one member before more are refused.
@@ -38,22 +38,16 @@ impl Hub {
     /// Creates an empty conversation called `epoch` that delivers events as soon as they
     /// happen.
     pub fn new(config: HubConfig, epoch: String) -> Self {
-        let state = State::new(&config, Vec::new(), None);
+        let state = State::new(&config, Past::default(), None);
         Self::with_state(config, state, epoch)
     }
 
-    /// Creates a conversation that continues from `past` (oldest first, the last ones kept in
-    /// memory) and numbers new events after `last_id`. Events are delivered only once the
-    /// returned [`Journal`] hands them back.
-    pub fn durable(
-        config: HubConfig,
-        past: Vec<Event>,
-        last_id: u64,
-        epoch: String,
-    ) -> (Self, Journal) {
+    /// Creates a conversation that continues from `past`: its recent events in memory, ids
+    /// going on after the last one given, the room as the teacher left it. Events are delivered only once the returned
+    /// [`Journal`] hands them back.
+    pub fn durable(config: HubConfig, past: Past, epoch: String) -> (Self, Journal) {
         let (tx, rx) = sync_mpsc::channel();
-        let mut state = State::new(&config, past, Some(tx));
-        state.last_id = state.last_id.max(last_id);
+        let state = State::new(&config, past, Some(tx));
         let hub = Self::with_state(config, state, epoch);
         let journal = Journal {
             pending: rx,
@@ -534,7 +528,7 @@ mod tests {
 
     #[test]
     fn a_durable_hub_delivers_only_what_the_journal_hands_back_and_continues_ids() {
-        let past = vec![Event::restored(
+        let recent = vec![Event::restored(
             41,
             1,
             EventKind::Join {
@@ -542,7 +536,12 @@ mod tests {
                 via: Via::Tcp,
             },
         )];
-        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41, "test".into());
+        let past = Past {
+            recent,
+            last_id: 41,
+            ..Past::default()
+        };
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, "test".into());
         let (mut member, welcome) = enter(&hub, Via::Web, None, NONE, None).expect("join");
         assert!(welcome.history.is_empty());
         assert!(

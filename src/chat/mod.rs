@@ -10,7 +10,8 @@
 //!
 //! A hub made with [`Hub::durable`] does not deliver an event when it is numbered: it queues
 //! it on a [`Journal`], whose owner (the storage thread) saves it and only then hands it back
-//! for delivery, in id order. What anyone has seen is therefore already on disk.
+//! for delivery, in id order. What anyone has seen is therefore already on disk, and a
+//! restart continues from it ([`Past`]).
 //!
 //! - `hub`: the handle; `state`: what its lock guards.
 //! - `member`: one participant, whose drop leaves; `arrival`: joining and the welcome.
@@ -18,7 +19,7 @@
 //! - `people`: limits that follow a person across connections (mute, slow mode, flood
 //!   control, a kick's cooldown).
 //! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
-//!   deliver).
+//!   deliver), `past` (what a restart continues from).
 
 mod arrival;
 mod command;
@@ -29,6 +30,7 @@ mod journal;
 mod member;
 mod moderation;
 mod nick;
+mod past;
 mod people;
 mod state;
 mod text;
@@ -41,6 +43,7 @@ pub use hub::Hub;
 pub use journal::Journal;
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
+pub use past::Past;
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 

@@ -12,8 +12,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::event::Direct;
 use super::people::{People, Person};
 use super::{
-    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Replay,
-    RoomState, User, Via,
+    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Past,
+    Replay, RoomState, User, Via,
 };
 
 /// How many arrivals `/arrivals` remembers.
@@ -67,7 +67,9 @@ pub(super) struct Room {
     pub(super) locked: bool,
     pub(super) slow: Option<Duration>,
     pub(super) private: bool,
-    /// Addresses sent away with `/ban`, until restart.
+    /// Addresses sent away with `/ban`, until restart: never saved, since a school's
+    /// addresses change hands (and are shared behind NAT), and restarting is how a teacher
+    /// lifts a ban.
     pub(super) banned: HashSet<IpAddr>,
     /// Keys of nicknames teachers have used: nobody else may take them until restart.
     pub(super) teacher_nicks: HashSet<String>,
@@ -95,34 +97,41 @@ pub(super) struct Entry {
 }
 
 impl State {
+    /// The state of a conversation that continues from `past` (empty for a new one).
     pub(super) fn new(
         config: &HubConfig,
-        past: Vec<Event>,
+        past: Past,
         journal: Option<sync_mpsc::Sender<Arc<Event>>>,
     ) -> Self {
         let (public, _) = broadcast::channel(config.backlog.max(1));
-        let skip = past.len().saturating_sub(config.recent);
-        let recent: VecDeque<_> = past.into_iter().skip(skip).map(Arc::new).collect();
+        let skip = past.recent.len().saturating_sub(config.recent);
+        let recent: VecDeque<_> = past.recent.into_iter().skip(skip).map(Arc::new).collect();
+        let mut room = Room {
+            topic: None,
+            locked: false,
+            slow: None,
+            private: true,
+            banned: HashSet::new(),
+            teacher_nicks: HashSet::new(),
+        };
+        for notice in &past.room {
+            room.apply(notice);
+        }
+        let mut people = People::new(config.max_rate);
+        people.slowest(room.slow.unwrap_or_default());
         Self {
             members: HashMap::new(),
             by_nick: HashMap::new(),
-            last_id: recent.back().map_or(0, |event| event.id),
+            last_id: recent.back().map_or(0, |event| event.id).max(past.last_id),
             recent,
             public,
             journal,
             saving_failed: None,
-            people: People::new(config.max_rate),
+            people,
             arrivals: VecDeque::new(),
             last_member: 0,
             last_guest: 0,
-            room: Room {
-                topic: None,
-                locked: false,
-                slow: None,
-                private: true,
-                banned: HashSet::new(),
-                teacher_nicks: HashSet::new(),
-            },
+            room,
         }
     }
 
@@ -351,6 +360,35 @@ impl State {
 }
 
 impl Room {
+    /// Applies a teacher's notice that sets the room's rules ([`NoticeKind::ROOM`]); any
+    /// other event leaves the room as it is. The one definition of what each notice does:
+    /// a teacher's command and a restart replaying the saved notices both come here.
+    pub(super) fn apply(&mut self, notice: &EventKind) {
+        let EventKind::Notice {
+            kind, text, number, ..
+        } = notice
+        else {
+            return;
+        };
+        match kind {
+            NoticeKind::Topic => self.topic = (!text.is_empty()).then(|| text.clone()),
+            NoticeKind::Lock => self.locked = true,
+            NoticeKind::Unlock => self.locked = false,
+            NoticeKind::Slow => {
+                self.slow = (*number > 0).then(|| Duration::from_secs(*number));
+            }
+            NoticeKind::PrivateOff => self.private = false,
+            NoticeKind::PrivateOn => self.private = true,
+            NoticeKind::Op
+            | NoticeKind::Announce
+            | NoticeKind::Kick
+            | NoticeKind::Mute
+            | NoticeKind::Unmute
+            | NoticeKind::Ban
+            | NoticeKind::Delete => {}
+        }
+    }
+
     pub(super) fn state(&self) -> RoomState {
         RoomState {
             topic: self.topic.clone(),

@@ -28,7 +28,7 @@ pub use reader::Reader;
 use reader::query;
 use schema::{Row, migrate, sql};
 
-use crate::chat::{Event, EventKind, Journal, NoticeKind};
+use crate::chat::{Event, EventKind, Journal, NoticeKind, Past};
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -183,11 +183,12 @@ impl Store {
             .map_err(sqlite)
     }
 
-    /// The newest `count` events, oldest first, and the highest id ever given.
+    /// What the conversation continues from: its newest `count` events, oldest first; the
+    /// highest id ever given; and the notices that set the room's rules.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] if the table cannot be read.
-    pub fn recent(&self, count: usize) -> Result<(Vec<Event>, u64), StoreError> {
+    pub fn past(&self, count: usize) -> Result<Past, StoreError> {
         let sqlite = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -198,14 +199,33 @@ impl Store {
                 row.get(0)
             })
             .map_err(sqlite)?;
-        let mut events = query(
+        let mut recent = query(
             &self.connection,
             "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events ORDER BY id DESC LIMIT ?1",
             params![i64::try_from(count).unwrap_or(i64::MAX)],
         )
         .map_err(sqlite)?;
-        events.reverse();
-        Ok((events, u64::try_from(last_id).unwrap_or(0)))
+        recent.reverse();
+        // The kinds are the crate's own constant names, never anything a user typed.
+        let kinds: Vec<String> = NoticeKind::ROOM
+            .iter()
+            .map(|kind| format!("'{}'", kind.as_str()))
+            .collect();
+        let room = query(
+            &self.connection,
+            &format!(
+                "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
+                 WHERE kind IN ({}) ORDER BY id",
+                kinds.join(", ")
+            ),
+            [],
+        )
+        .map_err(sqlite)?;
+        Ok(Past {
+            recent,
+            last_id: u64::try_from(last_id).unwrap_or(0),
+            room: room.into_iter().map(|event| event.kind).collect(),
+        })
     }
 
     /// Saves events in one transaction.

@@ -23,6 +23,7 @@ mod page;
 mod page_values;
 mod projector;
 mod reading;
+mod restart;
 mod seed;
 mod shutdown;
 mod tcp;
