@@ -43,7 +43,8 @@ impl Hub {
     }
 
     /// Creates a conversation that continues from `past`: its recent events in memory, ids
-    /// going on after the last one given, the room as the teacher left it. Events are delivered only once the returned
+    /// and guest numbers going on after the last ones given, the room as the teacher left
+    /// it, teachers' nicknames still theirs. Events are delivered only once the returned
     /// [`Journal`] hands them back.
     pub fn durable(config: HubConfig, past: Past, epoch: String) -> (Self, Journal) {
         let (tx, rx) = sync_mpsc::channel();
@@ -119,7 +120,7 @@ impl Hub {
         let (end_tx, end_rx) = oneshot::channel();
         state.by_nick.insert(nick.key(), id);
         if teacher {
-            state.room.teacher_nicks.insert(nick.key());
+            state.reserve_for_teachers(&nick);
         }
         state.members.insert(
             id,
@@ -300,9 +301,9 @@ impl Hub {
         people.renamed(&was, entry.person());
         let via = entry.via;
         state.by_nick.remove(&old.key());
-        state.by_nick.insert(key.clone(), id);
+        state.by_nick.insert(key, id);
         if teacher {
-            state.room.teacher_nicks.insert(key);
+            state.reserve_for_teachers(&new);
         }
         let kind = EventKind::Rename {
             old,
@@ -549,8 +550,9 @@ mod tests {
             "nothing before the journal delivers"
         );
         let batch = journal.next_batch(10).expect("the join");
-        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
-        journal.deliver(&batch);
+        assert_eq!(batch.events.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
+        assert_eq!(batch.facts, [crate::chat::Fact::Guest(1)]);
+        journal.deliver(&batch.events);
         assert!(matches!(member.try_recv(), Some(Delivery::Public(e)) if e.id == 42));
         assert_eq!(hub.since(0).len(), 2);
         drop(member);

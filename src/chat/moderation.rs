@@ -27,7 +27,7 @@ impl Hub {
         }
         entry.teacher = true;
         let nick = entry.nick.clone();
-        state.room.teacher_nicks.insert(nick.key());
+        state.reserve_for_teachers(&nick);
         let kind = notice(NoticeKind::Op, nick.clone(), Some(nick), String::new(), 0);
         state.publish(id, kind, &self.shared.config);
     }

@@ -1,5 +1,6 @@
 //! What a conversation continues from after a restart, as its store reads it back: the
-//! recent events and the teacher's notices that set the room's rules.
+//! recent events, the teacher's notices that set the room's rules, and the facts kept
+//! beside the events (guest numbers given, nicknames teachers used).
 
 use super::{Event, EventKind};
 
@@ -15,6 +16,10 @@ pub struct Past {
     /// saved conversation is the one record of the room, so the room after a restart is
     /// never ahead of, nor behind, what everyone was shown.
     pub room: Vec<EventKind>,
+    /// The highest guest number given.
+    pub last_guest: u64,
+    /// The look-alike keys of the nicknames teachers have used.
+    pub teacher_nicks: Vec<String>,
 }
 
 #[cfg(test)]
@@ -23,7 +28,7 @@ mod tests {
 
     use super::*;
     use crate::chat::{
-        Arrival, ChatError, Hub, HubConfig, Member, Nick, NoticeKind, Replay, RoomState, Via,
+        Arrival, ChatError, Fact, Hub, HubConfig, Member, Nick, NoticeKind, Replay, RoomState, Via,
         Welcome,
     };
 
@@ -96,7 +101,7 @@ mod tests {
         let (_student, before) = join(&hub, None, false).expect("join");
         let mut saved = Vec::new();
         while let Ok(Some(batch)) = journal.next_batch_within(100, std::time::Duration::ZERO) {
-            saved.extend(batch.iter().map(|event| event.kind.clone()));
+            saved.extend(batch.events.iter().map(|event| event.kind.clone()));
         }
         let past = Past {
             room: saved,
@@ -106,5 +111,28 @@ mod tests {
         let (_student, after) = join(&again, None, false).expect("join");
         assert_eq!(after.room, before.room);
         assert!(before.room.locked && before.room.slow == 45 && !before.room.private);
+    }
+
+    #[test]
+    fn guest_numbers_go_on_and_teachers_keep_their_names() {
+        let martine = Nick::parse("Martine").expect("valid");
+        let past = Past {
+            last_guest: 7,
+            teacher_nicks: vec![martine.key()],
+            ..Past::default()
+        };
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, "test".into());
+        let (_guest, welcome) = join(&hub, None, false).expect("join");
+        assert_eq!(welcome.nick.as_str(), "guest8");
+        assert_eq!(
+            join(&hub, Some("martine"), false).err(),
+            Some(ChatError::NickReserved("martine".to_owned()))
+        );
+        let (_martine, _) = join(&hub, Some("martine"), true).expect("a teacher's own name");
+        let (_anne, _) = join(&hub, Some("anne"), true).expect("a new teacher");
+        let batch = journal.next_batch(100).expect("a batch");
+        let anne = Nick::parse("anne").expect("valid").key();
+        // Martine's name was kept already; Anne's is new.
+        assert_eq!(batch.facts, [Fact::Guest(8), Fact::TeacherNick(anne)]);
     }
 }

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
+use super::journal::Pending;
 use super::people::{People, Person};
 use super::{
-    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Past,
+    Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
     Replay, RoomState, User, Via,
 };
 
@@ -43,9 +44,9 @@ pub(super) struct State {
     /// Sending side of the fan-out ring; members hold the receivers. Only used under the
     /// lock, so the ring's order is the id order.
     pub(super) public: broadcast::Sender<Arc<Event>>,
-    /// For a durable hub, where numbered events wait to be saved; the `Journal` holds the
-    /// receiving end and delivers them back once they are.
-    pub(super) journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    /// For a durable hub, where numbered events and facts wait to be saved; the `Journal`
+    /// holds the receiving end and delivers events back once they are.
+    pub(super) journal: Option<sync_mpsc::Sender<Pending>>,
     /// The last id given out (delivered or not).
     pub(super) last_id: u64,
     /// Why events cannot be saved, while they cannot: nothing new is published then,
@@ -57,6 +58,8 @@ pub(super) struct State {
     /// `/arrivals`, even of connections that lived for milliseconds.
     pub(super) arrivals: VecDeque<Arrived>,
     pub(super) last_member: u64,
+    /// The last guest number given, in this run or before it: a number is never given
+    /// twice in one conversation.
     pub(super) last_guest: u64,
     pub(super) room: Room,
 }
@@ -71,7 +74,8 @@ pub(super) struct Room {
     /// addresses change hands (and are shared behind NAT), and restarting is how a teacher
     /// lifts a ban.
     pub(super) banned: HashSet<IpAddr>,
-    /// Keys of nicknames teachers have used: nobody else may take them until restart.
+    /// Keys of nicknames teachers have used in this conversation, restarts included:
+    /// nobody else may take them.
     pub(super) teacher_nicks: HashSet<String>,
 }
 
@@ -101,7 +105,7 @@ impl State {
     pub(super) fn new(
         config: &HubConfig,
         past: Past,
-        journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+        journal: Option<sync_mpsc::Sender<Pending>>,
     ) -> Self {
         let (public, _) = broadcast::channel(config.backlog.max(1));
         let skip = past.recent.len().saturating_sub(config.recent);
@@ -112,7 +116,7 @@ impl State {
             slow: None,
             private: true,
             banned: HashSet::new(),
-            teacher_nicks: HashSet::new(),
+            teacher_nicks: past.teacher_nicks.into_iter().collect(),
         };
         for notice in &past.room {
             room.apply(notice);
@@ -130,7 +134,7 @@ impl State {
             people,
             arrivals: VecDeque::new(),
             last_member: 0,
-            last_guest: 0,
+            last_guest: past.last_guest,
             room,
         }
     }
@@ -143,9 +147,26 @@ impl State {
             // Sent under the lock, so the journal receives events in id order. It is only
             // gone once the storage thread has stopped, and then nothing can be saved.
             Some(journal) => {
-                let _ = journal.send(event);
+                let _ = journal.send(Pending::Event(event));
             }
             None => self.deliver(event, config),
+        }
+    }
+
+    /// Queues a fact to be saved with the next events, for a durable hub. Sent under the
+    /// lock like events, so it is saved no later than any event that follows it.
+    fn keep(&self, fact: Fact) {
+        if let Some(journal) = &self.journal {
+            let _ = journal.send(Pending::Fact(fact));
+        }
+    }
+
+    /// Reserves `nick` for teachers from now on, in this run and the next ones.
+    pub(super) fn reserve_for_teachers(&mut self, nick: &Nick) {
+        let key = nick.key();
+        if !self.room.teacher_nicks.contains(&key) {
+            self.room.teacher_nicks.insert(key.clone());
+            self.keep(Fact::TeacherNick(key));
         }
     }
 
@@ -296,6 +317,7 @@ impl State {
         }
     }
 
+    /// A guest name never given before in this conversation, nor held by anyone now.
     pub(super) fn next_guest(&mut self) -> Nick {
         loop {
             self.last_guest += 1;
@@ -303,6 +325,7 @@ impl State {
             if let Ok(nick) = Nick::parse(&format!("guest{}", self.last_guest))
                 && !self.by_nick.contains_key(&nick.key())
             {
+                self.keep(Fact::Guest(self.last_guest));
                 return nick;
             }
         }

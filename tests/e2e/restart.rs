@@ -1,5 +1,5 @@
 //! What a restart on the same database keeps besides the messages: the room as the teacher
-//! left it; and what it ends: bans.
+//! left it, guest numbers, teachers' nicknames; and what it ends: bans.
 
 use serde_json::json;
 
@@ -53,6 +53,47 @@ async fn the_room_is_as_the_teacher_left_it_after_a_restart() {
     assert_eq!(page.expect("message").await["text"], "un");
     student.send("deux").await;
     student.expect("Mode lent").await;
+}
+
+#[tokio::test]
+async fn guest_numbers_continue_after_a_restart() {
+    let (_dir, db) = temp_db();
+    let app = on(&db).await;
+    let mut first = app.tcp_client().await;
+    let second = app.tcp_client().await;
+    assert_eq!(
+        (first.nick.as_str(), second.nick.as_str()),
+        ("guest1", "guest2")
+    );
+    // The first one leaves before the restart, so its name is free, yet not given again.
+    first.send("/quit").await;
+    first.rest().await;
+    drop(second);
+    app.stop().await;
+
+    let app = on(&db).await;
+    let third = app.tcp_client().await;
+    assert_eq!(third.nick, "guest3");
+    let mut page = WsClient::connect(app.http).await;
+    page.send(json!({"type": "hello"})).await;
+    assert_eq!(page.welcome().await["nick"], "guest4");
+}
+
+#[tokio::test]
+async fn a_teachers_nickname_stays_theirs_after_a_restart() {
+    let (_dir, db) = temp_db();
+    let app = on(&db).await;
+    app.tcp_teacher("martine").await;
+    app.stop().await;
+
+    let app = on(&db).await;
+    let mut student = app.tcp_client().await;
+    student.send("/nick Martine").await;
+    assert_eq!(
+        student.expect("réservé").await,
+        "* Le pseudo Martine est réservé."
+    );
+    app.tcp_teacher("martine").await;
 }
 
 #[tokio::test]
