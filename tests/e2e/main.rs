@@ -22,6 +22,7 @@ mod one_path;
 mod page;
 mod page_values;
 mod projector;
+mod qr;
 mod reading;
 mod restart;
 mod seed;
