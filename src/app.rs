@@ -70,8 +70,8 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the history database (unless it is `:memory:`) and restores the recent
-    /// conversation from it, then binds the TCP and HTTP listeners. Port 0 picks a free port;
+    /// Opens the history database (unless it is `:memory:`) and restores the conversation
+    /// from it (its recent events, the room as the teacher left it), then binds the TCP and HTTP listeners. Port 0 picks a free port;
     /// see [`App::tcp_addr`].
     ///
     /// # Errors
@@ -110,9 +110,9 @@ impl App {
                 if config.teacher_token.is_none() {
                     config.teacher_token = Some(store.teacher_token(&fresh_token)?);
                 }
-                let (past, last_id) = store.recent(config.hub().recent)?;
+                let past = store.past(config.hub().recent)?;
                 let epoch = store.epoch(&fresh_epoch)?;
-                let (hub, journal) = Hub::durable(config.hub(), past, last_id, epoch);
+                let (hub, journal) = Hub::durable(config.hub(), past, epoch);
                 let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
                 (hub, Some(writer))
             }

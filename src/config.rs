@@ -1,6 +1,7 @@
 //! Settings: command line flags, each also settable from a `TCHAT_*` environment variable.
 //! Parsing only; nothing here opens a socket or reads a file.
 
+use std::ffi::OsStr;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -84,6 +85,12 @@ pub struct Config {
     /// and is told how many it missed.
     #[arg(long, env = "TCHAT_BACKLOG", default_value_t = 4096)]
     pub backlog: usize,
+
+    /// When to print in colour, which the QR code of the page needs to scan whatever the
+    /// terminal's own colours: `auto` does on a terminal, unless NO_COLOR is set or
+    /// TERM=dumb. Without colour no QR code is printed (the /join page shows one).
+    #[arg(long, env = "TCHAT_COLOR", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 
     /// Threads that carry the connections once they have joined (accepting them runs on one
     /// more). One carries a school (well over a million deliveries a second) at the least
@@ -181,6 +188,33 @@ pub struct Config {
     pub paste_ms: u64,
 }
 
+/// When the startup output is in colour (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal that takes colours.
+    #[default]
+    Auto,
+    /// Always, even into a file or with NO_COLOR set (an explicit choice wins over it).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to print in colour, for output that is a `terminal` or not, given the
+    /// environment's `NO_COLOR` and `TERM` (passed in: the library reads no environment).
+    /// NO_COLOR counts when set to anything but the empty string (no-color.org).
+    pub fn resolve(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+            }
+        }
+    }
+}
+
 impl Config {
     /// The settings with every default, listening on the given addresses.
     pub fn with_addresses(tcp: SocketAddr, http: SocketAddr) -> Self {
@@ -220,5 +254,33 @@ impl Config {
     /// How long a client pauses for the lines it sent together to be one message.
     pub fn paste_gap(&self) -> Duration {
         Duration::from_millis(self.paste_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_is_for_terminals_that_take_it_unless_asked_otherwise() {
+        let os = |text: &'static str| Some(OsStr::new(text));
+        let xterm = os("xterm-256color");
+        assert!(ColorWhen::Auto.resolve(true, None, xterm));
+        assert!(
+            ColorWhen::Auto.resolve(true, os(""), xterm),
+            "NO_COLOR empty is unset"
+        );
+        assert!(
+            ColorWhen::Auto.resolve(true, None, None),
+            "no TERM, as on Windows"
+        );
+        assert!(!ColorWhen::Auto.resolve(true, os("1"), xterm));
+        assert!(!ColorWhen::Auto.resolve(true, None, os("dumb")));
+        assert!(
+            !ColorWhen::Auto.resolve(false, None, xterm),
+            "into a file or a pipe"
+        );
+        assert!(ColorWhen::Always.resolve(false, os("1"), os("dumb")));
+        assert!(!ColorWhen::Never.resolve(true, None, xterm));
     }
 }

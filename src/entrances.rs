@@ -92,16 +92,32 @@ except (EOFError, KeyboardInterrupt):  # Ctrl-D, Ctrl-C
     )
 }
 
-/// `text` as a QR code in the terminal: two rows of modules per line of half blocks.
+/// Black characters on a bright white ground (ANSI SGR 30 and 107): a QR code scans with
+/// dark modules on a light ground, which a terminal's own colours give only half the time.
+/// The sixteen basic colours are the ones every terminal takes, and every usual scheme
+/// keeps black dark and bright white light.
+const DARK_ON_LIGHT: &str = "\x1b[30;107m";
+/// Back to the terminal's own colours.
+const PLAIN: &str = "\x1b[0m";
+
+/// `text` as a QR code for a terminal that takes colours: two rows of modules per line of
+/// half blocks, dark modules in black on white whatever the terminal's scheme, inside the
+/// quiet zone of four light modules that readers need to find the code.
 pub fn qr_terminal(text: &str) -> Option<String> {
     let code = QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<unicode::Dense1x2>()
-            .dark_color(unicode::Dense1x2::Light)
-            .light_color(unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
+    let blocks = code
+        .render::<unicode::Dense1x2>()
+        .dark_color(unicode::Dense1x2::Dark)
+        .light_color(unicode::Dense1x2::Light)
+        .quiet_zone(true)
+        .build();
+    // Colours end before each line break: a terminal may paint the rest of a line, or the
+    // next one it scrolls in, with the colours in force at the break.
+    let lines: Vec<String> = blocks
+        .lines()
+        .map(|line| format!("{DARK_ON_LIGHT}{line}{PLAIN}"))
+        .collect();
+    Some(lines.join("\n"))
 }
 
 /// `text` as a QR code in SVG, for the projected page.
@@ -132,6 +148,12 @@ mod tests {
     fn qr_codes_render_for_terminals_and_pages() {
         let text = qr_terminal("http://192.168.1.20:8080/").expect("QR");
         assert!(text.contains('█') || text.contains('▀') || text.contains('▄'));
+        for line in text.lines() {
+            assert!(
+                line.starts_with(DARK_ON_LIGHT) && line.ends_with(PLAIN),
+                "{line:?}"
+            );
+        }
         let svg = qr_svg("http://192.168.1.20:8080/").expect("QR");
         assert!(svg.contains("<svg"));
     }

@@ -13,7 +13,8 @@
 //! - [`chat`]: the conversation itself (members, nicknames, history, fan-out, moderation),
 //!   with no knowledge of sockets or formats.
 //! - [`i18n`]: every sentence the server writes, per language, built in one place.
-//! - [`store`]: the history database, written by one thread in grouped transactions.
+//! - [`store`]: the history database (and what a restart continues from), written by one
+//!   thread in grouped transactions.
 //! - [`transcript`]: the conversation as text, CSV or JSON for the teacher.
 //!
 //! Around them:

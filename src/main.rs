@@ -56,8 +56,14 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
 async fn run(config: Config) -> anyhow::Result<()> {
     #[cfg(unix)]
     let _file_too_large = catch_file_too_large();
+    // Decided here, at the binary's edge, where the environment is read.
+    let colour = config.color.resolve(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    );
     let app = App::bind(config).await.map_err(explain)?;
-    print_addresses(&app);
+    print_addresses(&app, colour);
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     tokio::spawn(async move {
@@ -182,9 +188,10 @@ fn run_export(export: &Export) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot write the transcript: {error}"))
 }
 
-/// What the teacher reads at startup: where students connect, the QR code of the page, the
-/// teacher's own address. The token appears here and nowhere else (never in the logs).
-fn print_addresses(app: &App) {
+/// What the teacher reads at startup: where students connect, the QR code of the page (in
+/// `colour` only), the teacher's own address. The token appears here and nowhere else
+/// (never in the logs).
+fn print_addresses(app: &App, colour: bool) {
     let entrances = app.entrances();
     let mut text = String::from("tchat is running. Students join at:\n");
     for (url, tcp) in &entrances.addresses {
@@ -195,7 +202,9 @@ fn print_addresses(app: &App) {
         ));
     }
     let main = entrances.main_url();
-    if let Some(qr) = entrances::qr_terminal(main) {
+    // Without colour the terminal's own scheme would decide whether the code is dark on
+    // light, and half the time it would not scan: better none, as /join shows one.
+    if colour && let Some(qr) = entrances::qr_terminal(main) {
         text.push_str(&qr);
         text.push('\n');
     }

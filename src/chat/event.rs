@@ -167,6 +167,17 @@ impl NoticeKind {
         NoticeKind::Delete,
     ];
 
+    /// The kinds that set the room's rules (topic, lock, slow mode, private messages):
+    /// the newest of each, replayed from the saved conversation, is the room after a restart.
+    pub(crate) const ROOM: [NoticeKind; 6] = [
+        NoticeKind::Topic,
+        NoticeKind::Lock,
+        NoticeKind::Unlock,
+        NoticeKind::Slow,
+        NoticeKind::PrivateOff,
+        NoticeKind::PrivateOn,
+    ];
+
     /// The name used on the wire and on disk.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use super::people::Person;
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
-    MemberId, Nick, Private, Replay, User, Welcome, WireRead, WireView, Wiretap, sanitize,
+    MemberId, Nick, Past, Private, Replay, User, Welcome, WireRead, WireView, Wiretap, sanitize,
     sanitize_message,
 };
 
@@ -39,22 +39,17 @@ impl Hub {
     /// Creates an empty conversation called `epoch` that delivers events as soon as they
     /// happen.
     pub fn new(config: HubConfig, epoch: String) -> Self {
-        let state = State::new(&config, Vec::new(), None);
+        let state = State::new(&config, Past::default(), None);
         Self::with_state(config, state, epoch)
     }
 
-    /// Creates a conversation that continues from `past` (oldest first, the last ones kept in
-    /// memory) and numbers new events after `last_id`. Events are delivered only once the
-    /// returned [`Journal`] hands them back.
-    pub fn durable(
-        config: HubConfig,
-        past: Vec<Event>,
-        last_id: u64,
-        epoch: String,
-    ) -> (Self, Journal) {
+    /// Creates a conversation that continues from `past`: its recent events in memory, ids
+    /// and guest numbers going on after the last ones given, the room as the teacher left
+    /// it, teachers' nicknames still theirs. Events are delivered only once the returned
+    /// [`Journal`] hands them back.
+    pub fn durable(config: HubConfig, past: Past, epoch: String) -> (Self, Journal) {
         let (tx, rx) = sync_mpsc::channel();
-        let mut state = State::new(&config, past, Some(tx));
-        state.last_id = state.last_id.max(last_id);
+        let state = State::new(&config, past, Some(tx));
         let hub = Self::with_state(config, state, epoch);
         let journal = Journal {
             pending: rx,
@@ -127,7 +122,7 @@ impl Hub {
         let tap = Arc::new(Wiretap::default());
         state.by_nick.insert(nick.key(), id);
         if teacher {
-            state.room.teacher_nicks.insert(nick.key());
+            state.reserve_for_teachers(&nick);
         }
         state.members.insert(
             id,
@@ -310,9 +305,9 @@ impl Hub {
         people.renamed(&was, entry.person());
         let via = entry.via;
         state.by_nick.remove(&old.key());
-        state.by_nick.insert(key.clone(), id);
+        state.by_nick.insert(key, id);
         if teacher {
-            state.room.teacher_nicks.insert(key);
+            state.reserve_for_teachers(&new);
         }
         let kind = EventKind::Rename {
             old,
@@ -593,7 +588,7 @@ mod tests {
 
     #[test]
     fn a_durable_hub_delivers_only_what_the_journal_hands_back_and_continues_ids() {
-        let past = vec![Event::restored(
+        let recent = vec![Event::restored(
             41,
             1,
             EventKind::Join {
@@ -601,7 +596,12 @@ mod tests {
                 via: Via::Tcp,
             },
         )];
-        let (hub, journal) = Hub::durable(HubConfig::default(), past, 41, "test".into());
+        let past = Past {
+            recent,
+            last_id: 41,
+            ..Past::default()
+        };
+        let (hub, journal) = Hub::durable(HubConfig::default(), past, "test".into());
         let (mut member, welcome) = enter(&hub, Via::Web, None, NONE, None).expect("join");
         assert!(welcome.history.is_empty());
         assert!(
@@ -609,8 +609,9 @@ mod tests {
             "nothing before the journal delivers"
         );
         let batch = journal.next_batch(10).expect("the join");
-        assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
-        journal.deliver(&batch);
+        assert_eq!(batch.events.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
+        assert_eq!(batch.facts, [crate::chat::Fact::Guest(1)]);
+        journal.deliver(&batch.events);
         assert!(matches!(member.try_recv(), Some(Delivery::Public(e)) if e.id == 42));
         assert_eq!(hub.since(0).len(), 2);
         drop(member);

@@ -1,5 +1,6 @@
-//! The queue of numbered events of a durable hub, waiting to be saved: the storage thread
-//! takes a batch, saves it, and only then delivers it, so nothing is shown that isn't saved.
+//! The queue of what a durable hub has to save: numbered events, and the facts it keeps
+//! across restarts that nobody is shown. The storage thread takes a batch, saves it, and
+//! only then delivers its events, so nothing is shown that isn't saved.
 
 use std::sync::{Arc, PoisonError, Weak, mpsc};
 use std::time::Duration;
@@ -7,28 +8,62 @@ use std::time::Duration;
 use super::hub::Shared;
 use super::{Alert, Event, EventKind};
 
-/// Numbered events waiting to be saved. Owned by the storage thread.
+/// Something the hub keeps across restarts that is not an event. It goes through the same
+/// queue as events, so it is saved no later than any event that shows it: a saved `join`
+/// of `guest7` means guest numbers up to 7 are saved as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// Guest numbers up to this one have been given: the next run goes on after it.
+    Guest(u64),
+    /// A teacher used the nickname with this look-alike key: nobody else may take it.
+    TeacherNick(String),
+}
+
+/// What waits in the journal, in the order it happened.
+#[derive(Debug)]
+pub(super) enum Pending {
+    Event(Arc<Event>),
+    Fact(Fact),
+}
+
+/// What the storage thread saves in one transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Numbered events, in id order: delivered once saved.
+    pub events: Vec<Arc<Event>>,
+    /// Facts learnt meanwhile, oldest first.
+    pub facts: Vec<Fact>,
+}
+
+impl Batch {
+    fn push(&mut self, pending: Pending) {
+        match pending {
+            Pending::Event(event) => self.events.push(event),
+            Pending::Fact(fact) => self.facts.push(fact),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.events.len() + self.facts.len()
+    }
+}
+
+/// What a durable hub has to save. Owned by the storage thread.
 pub struct Journal {
-    /// The hub sends every numbered event here, under its lock, so they arrive in id order.
-    pub(super) pending: mpsc::Receiver<Arc<Event>>,
+    /// The hub sends every numbered event and every fact here, under its lock, so they
+    /// arrive in the order they happened (events in id order).
+    pub(super) pending: mpsc::Receiver<Pending>,
     /// Weak, so that the hub (and with it the sending side) can go away when the server
     /// stops, which ends the storage thread's loop.
     pub(super) hub: Weak<Shared>,
 }
 
 impl Journal {
-    /// Blocks until at least one event is waiting, then takes up to `max` of them, oldest
+    /// Blocks until something is waiting, then takes up to `max` events and facts, oldest
     /// first. `None` once the hub is gone and everything has been taken.
-    pub fn next_batch(&self, max: usize) -> Option<Vec<Arc<Event>>> {
+    pub fn next_batch(&self, max: usize) -> Option<Batch> {
         let first = self.pending.recv().ok()?;
-        let mut batch = vec![first];
-        while batch.len() < max {
-            match self.pending.try_recv() {
-                Ok(event) => batch.push(event),
-                Err(_) => break,
-            }
-        }
-        Some(batch)
+        Some(self.batch_from(first, max))
     }
 
     /// Like [`Journal::next_batch`], but gives up after `wait`: `Ok(None)` then, and
@@ -37,24 +72,26 @@ impl Journal {
         clippy::result_unit_err,
         reason = "the only error is that the hub is gone"
     )]
-    pub fn next_batch_within(
-        &self,
-        max: usize,
-        wait: Duration,
-    ) -> Result<Option<Vec<Arc<Event>>>, ()> {
+    pub fn next_batch_within(&self, max: usize, wait: Duration) -> Result<Option<Batch>, ()> {
         let first = match self.pending.recv_timeout(wait) {
-            Ok(event) => event,
+            Ok(pending) => pending,
             Err(mpsc::RecvTimeoutError::Timeout) => return Ok(None),
             Err(mpsc::RecvTimeoutError::Disconnected) => return Err(()),
         };
-        let mut batch = vec![first];
+        Ok(Some(self.batch_from(first, max)))
+    }
+
+    /// `first` and whatever else is already waiting, up to `max` in all.
+    fn batch_from(&self, first: Pending, max: usize) -> Batch {
+        let mut batch = Batch::default();
+        batch.push(first);
         while batch.len() < max {
             match self.pending.try_recv() {
-                Ok(event) => batch.push(event),
+                Ok(pending) => batch.push(pending),
                 Err(_) => break,
             }
         }
-        Ok(Some(batch))
+        batch
     }
 
     /// Events that could not be saved: nobody is shown them. Whoever caused one is told,

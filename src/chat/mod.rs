@@ -10,7 +10,9 @@
 //!
 //! A hub made with [`Hub::durable`] does not deliver an event when it is numbered: it queues
 //! it on a [`Journal`], whose owner (the storage thread) saves it and only then hands it back
-//! for delivery, in id order. What anyone has seen is therefore already on disk.
+//! for delivery, in id order. What anyone has seen is therefore already on disk. The few
+//! things it keeps that are not events ([`Fact`]: guest numbers, teachers' nicknames) go
+//! through the same queue, and a restart continues from all of it ([`Past`]).
 //!
 //! - `hub`: the handle; `state`: what its lock guards.
 //! - `member`: one participant, whose drop leaves; `arrival`: joining and the welcome.
@@ -18,7 +20,7 @@
 //! - `people`: limits that follow a person across connections (mute, slow mode, flood
 //!   control, a kick's cooldown).
 //! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
-//!   deliver).
+//!   deliver), `past` (what a restart continues from).
 //! - `wiretap`: the last bytes read from each connection, for `/wire`.
 
 mod arrival;
@@ -30,6 +32,7 @@ mod journal;
 mod member;
 mod moderation;
 mod nick;
+mod past;
 mod people;
 mod state;
 mod text;
@@ -40,9 +43,10 @@ pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherComman
 pub use error::ChatError;
 pub use event::{Alert, Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use hub::Hub;
-pub use journal::Journal;
+pub use journal::{Batch, Fact, Journal};
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
+pub use past::Past;
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};

@@ -27,7 +27,7 @@ impl Hub {
         }
         entry.teacher = true;
         let nick = entry.nick.clone();
-        state.room.teacher_nicks.insert(nick.key());
+        state.reserve_for_teachers(&nick);
         let kind = notice(NoticeKind::Op, nick.clone(), Some(nick), String::new(), 0);
         state.publish(id, kind, &self.shared.config);
     }
@@ -39,7 +39,8 @@ impl Hub {
         command: TeacherCommand<'_>,
     ) -> Result<(), ChatError> {
         // A teacher's action is carried out even while events cannot be saved (only its
-        // notice is lost then): the room must stay under control.
+        // notice is lost then, so a change to the room's rules lasts until a restart): the
+        // room must stay under control.
         let mut state = self.lock();
         let by = match state.members.get(&id) {
             Some(entry) if entry.teacher => entry.nick.clone(),
@@ -119,23 +120,13 @@ impl Hub {
                 }
                 notice(NoticeKind::Unmute, by, Some(nick), String::new(), 0)
             }
-            TeacherCommand::Lock | TeacherCommand::Unlock => {
-                let locked = matches!(command, TeacherCommand::Lock);
-                state.room.locked = locked;
-                let kind = if locked {
-                    NoticeKind::Lock
-                } else {
-                    NoticeKind::Unlock
-                };
-                notice(kind, by, None, String::new(), 0)
-            }
+            TeacherCommand::Lock => notice(NoticeKind::Lock, by, None, String::new(), 0),
+            TeacherCommand::Unlock => notice(NoticeKind::Unlock, by, None, String::new(), 0),
             TeacherCommand::Slow(seconds) => {
-                state.room.slow = (seconds > 0).then(|| Duration::from_secs(seconds));
                 state.people.slowest(Duration::from_secs(seconds));
                 notice(NoticeKind::Slow, by, None, String::new(), seconds)
             }
             TeacherCommand::Private(on) => {
-                state.room.private = on;
                 let kind = if on {
                     NoticeKind::PrivateOn
                 } else {
@@ -149,7 +140,6 @@ impl Hub {
             }
             TeacherCommand::Topic(text) => {
                 let text = self.checked_text(text)?;
-                state.room.topic = (!text.is_empty()).then(|| text.clone());
                 notice(NoticeKind::Topic, by, None, text, 0)
             }
             TeacherCommand::Announce(text) => {
@@ -157,6 +147,8 @@ impl Hub {
                 notice(NoticeKind::Announce, by, None, text, 0)
             }
         };
+        // The room changes as its notice says, the very notice a restart replays.
+        state.room.apply(&kind);
         state.publish(id, kind, config);
         Ok(())
     }

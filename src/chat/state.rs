@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
+use super::journal::Pending;
 use super::people::{People, Person};
 use super::wiretap::Wiretap;
 use super::{
-    Alert, ChatError, Ending, Event, EventKind, HubConfig, MemberId, Nick, NoticeKind, Replay,
-    RoomState, User, Via,
+    Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
+    Replay, RoomState, User, Via,
 };
 
 /// How many arrivals `/arrivals` remembers.
@@ -44,9 +45,9 @@ pub(super) struct State {
     /// Sending side of the fan-out ring; members hold the receivers. Only used under the
     /// lock, so the ring's order is the id order.
     pub(super) public: broadcast::Sender<Arc<Event>>,
-    /// For a durable hub, where numbered events wait to be saved; the `Journal` holds the
-    /// receiving end and delivers them back once they are.
-    pub(super) journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+    /// For a durable hub, where numbered events and facts wait to be saved; the `Journal`
+    /// holds the receiving end and delivers events back once they are.
+    pub(super) journal: Option<sync_mpsc::Sender<Pending>>,
     /// The last id given out (delivered or not).
     pub(super) last_id: u64,
     /// Why events cannot be saved, while they cannot: nothing new is published then,
@@ -58,6 +59,8 @@ pub(super) struct State {
     /// `/arrivals`, even of connections that lived for milliseconds.
     pub(super) arrivals: VecDeque<Arrived>,
     pub(super) last_member: u64,
+    /// The last guest number given, in this run or before it: a number is never given
+    /// twice in one conversation.
     pub(super) last_guest: u64,
     pub(super) room: Room,
 }
@@ -68,9 +71,12 @@ pub(super) struct Room {
     pub(super) locked: bool,
     pub(super) slow: Option<Duration>,
     pub(super) private: bool,
-    /// Addresses sent away with `/ban`, until restart.
+    /// Addresses sent away with `/ban`, until restart: never saved, since a school's
+    /// addresses change hands (and are shared behind NAT), and restarting is how a teacher
+    /// lifts a ban.
     pub(super) banned: HashSet<IpAddr>,
-    /// Keys of nicknames teachers have used: nobody else may take them until restart.
+    /// Keys of nicknames teachers have used in this conversation, restarts included:
+    /// nobody else may take them.
     pub(super) teacher_nicks: HashSet<String>,
 }
 
@@ -98,34 +104,41 @@ pub(super) struct Entry {
 }
 
 impl State {
+    /// The state of a conversation that continues from `past` (empty for a new one).
     pub(super) fn new(
         config: &HubConfig,
-        past: Vec<Event>,
-        journal: Option<sync_mpsc::Sender<Arc<Event>>>,
+        past: Past,
+        journal: Option<sync_mpsc::Sender<Pending>>,
     ) -> Self {
         let (public, _) = broadcast::channel(config.backlog.max(1));
-        let skip = past.len().saturating_sub(config.recent);
-        let recent: VecDeque<_> = past.into_iter().skip(skip).map(Arc::new).collect();
+        let skip = past.recent.len().saturating_sub(config.recent);
+        let recent: VecDeque<_> = past.recent.into_iter().skip(skip).map(Arc::new).collect();
+        let mut room = Room {
+            topic: None,
+            locked: false,
+            slow: None,
+            private: true,
+            banned: HashSet::new(),
+            teacher_nicks: past.teacher_nicks.into_iter().collect(),
+        };
+        for notice in &past.room {
+            room.apply(notice);
+        }
+        let mut people = People::new(config.max_rate);
+        people.slowest(room.slow.unwrap_or_default());
         Self {
             members: HashMap::new(),
             by_nick: HashMap::new(),
-            last_id: recent.back().map_or(0, |event| event.id),
+            last_id: recent.back().map_or(0, |event| event.id).max(past.last_id),
             recent,
             public,
             journal,
             saving_failed: None,
-            people: People::new(config.max_rate),
+            people,
             arrivals: VecDeque::new(),
             last_member: 0,
-            last_guest: 0,
-            room: Room {
-                topic: None,
-                locked: false,
-                slow: None,
-                private: true,
-                banned: HashSet::new(),
-                teacher_nicks: HashSet::new(),
-            },
+            last_guest: past.last_guest,
+            room,
         }
     }
 
@@ -137,9 +150,26 @@ impl State {
             // Sent under the lock, so the journal receives events in id order. It is only
             // gone once the storage thread has stopped, and then nothing can be saved.
             Some(journal) => {
-                let _ = journal.send(event);
+                let _ = journal.send(Pending::Event(event));
             }
             None => self.deliver(event, config),
+        }
+    }
+
+    /// Queues a fact to be saved with the next events, for a durable hub. Sent under the
+    /// lock like events, so it is saved no later than any event that follows it.
+    fn keep(&self, fact: Fact) {
+        if let Some(journal) = &self.journal {
+            let _ = journal.send(Pending::Fact(fact));
+        }
+    }
+
+    /// Reserves `nick` for teachers from now on, in this run and the next ones.
+    pub(super) fn reserve_for_teachers(&mut self, nick: &Nick) {
+        let key = nick.key();
+        if !self.room.teacher_nicks.contains(&key) {
+            self.room.teacher_nicks.insert(key.clone());
+            self.keep(Fact::TeacherNick(key));
         }
     }
 
@@ -290,6 +320,7 @@ impl State {
         }
     }
 
+    /// A guest name never given before in this conversation, nor held by anyone now.
     pub(super) fn next_guest(&mut self) -> Nick {
         loop {
             self.last_guest += 1;
@@ -297,6 +328,7 @@ impl State {
             if let Ok(nick) = Nick::parse(&format!("guest{}", self.last_guest))
                 && !self.by_nick.contains_key(&nick.key())
             {
+                self.keep(Fact::Guest(self.last_guest));
                 return nick;
             }
         }
@@ -354,6 +386,35 @@ impl State {
 }
 
 impl Room {
+    /// Applies a teacher's notice that sets the room's rules ([`NoticeKind::ROOM`]); any
+    /// other event leaves the room as it is. The one definition of what each notice does:
+    /// a teacher's command and a restart replaying the saved notices both come here.
+    pub(super) fn apply(&mut self, notice: &EventKind) {
+        let EventKind::Notice {
+            kind, text, number, ..
+        } = notice
+        else {
+            return;
+        };
+        match kind {
+            NoticeKind::Topic => self.topic = (!text.is_empty()).then(|| text.clone()),
+            NoticeKind::Lock => self.locked = true,
+            NoticeKind::Unlock => self.locked = false,
+            NoticeKind::Slow => {
+                self.slow = (*number > 0).then(|| Duration::from_secs(*number));
+            }
+            NoticeKind::PrivateOff => self.private = false,
+            NoticeKind::PrivateOn => self.private = true,
+            NoticeKind::Op
+            | NoticeKind::Announce
+            | NoticeKind::Kick
+            | NoticeKind::Mute
+            | NoticeKind::Unmute
+            | NoticeKind::Ban
+            | NoticeKind::Delete => {}
+        }
+    }
+
     pub(super) fn state(&self) -> RoomState {
         RoomState {
             topic: self.topic.clone(),

@@ -1,5 +1,6 @@
 //! The conversation on disk: one SQLite table of public events, written by one dedicated
-//! thread in grouped transactions, read by short-lived read-only connections.
+//! thread in grouped transactions, read by short-lived read-only connections; beside it,
+//! the few facts a restart needs that are not events (`meta`, `teacher_nicks`).
 //!
 //! The writing thread takes whatever the hub's [`Journal`] has queued, saves it in one
 //! transaction, and only then hands it back for delivery: nothing anyone has seen can be
@@ -21,14 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) use history::History;
 pub use reader::Reader;
 use reader::query;
 use schema::{Row, migrate, sql};
 
-use crate::chat::{Event, EventKind, Journal, NoticeKind};
+use crate::chat::{Event, EventKind, Fact, Journal, NoticeKind, Past};
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +133,9 @@ impl Store {
                      key   TEXT PRIMARY KEY,
                      value TEXT NOT NULL
                  );
+                 CREATE TABLE IF NOT EXISTS teacher_nicks (
+                     key TEXT PRIMARY KEY
+                 );
 ",
             )
             .map_err(sqlite)?;
@@ -183,11 +187,13 @@ impl Store {
             .map_err(sqlite)
     }
 
-    /// The newest `count` events, oldest first, and the highest id ever given.
+    /// What the conversation continues from: its newest `count` events, oldest first; the
+    /// highest id ever given; the notices that set the room's rules; and the facts kept
+    /// beside the events.
     ///
     /// # Errors
-    /// [`StoreError::Sqlite`] if the table cannot be read.
-    pub fn recent(&self, count: usize) -> Result<(Vec<Event>, u64), StoreError> {
+    /// [`StoreError::Sqlite`] if a table cannot be read.
+    pub fn past(&self, count: usize) -> Result<Past, StoreError> {
         let sqlite = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -198,22 +204,62 @@ impl Store {
                 row.get(0)
             })
             .map_err(sqlite)?;
-        let mut events = query(
+        let mut recent = query(
             &self.connection,
             "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events ORDER BY id DESC LIMIT ?1",
             params![i64::try_from(count).unwrap_or(i64::MAX)],
         )
         .map_err(sqlite)?;
-        events.reverse();
-        Ok((events, u64::try_from(last_id).unwrap_or(0)))
+        recent.reverse();
+        // The kinds are the crate's own constant names, never anything a user typed.
+        let kinds: Vec<String> = NoticeKind::ROOM
+            .iter()
+            .map(|kind| format!("'{}'", kind.as_str()))
+            .collect();
+        let room = query(
+            &self.connection,
+            &format!(
+                "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
+                 WHERE kind IN ({}) ORDER BY id",
+                kinds.join(", ")
+            ),
+            [],
+        )
+        .map_err(sqlite)?;
+        let last_guest: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'last_guest'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sqlite)?;
+        let teacher_nicks = self
+            .connection
+            .prepare("SELECT key FROM teacher_nicks")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(sqlite)?;
+        Ok(Past {
+            recent,
+            last_id: u64::try_from(last_id).unwrap_or(0),
+            room: room.into_iter().map(|event| event.kind).collect(),
+            last_guest: last_guest.and_then(|n| n.parse().ok()).unwrap_or(0),
+            teacher_nicks,
+        })
     }
 
-    /// Saves events in one transaction.
+    /// Saves events and facts in one transaction.
     ///
     /// # Errors
     /// SQLite's error; nothing of the batch was saved.
-    pub fn append(&mut self, events: &[Arc<Event>]) -> rusqlite::Result<()> {
+    pub fn append(&mut self, events: &[Arc<Event>], facts: &[Fact]) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
+        keep_facts(&transaction, facts)?;
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO events (id, ts, kind, nick, via, text, actor, number, teacher)
@@ -272,19 +318,41 @@ impl Store {
         }
     }
 
-    /// A small write, to learn whether saving works again.
+    /// A small write, to learn whether saving works again, with the facts still unsaved.
     ///
     /// # Errors
     /// SQLite's error, as a sentence.
-    fn probe(&self) -> Result<(), String> {
-        self.connection
-            .execute(
+    fn probe(&mut self, facts: &[Fact]) -> Result<(), String> {
+        let probed = self.connection.transaction().and_then(|transaction| {
+            transaction.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('alive', ?1)",
                 params![format!("{:?}", std::time::SystemTime::now())],
-            )
-            .map(|_| ())
-            .map_err(|error| error.to_string())
+            )?;
+            keep_facts(&transaction, facts)?;
+            transaction.commit()
+        });
+        probed.map_err(|error| error.to_string())
     }
+}
+
+/// Writes facts within `transaction`.
+fn keep_facts(transaction: &rusqlite::Transaction<'_>, facts: &[Fact]) -> rusqlite::Result<()> {
+    for fact in facts {
+        match fact {
+            // Never lowered: the guest numbers given only grow.
+            Fact::Guest(number) => transaction.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_guest', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                 WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+                params![number.to_string()],
+            )?,
+            Fact::TeacherNick(key) => transaction.execute(
+                "INSERT OR IGNORE INTO teacher_nicks (key) VALUES (?1)",
+                params![key],
+            )?,
+        };
+    }
+    Ok(())
 }
 
 /// Removes a database file and the files SQLite keeps beside it, ignoring any that are not

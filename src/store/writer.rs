@@ -4,16 +4,17 @@
 //! When saving fails (a full disk, a WAL that cannot be written, a database file removed
 //! under tchat), the events are not delivered. The journal tells whoever caused them and the
 //! teachers, and the hub publishes nothing new until saving works again; this thread tries
-//! again every few seconds, and says so when it does. A database file removed or replaced
-//! while tchat runs is noticed before each save and opened anew at its path, keeping the
-//! conversation's id.
+//! again every few seconds, and says so when it does. A failed batch's facts are kept and
+//! saved with the next save that works: its events were never shown, but a guest number
+//! given or a teacher's nickname taken holds all the same. A database file removed or
+//! replaced while tchat runs is noticed before each save and opened anew at its path,
+//! keeping the conversation's id.
 
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::Store;
-use crate::chat::{Event, Journal};
+use crate::chat::{Batch, Fact, Journal};
 
 /// Most events saved in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -29,6 +30,7 @@ pub(super) fn spawn(store: Store, journal: Journal) -> std::io::Result<JoinHandl
                 store,
                 journal,
                 failing: false,
+                unsaved: Vec::new(),
             }
             .run();
         })
@@ -39,6 +41,8 @@ struct Writer {
     journal: Journal,
     /// Saving failed, and has not worked since.
     failing: bool,
+    /// Facts a failed save left unsaved, oldest first (see [`compact`]).
+    unsaved: Vec<Fact>,
 }
 
 impl Writer {
@@ -48,8 +52,9 @@ impl Writer {
                 match self.journal.next_batch_within(MAX_BATCH, RETRY_EVERY) {
                     Ok(Some(batch)) => batch,
                     Ok(None) => {
-                        let probed = self.ready().and_then(|()| self.store.probe());
+                        let probed = self.ready().and_then(|()| self.store.probe(&self.unsaved));
                         if probed.is_ok() {
+                            self.unsaved.clear();
                             self.recovered();
                         }
                         continue;
@@ -67,7 +72,7 @@ impl Writer {
                     if self.failing {
                         self.recovered();
                     }
-                    self.journal.deliver(&batch);
+                    self.journal.deliver(&batch.events);
                 }
                 Err(reason) => {
                     if !self.failing {
@@ -75,15 +80,23 @@ impl Writer {
                         tracing::error!(%reason, %path, "events not saved: none is shown until they are");
                     }
                     self.failing = true;
-                    self.journal.refuse(&batch, &reason);
+                    self.journal.refuse(&batch.events, &reason);
                 }
             }
         }
     }
 
-    fn save(&mut self, batch: &[Arc<Event>]) -> Result<(), String> {
+    /// Saves the batch's events with every fact not saved yet; those stay unsaved if it
+    /// fails.
+    fn save(&mut self, batch: &Batch) -> Result<(), String> {
+        self.unsaved.extend(batch.facts.iter().cloned());
+        compact(&mut self.unsaved);
         self.ready()?;
-        self.store.append(batch).map_err(|error| error.to_string())
+        self.store
+            .append(&batch.events, &self.unsaved)
+            .map_err(|error| error.to_string())?;
+        self.unsaved.clear();
+        Ok(())
     }
 
     /// Makes sure the store writes to the file at its path, opening that path anew if the
@@ -113,5 +126,37 @@ impl Writer {
         let path = self.store.path.display().to_string();
         tracing::info!(%path, "events are saved again");
         self.journal.recovered();
+    }
+}
+
+/// Keeps unsaved facts few however long saving fails: each teacher's nickname once, and
+/// only the highest guest number, which stands for all those below it.
+fn compact(facts: &mut Vec<Fact>) {
+    let guest = facts
+        .iter()
+        .filter_map(|fact| match fact {
+            Fact::Guest(number) => Some(*number),
+            Fact::TeacherNick(_) => None,
+        })
+        .max();
+    let mut seen = std::collections::HashSet::new();
+    facts.retain(|fact| match fact {
+        Fact::Guest(_) => false,
+        Fact::TeacherNick(key) => seen.insert(key.clone()),
+    });
+    facts.extend(guest.map(Fact::Guest));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsaved_facts_keep_each_nickname_once_and_the_highest_guest() {
+        let nick = |key: &str| Fact::TeacherNick(key.to_owned());
+        let mut facts = vec![Fact::Guest(3), nick("prof"), Fact::Guest(9), nick("prof")];
+        facts.extend([Fact::Guest(4), nick("anne")]);
+        compact(&mut facts);
+        assert_eq!(facts, [nick("prof"), nick("anne"), Fact::Guest(9)]);
     }
 }

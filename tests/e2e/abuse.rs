@@ -404,6 +404,8 @@ async fn nothing_is_shown_that_is_not_saved_and_saving_recovers_by_itself() {
     );
     sender.send("pendant la panne").await;
     assert!(sender.line().await.contains("n'a pas pu être enregistré"));
+    // A guest given a number meanwhile keeps it: the number is saved once saving works.
+    let guest = TcpClient::connect(tcp).await;
 
     // Room on the disk again: tchat notices by itself and the class goes on.
     file_size_limit(server.id(), None);
@@ -440,6 +442,15 @@ async fn nothing_is_shown_that_is_not_saved_and_saving_recovers_by_itself() {
     for shown in &seen {
         assert!(saved.contains(shown), "{} was shown but not saved", shown.0);
     }
+    let last_guest: String = rusqlite::Connection::open(&db)
+        .expect("the database")
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'last_guest'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("the last guest number given");
+    assert_eq!(format!("guest{last_guest}"), guest.nick);
 }
 
 #[tokio::test]

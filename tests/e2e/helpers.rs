@@ -58,6 +58,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// A database file in a fresh directory, removed with the directory: for tests that stop
+/// tchat and start it again on the same conversation.
+pub fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("class.db");
+    (dir, path)
+}
+
 /// Starts tchat with test defaults.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await

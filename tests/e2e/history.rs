@@ -8,13 +8,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Running, TcpClient, WsClient, http_get, one_line_failure, spawn_app_with, start_binary, tchat,
+    temp_db,
 };
-
-fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("class.db");
-    (dir, path)
-}
 
 fn messages(history: &Value) -> Vec<(u64, String)> {
     history
