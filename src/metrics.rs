@@ -28,6 +28,9 @@ pub(crate) struct PerTransport {
 pub(crate) struct Metrics {
     tcp: PerTransport,
     web: PerTransport,
+    /// The teacher's terminal: one member at most, counted apart so that the page's
+    /// figures stay the page's.
+    console: PerTransport,
     refused: AtomicU64,
 }
 
@@ -48,6 +51,7 @@ impl Metrics {
         match via {
             Via::Tcp => &self.tcp,
             Via::Web => &self.web,
+            Via::Console => &self.console,
         }
     }
 
@@ -74,7 +78,13 @@ impl Metrics {
                     out,
                     "# HELP tchat_{name} {help}\n# TYPE tchat_{name} {kind}"
                 );
-                for (label, counters) in [("tcp", &self.tcp), ("web", &self.web)] {
+                let transports = [
+                    (Via::Tcp, &self.tcp),
+                    (Via::Web, &self.web),
+                    (Via::Console, &self.console),
+                ];
+                for (via, counters) in transports {
+                    let label = via.as_str();
                     let _ = writeln!(
                         out,
                         "tchat_{name}{{transport=\"{label}\"}} {}",

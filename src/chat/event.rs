@@ -19,14 +19,30 @@ pub enum Via {
     Tcp,
     /// The web page, over a WebSocket.
     Web,
+    /// The terminal tchat runs in: the teacher at the server. Others see it as they see a
+    /// teacher's page (see [`Via::as_seen`]).
+    Console,
 }
 
 impl Via {
-    /// The name used on the wire: `"tcp"` or `"web"`.
+    /// Its name: `"tcp"`, `"web"` or `"console"`. Events, the user list and the history
+    /// only ever hold the first two (see [`Via::as_seen`]).
     pub fn as_str(self) -> &'static str {
         match self {
             Via::Tcp => "tcp",
             Via::Web => "web",
+            Via::Console => "console",
+        }
+    }
+
+    /// How everyone else sees a member connected this way. The console is the teacher
+    /// speaking from the server, and the class sees exactly what a teacher typing in the
+    /// page makes: a third kind of member would be a third look for the same teacher, and
+    /// a page that does not know it.
+    pub fn as_seen(self) -> Via {
+        match self {
+            Via::Tcp => Via::Tcp,
+            Via::Web | Via::Console => Via::Web,
         }
     }
 }

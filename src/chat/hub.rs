@@ -130,7 +130,8 @@ impl Hub {
                 nick: nick.clone(),
                 named,
                 announced: false,
-                via: arrival.via,
+                // What others are shown; the member itself keeps its transport.
+                via: arrival.via.as_seen(),
                 addr: arrival.addr,
                 teacher,
                 token: token.clone(),
@@ -537,6 +538,25 @@ mod tests {
             .any(|delivery| matches!(delivery, Delivery::Ended(Ending::Replaced)));
         assert!(ended);
         assert_eq!(hub.users().len(), 1);
+    }
+
+    #[test]
+    fn the_console_is_shown_to_others_as_the_page_is() {
+        let hub = hub();
+        let (mut watcher, _) = enter(&hub, Via::Tcp, None, NONE, None).expect("join");
+        let (console, welcome) = enter(&hub, Via::Console, None, NONE, None).expect("join");
+        assert_eq!(
+            console.via(),
+            Via::Console,
+            "its session knows its transport"
+        );
+        let shown = welcome.users.iter().find(|user| user.nick == welcome.nick);
+        assert_eq!(shown.map(|user| user.via), Some(Via::Web));
+        let joined = std::iter::from_fn(|| watcher.try_recv()).any(|delivery| {
+            matches!(&delivery, Delivery::Public(event)
+                if event.kind == EventKind::Join { nick: welcome.nick.clone(), via: Via::Web })
+        });
+        assert!(joined);
     }
 
     #[test]

@@ -600,7 +600,8 @@ impl Catalog {
     pub fn via(&self, via: Via) -> &'static str {
         match via {
             Via::Tcp => self.via_tcp,
-            Via::Web => self.via_web,
+            // Nobody is shown the console as such (see `Via::as_seen`).
+            Via::Web | Via::Console => self.via_web,
         }
     }
 

@@ -50,7 +50,8 @@ impl Context {
     /// Joins the conversation after the door's gates: the password, and the teacher token
     /// if one is given, each guess counted in `tries`. The nickname and resume point come
     /// from `hello`; what a newcomer is shown of the past depends on `via`
-    /// (`--tcp-history` messages, or `--history` events and the roster for a page).
+    /// (`--tcp-history` messages for TCP and the console, or `--history` events and the
+    /// roster for a page).
     ///
     /// # Errors
     /// A refusal from the door (password, teacher token, too many tries), or the hub's
@@ -75,7 +76,8 @@ impl Context {
             return Err((refusal, permit, tries));
         }
         let recent = match via {
-            Via::Tcp => Replay::Last {
+            // The console shows what a TCP client sees.
+            Via::Tcp | Via::Console => Replay::Last {
                 count: self.config.tcp_history,
                 chat_only: true,
             },
