@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::chat::Hub;
 use crate::config::Config;
+use crate::console::{self, Logs};
 use crate::entrances::Entrances;
 use crate::metrics::Metrics;
 use crate::secret::NoRandomness;
@@ -67,6 +68,8 @@ pub struct App {
     context: Context,
     /// The thread saving events, when there is a database.
     writer: Option<JoinHandle<()>>,
+    /// Where the log goes, when the terminal is to be the console (see [`App::with_console`]).
+    console: Option<Logs>,
 }
 
 impl App {
@@ -137,7 +140,18 @@ impl App {
             http,
             context,
             writer,
+            console: None,
         })
+    }
+
+    /// Makes the terminal tchat runs in its console once it runs: what the teacher types
+    /// there is said under `--console-nick`, as a teacher, and the terminal shows the
+    /// conversation and the log (which `logs` carries while the console is open). Ctrl-C
+    /// at the console cancels the `shutdown` given to [`App::run`], as the signal would.
+    /// Only for a terminal: the caller checks that standard input and output are one.
+    pub fn with_console(mut self, logs: Logs) -> Self {
+        self.console = Some(logs);
+        self
     }
 
     /// Where raw TCP clients connect.
@@ -172,7 +186,12 @@ impl App {
             http,
             context,
             writer,
+            console,
         } = self;
+        // Before anyone else can arrive: the console's nickname is the teacher's.
+        if let Some(logs) = console {
+            console::open(context.clone(), logs, shutdown.clone()).await;
+        }
         let (for_tcp, for_http) = (context.clone(), context.clone());
         // Boxed so it can be dropped, with the hub handles it holds, before the end.
         let mut listeners =

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::chat::HubConfig;
+use crate::chat::{HubConfig, Nick};
 use crate::i18n::Lang;
 use crate::transcript::Format;
 
@@ -171,6 +171,15 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub public_hosts: Vec<String>,
+
+    /// The teacher's nickname at the console: when tchat runs in a terminal, what is typed
+    /// there is said under this name, as a teacher (teacher commands included).
+    #[arg(long, env = "TCHAT_CONSOLE_NICK", default_value = "prof", value_parser = Nick::parse)]
+    pub console_nick: Nick,
+
+    /// No console, even in a terminal: the terminal shows the log only.
+    #[arg(long, env = "TCHAT_NO_CONSOLE")]
+    pub no_console: bool,
 
     /// Public events kept in memory for late joiners, reconnecting pages and `/history`.
     #[arg(long, env = "TCHAT_MEMORY", default_value_t = 1000, hide = true)]

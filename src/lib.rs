@@ -5,6 +5,8 @@
 //! From the sockets down to the conversation:
 //! - `tcp`, `web`: the two doors. Each keeps only its socket, its framing and its encoding
 //!   (`web` also serves the page, its files and the teacher's routes).
+//! - [`console`]: the terminal tchat runs in, a third, local transport: the teacher
+//!   speaking from the server, above the conversation and the log.
 //! - `session`: one door for every transport, below both: admission, the password gate,
 //!   joining, every input that changes what others see, what each client is sent, the
 //!   farewell.
@@ -27,6 +29,7 @@
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod console;
 pub mod entrances;
 pub mod i18n;
 mod metrics;

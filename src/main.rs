@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tchat::chat::Nick;
 use tchat::config::{Cli, Export, Task};
+use tchat::console::Logs;
 use tchat::store::Reader;
 use tchat::{App, Config, StartError};
 use tchat::{entrances, transcript};
@@ -31,10 +33,12 @@ fn main() -> ExitCode {
 async fn serve_or_export(cli: Cli) -> ExitCode {
     // Each client is a file descriptor; a whole school must not hit the default soft limit.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    // Logs go to stderr so that stdout keeps only what the teacher needs to read.
+    // Logs go to stderr so that stdout keeps only what the teacher needs to read; while the
+    // console is open, above its prompt instead.
+    let logs = Logs::default();
     tracing_subscriber::fmt()
         .with_env_filter(log_filter())
-        .with_writer(std::io::stderr)
+        .with_writer(logs.clone())
         .with_ansi(std::io::stderr().is_terminal())
         // A log that cannot be written (stderr into a file on a full disk) is lost, not
         // reported with `eprintln!`, which would panic the task that logged.
@@ -42,7 +46,7 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
         .init();
     let outcome = match cli.command {
         Some(Task::Export(export)) => run_export(&export),
-        None => run(cli.serve).await,
+        None => run(cli.serve, logs).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,7 +57,7 @@ async fn serve_or_export(cli: Cli) -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+async fn run(config: Config, logs: Logs) -> anyhow::Result<()> {
     #[cfg(unix)]
     let _file_too_large = catch_file_too_large();
     // Decided here, at the binary's edge, where the environment is read.
@@ -62,13 +66,23 @@ async fn run(config: Config) -> anyhow::Result<()> {
         std::env::var_os("NO_COLOR").as_deref(),
         std::env::var_os("TERM").as_deref(),
     );
-    let app = App::bind(config).await.map_err(explain)?;
-    print_addresses(&app, colour);
+    // A service or CI has no terminal: no console there, and nothing else changes.
+    let console =
+        !config.no_console && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let console_nick = console.then(|| config.console_nick.clone());
+    let mut app = App::bind(config).await.map_err(explain)?;
+    print_addresses(&app, colour, console_nick.as_ref());
+    if console {
+        app = app.with_console(logs);
+    }
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        shutdown_signal().await;
-        stop.cancel();
+        // Ctrl-C at the console stops the server too; a Ctrl-C after it is a signal again.
+        tokio::select! {
+            () = shutdown_signal() => stop.cancel(),
+            () = stop.cancelled() => {}
+        }
         // A second Ctrl-C means now, whatever is still being said goodbye to.
         shutdown_signal().await;
         std::process::exit(130);
@@ -189,9 +203,9 @@ fn run_export(export: &Export) -> anyhow::Result<()> {
 }
 
 /// What the teacher reads at startup: where students connect, the QR code of the page (in
-/// `colour` only), the teacher's own address. The token appears here and nowhere else
-/// (never in the logs).
-fn print_addresses(app: &App, colour: bool) {
+/// `colour` only), the teacher's own address, and the console's nickname if this terminal is
+/// the console. The token appears here and nowhere else (never in the logs).
+fn print_addresses(app: &App, colour: bool, console: Option<&Nick>) {
     let entrances = app.entrances();
     let mut text = String::from("tchat is running. Students join at:\n");
     for (url, tcp) in &entrances.addresses {
@@ -211,10 +225,17 @@ fn print_addresses(app: &App, colour: bool) {
     text.push_str(&format!(
         "To project for the class: {main}join\n\
          Teacher (keep it to yourself): {main}?teacher={token}\n  \
-         (on a TCP client: /op {token})\n\
-         Stop with Ctrl-C.",
+         (on a TCP client: /op {token})\n",
         token = app.teacher_token()
     ));
+    if let Some(nick) = console {
+        text.push_str(&format!(
+            "This terminal is the console: what you type is said to the class as {nick}, \
+             teacher commands included (/help lists them).\n  \
+             Ctrl-D closes the console and tchat goes on.\n"
+        ));
+    }
+    text.push_str("Stop with Ctrl-C.");
     say(format_args!("{text}"));
 }
 

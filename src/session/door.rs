@@ -49,8 +49,23 @@ struct Counts {
 
 /// One admitted connection; dropping it frees its place.
 pub(crate) struct Permit {
+    /// `None` for the server's own console, which holds no place (see [`Permit::console`]).
+    place: Option<Place>,
+}
+
+/// A place taken at the door, given back when dropped.
+struct Place {
     door: Arc<Door>,
     addr: IpAddr,
+}
+
+impl Permit {
+    /// The console's: the teacher at the server's own terminal is no connection, so it
+    /// takes no place and no cap (in all, or for the machine's own address, which students
+    /// testing on the same machine share) can lock the teacher out.
+    pub(crate) fn console() -> Self {
+        Self { place: None }
+    }
 }
 
 /// Wrong guesses one connection made at the secrets. Past [`WRONG_PER_CONNECTION`] it is
@@ -202,10 +217,11 @@ impl Door {
         }
         open.total += 1;
         open.by_address.insert(addr, from_here + 1);
-        Ok(Permit {
+        let place = Place {
             door: self.clone(),
             addr,
-        })
+        };
+        Ok(Permit { place: Some(place) })
     }
 
     /// Moves a connection's place to `client`, the address a trusted proxy forwarded it for,
@@ -220,7 +236,10 @@ impl Door {
         hub: &Hub,
         client: IpAddr,
     ) -> Result<(), ChatError> {
-        if permit.addr == client {
+        let Some(place) = &mut permit.place else {
+            return Ok(());
+        };
+        if place.addr == client {
             return Ok(());
         }
         if hub.is_banned(client) {
@@ -232,8 +251,8 @@ impl Door {
             return Err(ChatError::TooManyConnections);
         }
         open.by_address.insert(client, from_there + 1);
-        open.forget(permit.addr);
-        permit.addr = client;
+        open.forget(place.addr);
+        place.addr = client;
         Ok(())
     }
 
@@ -342,7 +361,7 @@ impl Counts {
     }
 }
 
-impl Drop for Permit {
+impl Drop for Place {
     fn drop(&mut self) {
         let mut open = self
             .door
@@ -408,6 +427,19 @@ mod tests {
         assert_eq!(door.admit(&hub, b).err(), full, "in all");
         drop(first);
         assert!(door.admit(&hub, b).is_ok());
+    }
+
+    #[test]
+    fn the_console_takes_no_place_at_the_door() {
+        let door = door(&["--max-per-address", "1", "--max-connections", "1"]);
+        let hub = hub();
+        let _console = Permit::console();
+        let here: IpAddr = "127.0.0.1".parse().expect("ip");
+        let student = door.admit(&hub, here).expect("the one place is still free");
+        let full = Some(ChatError::TooManyConnections);
+        assert_eq!(door.admit(&hub, here).err(), full);
+        drop(student);
+        assert!(door.admit(&hub, here).is_ok());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! One door for every transport. Below the TCP and WebSocket adapters, which keep only their
-//! socket, their framing and their encoding, this layer owns what every connection goes
+//! One door for every transport. Below the TCP and WebSocket adapters and the console, which
+//! keep only their socket (or terminal), their framing and their encoding, this layer owns what every connection goes
 //! through: admission at the door, the password gate, joining, every input that changes
 //! what others see, what each client is sent, and the farewell.
 //!
