@@ -16,6 +16,8 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+use crate::terminal::Terminal;
+
 /// How long any single expectation may take before the test fails: generous, as the whole
 /// suite runs at once on two cores; a passing test never waits that long.
 pub const PATIENCE: Duration = Duration::from_secs(15);
@@ -614,29 +616,58 @@ pub fn start_binary_logging(
         .spawn()
         .expect("run tchat");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let (mut http, mut tcp) = (None, None);
     let mut startup = String::new();
-    while !startup.contains("Stop with Ctrl-C") {
+    while !startup.contains(STARTED) {
         let mut line = String::new();
         assert!(
             stdout.read_line(&mut line).expect("stdout") > 0,
             "tchat did not start:\n{startup}"
         );
+        startup.push_str(&line);
+    }
+    let (http, tcp) = addresses(&startup);
+    // Dropping stdout here also checks that tchat survives its stdout being closed.
+    (Running(child), http, tcp, startup)
+}
+
+/// The last line tchat prints at startup.
+const STARTED: &str = "Stop with Ctrl-C";
+
+/// A `tchat` process started from `command` on free ports in a terminal of its own, as a
+/// teacher starts it, once it has printed everything it prints at startup: the process,
+/// the terminal, its HTTP and TCP addresses, and that output.
+pub async fn start_binary_in_terminal(
+    mut command: std::process::Command,
+) -> (Running, Terminal, SocketAddr, SocketAddr) {
+    let (mut terminal, program_side) = Terminal::open();
+    let clone = || program_side.try_clone().expect("clone the terminal");
+    let child = command
+        .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        .stdin(clone())
+        .stdout(clone())
+        .stderr(program_side)
+        .spawn()
+        .expect("run tchat");
+    // Only the program holds its side now: the terminal ends when it does.
+    drop(command);
+    let child = Running(child);
+    terminal.wait_for_text(STARTED).await;
+    let (http, tcp) = addresses(&terminal.text());
+    (child, terminal, http, tcp)
+}
+
+/// The HTTP and TCP addresses in tchat's startup output.
+pub fn addresses(startup: &str) -> (SocketAddr, SocketAddr) {
+    let (mut http, mut tcp) = (None, None);
+    for line in startup.lines() {
         if let Some(url) = line.split("http://").nth(1) {
             http = http.or(url.trim().trim_end_matches('/').parse::<SocketAddr>().ok());
         }
         if let Some(nc) = line.split("nc ").nth(1) {
             tcp = tcp.or(nc.trim().replace(' ', ":").parse::<SocketAddr>().ok());
         }
-        startup.push_str(&line);
     }
-    // Dropping stdout here also checks that tchat survives its stdout being closed.
-    (
-        Running(child),
-        http.expect("http address"),
-        tcp.expect("tcp address"),
-        startup,
-    )
+    (http.expect("http address"), tcp.expect("tcp address"))
 }
 
 fn list(value: &Value) -> Vec<Value> {
