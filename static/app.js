@@ -59,6 +59,7 @@ function start() {
   users.init({
     pick: (nick) => composer.prefill(`/msg ${nick} `),
     act: (command) => connection.send({ type: "say", text: command }),
+    watch: wire.watch,
   });
   composer.init();
   dialog.init();
