@@ -29,3 +29,4 @@ mod tcp;
 mod teacher;
 mod web;
 mod wire;
+mod wire_page;
