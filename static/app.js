@@ -5,6 +5,7 @@
 //   menu for each of them, and deleting messages). room.js: the rules and topic.
 // - dialog.js: the nickname, the password, confirmations.
 // - attention.js: unread counts and notifications.
+// - wire.js: the `/wire` panel, the bytes of a connection (and a teacher's live view).
 // - render.js: elements for the log. log.js: placing them, dividers, runs, folds.
 // - i18n.js: every sentence.
 
@@ -16,6 +17,7 @@ import * as dialog from "./dialog.js";
 import { initialLanguage, language, languages, setLanguage, t } from "./i18n.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
+import * as wire from "./wire.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,6 +37,7 @@ function chooseLanguage() {
     setLanguage(choice.value);
     users.redraw();
     room.show();
+    wire.redraw();
     connection.invite();
     if (connection.isJoined()) connection.setStatus("online", t("connected", { nick: users.myNick() }));
   });
@@ -46,17 +49,23 @@ function start() {
   connection.init({
     frame: conversation.handle,
     open: conversation.opened,
-    closed: users.show,
+    closed: () => {
+      users.show();
+      wire.disconnected();
+    },
     since: conversation.since,
+    traffic: wire.traffic,
   });
   users.init({
     pick: (nick) => composer.prefill(`/msg ${nick} `),
     act: (command) => connection.send({ type: "say", text: command }),
+    watch: wire.watch,
   });
   composer.init();
   dialog.init();
   room.init();
   attention.init();
+  wire.init();
   if (connection.identity.wanted) {
     connection.connect();
   } else {

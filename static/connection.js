@@ -1,11 +1,25 @@
 // The link to the server: the socket, the hello, resuming, reconnecting with backoff, and
 // the connection status in the bar. Also who this page says it is: the nickname it wants,
-// its resume token, the conversation it last saw, and the secrets it was given.
+// its resume token, the conversation it last saw, and the secrets it was given; and the
+// last frames it sent and received, which the `/wire` panel shows beside the server's view.
 
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const RETRY_STEPS = [1, 2, 4, 8, 15, 30];
+/** Frames kept for the `/wire` panel, as many as the server keeps reads: the panel sets
+ * the two views side by side. */
+const TRAFFIC = 32;
+/** Characters kept of each frame: enough to tell one frame from another, so that a flood
+ * or a long welcome costs the page nothing to remember. */
+const TRAFFIC_CHARS = 128;
+/**
+ * A secret's value in a frame's JSON: the resume token, the class password and the teacher
+ * token (in the hello, and the token in the welcome). A page shown on the projector must
+ * not show them. Matches a string value cut off by the truncation too. Only an object key
+ * can match: inside a JSON string every `"` is escaped, so `token"` never occurs there.
+ */
+const SECRET = /("(?:token|teacher|password)":")(?:[^"\\]|\\.?)*("?)/g;
 
 /** What the page says about itself in its hello; the nickname and token survive reloads. */
 export const identity = {
@@ -28,7 +42,15 @@ let retryTimer = null;
 /** Set when this socket is not to be reconnected: what the status then says, and whether
  * it offers to connect again. */
 let stayClosed = null;
-let handlers = { frame: () => {}, open: () => {}, closed: () => {}, since: () => null };
+let handlers = {
+  frame: () => {},
+  open: () => {},
+  closed: () => {},
+  since: () => null,
+  traffic: () => {},
+};
+/** The last frames, oldest first: `{ at, sent, text, cut }`, `text` masked and cut short. */
+let traffic = [];
 
 // The teacher's address carries the token: keep it out of the address bar (and of
 // screenshots, shared links and history) once read.
@@ -44,7 +66,8 @@ let handlers = { frame: () => {}, open: () => {}, closed: () => {}, since: () =>
   }
 }
 
-/** What to do with frames and with the link opening or closing; `since` is the resume point. */
+/** What to do with frames and with the link opening or closing; `since` is the resume
+ * point; `traffic` is told of each frame sent or received, as `recent` keeps it. */
 export function init(given) {
   handlers = { ...handlers, ...given };
   $("retry").addEventListener("click", () => {
@@ -65,6 +88,7 @@ export function connect() {
     hello();
   });
   opened.addEventListener("message", (event) => {
+    if (typeof event.data === "string") keep(false, event.data);
     let frame;
     try {
       frame = JSON.parse(event.data);
@@ -169,10 +193,33 @@ export function stay(why = t("closed"), retry = false) {
 
 export function send(frame) {
   if (isOpen()) {
-    socket.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    socket.send(text);
+    keep(true, text);
     return true;
   }
   return false;
+}
+
+/** The last frames this page sent (`sent`) and received, oldest first, as `keep` made them. */
+export function recent() {
+  return traffic.slice();
+}
+
+/** Remembers a frame for the `/wire` panel: its start, secrets masked. */
+function keep(sent, text) {
+  let head = text.length > TRAFFIC_CHARS ? text.slice(0, TRAFFIC_CHARS) : text;
+  // Half a character (an emoji's first surrogate) is not shown.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  const entry = {
+    at: Date.now(),
+    sent,
+    text: head.replace(SECRET, "$1•••$2"),
+    cut: head.length < text.length,
+  };
+  traffic.push(entry);
+  if (traffic.length > TRAFFIC) traffic.shift();
+  handlers.traffic(entry);
 }
 
 /** The state screen readers were last told of. */

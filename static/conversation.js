@@ -13,6 +13,7 @@ import * as moderation from "./moderation.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
 import * as users from "./users.js";
+import * as wire from "./wire.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -103,6 +104,11 @@ export function handle(frame) {
         log.append(render.notice(t("arrival", { ...arrived, time, via, state })));
       }
       return;
+    case "wire":
+      return wire.show(frame);
+    case "unwatched":
+      if (!wire.unwatched()) log.append(render.notice(t("wire_off")));
+      return;
     case "alert": {
       const kind = frame.code === "saving_failed" ? "notice error" : "notice";
       log.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
@@ -135,6 +141,7 @@ function welcome(frame) {
   }
   if (!resumed) log.append(render.notice(t("youAre", { nick: frame.nick })));
   composer.flushPending();
+  wire.rejoined();
   if (!resumed) log.scrollToEnd();
   composer.focus();
 }
@@ -173,6 +180,7 @@ function show(frame, live) {
 function renamed(frame) {
   const mine = frame.old === users.myNick();
   users.renamed(frame.old, frame.new, frame.via);
+  wire.renamed(frame.old, frame.new);
   if (!mine) return;
   connection.want(frame.new);
   connection.setStatus("online", t("connected", { nick: frame.new }));

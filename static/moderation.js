@@ -1,8 +1,9 @@
 // The teacher's moderation from the page. A menu for each student in the user list (write
-// to them, mute, unmute, kick, ban): one button per person, so a list of 30 students stays
-// a list of names. It follows the WAI-ARIA menu button pattern: Enter, Space or the arrows
-// open it, the arrows move, Escape or Tab closes it, and focus goes back to the button that
-// opened it. Kicking, banning and deleting a message ask first, as none can be undone.
+// to them, mute, unmute, watch their bytes, kick, ban): one button per person, so a list of
+// 30 students stays a list of names. It follows the WAI-ARIA menu button pattern: Enter,
+// Space or the arrows open it, the arrows move, Escape or Tab closes it, and focus goes back
+// to the button that opened it. Kicking, banning and deleting a message ask first, as none
+// can be undone. The harmless items come first, away from the two that send someone away.
 
 import * as dialog from "./dialog.js";
 import { t } from "./i18n.js";
@@ -11,8 +12,9 @@ import { t } from "./i18n.js";
 let menu = null;
 /** Whose menu is open, and the button that opened it (redrawn with the list). */
 let open = null;
-/** What the items do: `pick(nick)` writes to them, `act(command)` sends a command. */
-let actions = { pick: () => {}, act: () => {} };
+/** What the items do: `pick(nick)` writes to them, `act(command)` sends a command,
+ * `watch(nick)` shows their bytes. */
+let actions = { pick: () => {}, act: () => {}, watch: () => {} };
 
 export function init(container, given) {
   actions = { ...actions, ...given };
@@ -91,6 +93,7 @@ function show(nick, control, focusAt) {
     item(t("privateMessage"), () => actions.pick(nick)),
     item(t("muteFor"), () => actions.act(`/mute ${nick}`)),
     item(t("unmute"), () => actions.act(`/unmute ${nick}`)),
+    item(t("seeBytes"), () => actions.watch(nick)),
     item(t("kickAsk"), () => kick(nick)),
     item(t("banAsk"), () => ban(nick)),
   );

@@ -19,8 +19,9 @@ let silenced = new Map();
 /** Whether the list changed since it was last drawn: most events (messages) change nothing,
  * and a room of 60 is not drawn again for each of 10,000 messages. */
 let changed = true;
-/** What a click does: `pick(nick)` on a name, `act(command)` on a teacher's button. */
-let actions = { pick: () => {}, act: () => {} };
+/** What a click does: `pick(nick)` on a name, `act(command)` or `watch(nick)` on a
+ * teacher's button. */
+let actions = { pick: () => {}, act: () => {}, watch: () => {} };
 
 export function init(given) {
   actions = { ...actions, ...given };

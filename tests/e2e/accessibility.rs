@@ -1,5 +1,6 @@
 //! The page audited by axe-core in a real Chromium, in the state a class sees most: joined,
-//! 30 people present, a conversation with code, links and mentions going on.
+//! 30 people present, a conversation with code, links and mentions going on; then with the
+//! `/wire` panel open over it (a student's own view, a teacher watching a student).
 
 use crate::axe::serious_violations;
 use crate::chromium::{Browser, Screen};
@@ -31,7 +32,24 @@ async fn audit(screen: Screen, teacher: bool) -> Vec<String> {
     page.say("merci !").await;
     page.wait_text("donne 6").await;
     page.wait_text("merci !").await;
-    let found = serious_violations(&page).await;
+    let mut found = serious_violations(&page).await;
+    if teacher {
+        page.say("/wire eleve01").await;
+    } else {
+        page.say("/wire").await;
+    }
+    let state = if teacher { "live" } else { "own" };
+    page.wait(
+        "the /wire panel",
+        &format!("document.getElementById('wire').dataset.state === '{state}' && document.querySelector('#wire-reads li')"),
+    )
+    .await;
+    found.extend(
+        serious_violations(&page)
+            .await
+            .into_iter()
+            .map(|violation| format!("with /wire open: {violation}")),
+    );
     page.close().await;
     found
 }

@@ -33,3 +33,4 @@ mod teacher;
 mod terminal;
 mod web;
 mod wire;
+mod wire_page;
