@@ -7,6 +7,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     greeting: "Welcome to tchat, {nick}! Type /help to see the commands.",
     history: "Recent messages:",
     history_more: "Recent messages (/history shows more):",
+    went_by_one: "{count} older message went by while you were typing: /history shows it.",
+    went_by_other: "{count} older messages went by while you were typing: /history shows them.",
     wire_own_one: "What tchat read from your connection: {count} read, oldest first.",
     wire_own_other: "What tchat read from your connection: {count} reads, oldest first.",
     wire_of_one: "What tchat read from {nick}: {count} read; the next ones show live (/wire off to stop).",

@@ -7,6 +7,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     greeting: "Bienvenue sur tchat, {nick} ! Tape /help pour voir les commandes.",
     history: "Derniers messages :",
     history_more: "Derniers messages (/history pour en voir plus) :",
+    went_by_one: "{count} message plus ancien est passé pendant que tu écrivais : /history pour le revoir.",
+    went_by_other: "{count} messages plus anciens sont passés pendant que tu écrivais : /history pour les revoir.",
     wire_own_one: "Ce que tchat a lu de ta connexion : {count} lecture, la plus ancienne d'abord.",
     wire_own_other: "Ce que tchat a lu de ta connexion : {count} lectures, la plus ancienne d'abord.",
     wire_of_one: "Ce que tchat a lu de {nick} : {count} lecture ; les suivantes s'affichent en direct (/wire off pour arrêter).",

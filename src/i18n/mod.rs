@@ -134,6 +134,10 @@ sentences! {
     history,
     /// Before past messages shown to a TCP client, when older ones did not fit.
     history_more,
+    /// To a client answered at each send: this one older line went by meanwhile: `{count}`.
+    went_by_one,
+    /// To a client answered at each send: these older lines went by meanwhile: `{count}`.
+    went_by_other,
     /// Heading of one's own `/wire`, one read: `{count}`.
     wire_own_one,
     /// Heading of one's own `/wire`: `{count}`.
@@ -536,6 +540,11 @@ impl Catalog {
             (_, true) => self.say("wire_own", &[("count", count.into())]),
             (_, false) => self.say("wire_of", &[("nick", nick.into()), ("count", count.into())]),
         }
+    }
+
+    /// To a client answered at each send: older lines went by while it was typing.
+    pub fn went_by(&self, count: u64) -> String {
+        self.say("went_by", &[("count", count.into())])
     }
 
     /// A read's size.

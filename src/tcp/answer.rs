@@ -8,8 +8,8 @@
 //! each time it sends, it gets one write of at most [`ANSWER_BYTES`] of whole lines, the
 //! answer to what it sent (its own message once saved, or a command's reply) first, then
 //! what arrived for it since its last answer, oldest first. What does not fit waits for its
-//! next send; past the connection's queue the client falls behind in the hub's ring, which
-//! tells it how much it missed.
+//! next send, up to [`NEWS_LINES`]; older lines past those are counted, and the next answer
+//! says how many were missed.
 //!
 //! Pure: the connection feeds it lines and writes what it hands back.
 
@@ -19,6 +19,10 @@ use bytes::{Buf, Bytes, BytesMut};
 
 /// The most an answer holds: the lesson's `recv(1024)`, read whole.
 pub(super) const ANSWER_BYTES: usize = 1024;
+/// Lines kept for a client's next answer: more than an answer holds, and a small bound for
+/// the connections that never send (`nc` before its first Enter, a script waiting at
+/// `input()`), most of an idle room. 16 shared lines: half a KiB of handles.
+pub(super) const NEWS_LINES: usize = 16;
 /// What ends a line cut to fit an answer.
 const CUT: &[u8] = "…\r\n".as_bytes();
 
@@ -29,8 +33,11 @@ pub(super) struct Answers {
     /// did not fit in one answer is dropped at the next input rather than carried on: a
     /// second question makes the rest of the first one's long answer stale.
     reply: VecDeque<Bytes>,
-    /// What arrived for the client since its last answer, oldest first.
+    /// What arrived for the client since its last answer, oldest first, at most
+    /// [`NEWS_LINES`].
     news: VecDeque<Bytes>,
+    /// Lines dropped from the front of `news` since the last answer, which says so.
+    missed: u64,
     /// The client sent something and has not been answered since.
     owed: bool,
     /// Its own message has not come back from the hub, saved, yet.
@@ -56,6 +63,10 @@ impl Answers {
             self.awaiting_own = false;
             self.reply.push_back(line);
         } else {
+            if self.news.len() >= NEWS_LINES {
+                self.news.pop_front();
+                self.missed += 1;
+            }
             self.news.push_back(line);
         }
     }
@@ -70,19 +81,18 @@ impl Answers {
         self.owed && self.awaiting_own
     }
 
-    /// Lines held, for the connection's bound on its queue.
-    pub(super) fn lines(&self) -> usize {
-        self.reply.len() + self.news.len()
-    }
-
     /// The answer owed to the client, if it is owed and ready: at most [`ANSWER_BYTES`] of
-    /// whole lines. With nothing to say yet, the answer stays owed and the next line that
-    /// arrives makes it.
-    pub(super) fn take(&mut self) -> Option<Bytes> {
-        if !self.owed || self.awaiting_own || self.lines() == 0 {
+    /// whole lines, saying how many older lines were dropped (`missed` words it). With
+    /// nothing to say yet, the answer stays owed and the next line that arrives makes it.
+    pub(super) fn take(&mut self, missed: impl FnOnce(u64) -> Bytes) -> Option<Bytes> {
+        if !self.owed || self.awaiting_own || self.reply.len() + self.news.len() == 0 {
             return None;
         }
         self.owed = false;
+        if self.missed > 0 {
+            self.news
+                .push_front(missed(std::mem::take(&mut self.missed)));
+        }
         let mut answer = BytesMut::with_capacity(ANSWER_BYTES);
         if !fill(&mut answer, &mut self.reply) {
             fill(&mut answer, &mut self.news);
@@ -90,12 +100,21 @@ impl Answers {
         Some(answer.freeze())
     }
 
+    /// True if nothing is held and no memory is: a client in line mode.
+    pub(super) fn is_unused(&self) -> bool {
+        self.reply.capacity() == 0 && self.news.capacity() == 0 && self.missed == 0
+    }
+
     /// Everything held, in order, for a client that turned out to send whole lines: from now
-    /// on it is sent everything as it comes.
-    pub(super) fn drain(&mut self) -> impl Iterator<Item = Bytes> + '_ {
-        self.owed = false;
-        self.awaiting_own = false;
-        self.reply.drain(..).chain(self.news.drain(..))
+    /// on it is sent everything as it comes, and nothing is kept here.
+    pub(super) fn into_lines(
+        mut self,
+        missed: impl FnOnce(u64) -> Bytes,
+    ) -> impl Iterator<Item = Bytes> {
+        if self.missed > 0 {
+            self.news.push_front(missed(self.missed));
+        }
+        self.reply.into_iter().chain(self.news)
     }
 }
 
@@ -170,6 +189,10 @@ mod tests {
         Bytes::from(format!("{text}\r\n"))
     }
 
+    fn missed(count: u64) -> Bytes {
+        line(&format!("* {count} manqués"))
+    }
+
     fn text(answer: &Bytes) -> &str {
         std::str::from_utf8(answer).expect("whole characters")
     }
@@ -179,20 +202,20 @@ mod tests {
         let mut answers = Answers::default();
         answers.deliver(line("<alice> salut"), false);
         assert_eq!(
-            answers.take(),
+            answers.take(missed),
             None,
             "nothing is owed before the client sends"
         );
         answers.asked(Vec::new());
         assert_eq!(
-            answers.take(),
+            answers.take(missed),
             None,
             "its own message has not come back yet"
         );
         answers.deliver(line("<guest1> bonjour"), true);
-        let answer = answers.take().expect("an answer");
+        let answer = answers.take(missed).expect("an answer");
         assert_eq!(text(&answer), "<guest1> bonjour\r\n<alice> salut\r\n");
-        assert_eq!(answers.take(), None, "one answer per input");
+        assert_eq!(answers.take(missed), None, "one answer per input");
     }
 
     #[test]
@@ -200,25 +223,28 @@ mod tests {
         let mut answers = Answers::default();
         answers.asked(Vec::new());
         answers.stop_waiting();
-        assert_eq!(answers.take(), None);
+        assert_eq!(answers.take(missed), None);
         answers.deliver(line("<alice> salut"), false);
-        assert_eq!(answers.take().as_ref().map(text), Some("<alice> salut\r\n"));
+        assert_eq!(
+            answers.take(missed).as_ref().map(text),
+            Some("<alice> salut\r\n")
+        );
     }
 
     #[test]
     fn an_answer_holds_whole_lines_and_the_rest_waits_for_the_next_input() {
         let mut answers = Answers::default();
         let long = "é".repeat(60); // 120 bytes a line
-        for _ in 0..20 {
+        for _ in 0..NEWS_LINES {
             answers.deliver(line(&format!("<alice> {long}")), false);
         }
         answers.asked(vec![line("* ok")]);
-        let first = answers.take().expect("an answer");
+        let first = answers.take(missed).expect("an answer");
         assert!(first.len() <= ANSWER_BYTES && first.ends_with(b"\r\n"));
         assert!(text(&first).starts_with("* ok\r\n"));
         let shown = text(&first).matches("<alice>").count();
         answers.asked(vec![line("* ok")]);
-        let second = answers.take().expect("an answer");
+        let second = answers.take(missed).expect("an answer");
         let rest = text(&second).matches("<alice>").count();
         assert!(
             shown > 0 && rest > 0 && shown + rest <= 20,
@@ -230,7 +256,7 @@ mod tests {
     fn a_line_longer_than_an_answer_is_cut_between_characters() {
         let mut answers = Answers::default();
         answers.asked(vec![line(&"é".repeat(1000))]);
-        let answer = answers.take().expect("an answer");
+        let answer = answers.take(missed).expect("an answer");
         assert!(answer.len() <= ANSWER_BYTES, "{}", answer.len());
         assert!(text(&answer).ends_with("…\r\n"));
     }
@@ -242,10 +268,10 @@ mod tests {
             .map(|n| format!("* ligne {n}\r\n"))
             .collect::<String>();
         answers.asked(vec![Bytes::from(reply)]);
-        let answer = answers.take().expect("an answer");
+        let answer = answers.take(missed).expect("an answer");
         assert!(text(&answer).ends_with("\r\n") && answer.len() <= ANSWER_BYTES);
         answers.asked(vec![line("* suite")]);
-        let next = answers.take().expect("an answer");
+        let next = answers.take(missed).expect("an answer");
         assert_eq!(text(&next), "* suite\r\n", "the stale rest is dropped");
     }
 

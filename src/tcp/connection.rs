@@ -17,7 +17,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use super::answer::{self, ANSWER_BYTES, Answers};
+use super::answer::{self, ANSWER_BYTES, Answers, NEWS_LINES};
 use super::outbox::Outbox;
 use crate::chat::{ChatError, Made, Via, Welcome};
 use crate::i18n::Catalog;
@@ -351,8 +351,8 @@ impl Connection {
                         return End::Failed(error.to_string());
                     }
                 }
-                delivery = self.session.recv(), if self.queued() < OUT_LINES => {
-                    let room = OUT_LINES - self.queued();
+                delivery = self.session.recv(), if self.room() > 0 => {
+                    let room = self.room();
                     let mut batch = self.session.batch(delivery, room, &self.wire);
                     if self.decoder.line_mode() {
                         for line in &mut batch {
@@ -413,20 +413,29 @@ impl Connection {
         }
     }
 
-    /// Lines queued for the client, whether pushed or held for its next answer.
-    fn queued(&self) -> usize {
-        self.out.lines() + self.answers.lines()
+    /// How many more deliveries to take from the hub now. A client that is answered takes
+    /// them all, keeping the newest few for its next answer: its queue is the hub's ring.
+    fn room(&self) -> usize {
+        if self.decoder.line_mode() {
+            OUT_LINES.saturating_sub(self.out.lines())
+        } else {
+            NEWS_LINES
+        }
     }
 
     /// Hands the socket what a client that is answered is owed, if it is ready; hands it
     /// everything held once the client turns out to send whole lines.
     fn release_answers(&mut self) {
+        let catalog = self.wire.catalog;
+        let missed = |count| line::notice(&catalog.went_by(count));
         if self.decoder.line_mode() {
-            for line in self.answers.drain() {
-                self.out.push(line);
+            if !self.answers.is_unused() {
+                for line in std::mem::take(&mut self.answers).into_lines(missed) {
+                    self.out.push(line);
+                }
+                self.answer_wait = None;
             }
-            self.answer_wait = None;
-        } else if let Some(answer) = self.answers.take() {
+        } else if let Some(answer) = self.answers.take(missed) {
             self.out.push(answer);
             self.answer_wait = None;
         }

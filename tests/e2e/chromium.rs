@@ -159,6 +159,17 @@ impl Browser {
     }
 
     /// Runs `script` (a function body) and returns what it returns.
+    /// Presses `keys` on whatever has focus, as a keyboard would.
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
     pub async fn js(&self, script: &str) -> Value {
         self.client
             .execute(script, Vec::new())

@@ -34,17 +34,6 @@ fn person(nick: &str, teacher: bool, via: &str) -> Value {
 const FOCUS: &str = "const at = document.activeElement;
     return {id: at.id, text: at.textContent, role: at.getAttribute('role'), nick: at.dataset.nick ?? null};";
 
-/// Presses `keys` on whatever has focus, as a keyboard would.
-async fn press(page: &Browser, keys: &str) {
-    page.client
-        .active_element()
-        .await
-        .expect("a focused element")
-        .send_keys(keys)
-        .await
-        .expect("keys");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_screen_invites_to_choose_a_nickname() {
     let app = spawn_app().await;
@@ -198,7 +187,7 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
         "document.querySelector('#user-list .more[data-nick=\"bavard\"]').focus(); return null;",
     )
     .await;
-    press(&page, ENTER).await;
+    page.press(ENTER).await;
     page.wait(
         "the menu, focused",
         "!document.getElementById('person-menu').hidden && document.activeElement.getAttribute('role') === 'menuitem'",
@@ -209,10 +198,10 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
             .await,
         json!("true")
     );
-    press(&page, DOWN).await;
+    page.press(DOWN).await;
     assert_eq!(page.js(FOCUS).await["text"], "Faire taire 5 min");
     page.screenshot("teacher-menu").await;
-    press(&page, ENTER).await;
+    page.press(ENTER).await;
     assert!(
         bavard
             .expect("ne peut plus écrire")
@@ -232,10 +221,10 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
     .await;
 
     // Escape closes the menu and gives the focus back.
-    press(&page, ENTER).await;
+    page.press(ENTER).await;
     page.wait("the menu", "!document.getElementById('person-menu').hidden")
         .await;
-    press(&page, ESCAPE).await;
+    page.press(ESCAPE).await;
     page.wait(
         "the menu closed",
         "document.getElementById('person-menu').hidden && document.activeElement.dataset.nick === 'bavard'",
@@ -248,10 +237,10 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
     );
 
     // Unmute, from the same menu: the mark goes.
-    press(&page, ENTER).await;
-    press(&page, &format!("{DOWN}{DOWN}")).await;
+    page.press(ENTER).await;
+    page.press(&format!("{DOWN}{DOWN}")).await;
     assert_eq!(page.js(FOCUS).await["text"], "Rendre la parole");
-    press(&page, ENTER).await;
+    page.press(ENTER).await;
     bavard.expect("peut de nouveau écrire").await;
     page.wait(
         "the mark gone",
@@ -264,10 +253,10 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
         "document.querySelector('#user-list .more[data-nick=\"turbulent\"]').focus(); return null;",
     )
     .await;
-    press(&page, UP).await; // opens on the last item, the ban
-    press(&page, UP).await;
+    page.press(UP).await; // opens on the last item, the ban
+    page.press(UP).await;
     assert_eq!(page.js(FOCUS).await["text"], "Exclure…");
-    press(&page, ENTER).await;
+    page.press(ENTER).await;
     page.wait(
         "the question",
         "document.getElementById('confirm').open && document.activeElement.id === 'confirm-reason'",
@@ -284,7 +273,7 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
         "{question}"
     );
     page.screenshot("teacher-kick-question").await;
-    press(&page, ESCAPE).await;
+    page.press(ESCAPE).await;
     page.wait(
         "the question gone, the focus back",
         "!document.getElementById('confirm').open && document.activeElement.dataset.nick === 'turbulent'",
@@ -292,15 +281,15 @@ async fn the_teachers_menu_works_from_the_keyboard_and_kick_asks_first() {
     .await;
 
     // Asked again and confirmed, with a reason: the first thing turbulent is told.
-    press(&page, UP).await;
-    press(&page, UP).await;
-    press(&page, ENTER).await;
+    page.press(UP).await;
+    page.press(UP).await;
+    page.press(ENTER).await;
     page.wait(
         "the question",
         "document.getElementById('confirm').open && document.activeElement.id === 'confirm-reason'",
     )
     .await;
-    press(&page, &format!("bavardage{ENTER}")).await;
+    page.press(&format!("bavardage{ENTER}")).await;
     assert_eq!(
         turbulent.expect("exclu").await,
         "* Tu as été exclu·e (bavardage)."

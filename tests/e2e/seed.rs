@@ -103,7 +103,7 @@ async fn a_client_that_reads_the_greeting_first_is_answered_each_time_it_sends()
 
     // While it waits for its user, the class talks: its next answer is its own line, then
     // what was said meanwhile, oldest first, in whole lines of at most 1024 bytes.
-    for n in 21..=40 {
+    for n in 21..=30 {
         alice.send(&accented(n)).await;
     }
     alice.send("/nick alice3").await;
@@ -114,7 +114,7 @@ async fn a_client_that_reads_the_greeting_first_is_answered_each_time_it_sends()
         answer.starts_with(&format!("<{nick}> et alors ?\r\n<alice2> {}", accented(21))),
         "{answer}"
     );
-    assert!(!answer.contains(&accented(40)), "too much for one answer");
+    assert!(!answer.contains(&accented(30)), "too much for one answer");
     // What did not fit comes with the next answers.
     let mut seen = answer;
     for _ in 0..10 {
@@ -124,12 +124,35 @@ async fn a_client_that_reads_the_greeting_first_is_answered_each_time_it_sends()
         seed.write_all(b"/who").await.expect("send");
         seen.push_str(&recv_1024(&mut seed).await);
     }
-    for n in 21..=40 {
+    for n in 21..=30 {
         assert!(
             seen.contains(&accented(n)),
             "message {n} arrives in time: {seen}"
         );
     }
+
+    // A busy class says more than a script's user reads: the newest lines are kept, and the
+    // answer says how many older ones went by.
+    for n in 31..=70 {
+        alice.send(&accented(n)).await;
+    }
+    alice.send("/nick alice4").await;
+    alice.expect("maintenant alice4").await;
+    seed.write_all(b"encore").await.expect("send");
+    let answer = recv_1024(&mut seed).await;
+    assert!(
+        answer.starts_with(&format!("<{nick}> encore\r\n* 25 messages plus anciens")),
+        "{answer}"
+    );
+    let mut seen = answer;
+    for _ in 0..10 {
+        if seen.contains("maintenant alice4") {
+            break;
+        }
+        seed.write_all(b"/who").await.expect("send");
+        seen.push_str(&recv_1024(&mut seed).await);
+    }
+    assert!(seen.contains(&accented(70)), "the newest arrive: {seen}");
 
     seed.write_all(b"FIN").await.expect("send");
     assert!(
@@ -169,9 +192,10 @@ async fn recv(stream: &mut TcpStream, buffer: &mut [u8]) -> String {
     String::from_utf8(buffer[..n].to_vec()).expect("UTF-8")
 }
 
-/// Runs a seed script with `python3 -u`, its stdin piped.
-fn python(script: &str, port: u16) -> std::process::Child {
-    Command::new("python3")
+/// A seed script run with `python3 -u` against `port`, its standard streams piped.
+fn seed_script(script: &str, port: u16) -> Command {
+    let mut command = Command::new("python3");
+    command
         .arg("-u")
         .arg(format!(
             "{}/tests/seed/{script}",
@@ -180,7 +204,13 @@ fn python(script: &str, port: u16) -> std::process::Child {
         .args(["127.0.0.1", &port.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs a seed script, its stdin piped.
+fn python(script: &str, port: u16) -> std::process::Child {
+    seed_script(script, port)
         .spawn()
         .expect("python3 is installed")
 }
@@ -286,16 +316,7 @@ struct Script {
 
 impl Script {
     fn start(script: &str, port: u16) -> Self {
-        let mut child = tokio::process::Command::new("python3")
-            .arg("-u")
-            .arg(format!(
-                "{}/tests/seed/{script}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .args(["127.0.0.1", &port.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut child = tokio::process::Command::from(seed_script(script, port))
             .kill_on_drop(true)
             .spawn()
             .expect("python3 is installed");

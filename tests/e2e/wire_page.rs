@@ -40,17 +40,6 @@ fn list(value: &Value) -> Vec<Value> {
     value.as_array().cloned().unwrap_or_default()
 }
 
-/// Presses `keys` on whatever has focus, as a keyboard would.
-async fn press(page: &Browser, keys: &str) {
-    page.client
-        .active_element()
-        .await
-        .expect("a focused element")
-        .send_keys(keys)
-        .await
-        .expect("keys");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wire_shows_a_page_the_frames_the_server_read_and_those_it_sent_and_received() {
     let app = spawn_app().await;
@@ -156,7 +145,7 @@ async fn wire_shows_a_page_the_frames_the_server_read_and_those_it_sent_and_rece
     // Escape closes it, and focus goes back to the message box.
     page.js("document.getElementById('wire').focus(); return null;")
         .await;
-    press(&page, ESCAPE).await;
+    page.press(ESCAPE).await;
     page.wait(
         "the panel closed, focus back",
         "document.getElementById('wire').hidden && document.activeElement.id === 'msg'",
