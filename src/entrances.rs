@@ -76,14 +76,15 @@ pub fn python_client(host: &str, port: u16) -> String {
 s = socket.create_connection(("{host}", {port}))
 s.sendall(b"\n")  # lines end with \n: be sent everything as it comes
 def show():
-    if hasattr(sig, "pthread_sigmask"):  # Ctrl-C: main thread
-        sig.pthread_sigmask(sig.SIG_BLOCK, [sig.SIGINT])
     try:
         for line in s.makefile(encoding="utf-8", errors="replace"):
             print(line, end="", flush=True)
     finally:
         os._exit(0)  # the server has closed: end the program
+mask = hasattr(sig, "pthread_sigmask")  # Ctrl-C: main thread
+if mask: sig.pthread_sigmask(sig.SIG_BLOCK, [sig.SIGINT])
 threading.Thread(target=show).start()
+if mask: sig.pthread_sigmask(sig.SIG_UNBLOCK, [sig.SIGINT])
 try:
     while True:
         s.sendall((input() + "\n").encode())
