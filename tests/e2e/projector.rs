@@ -137,6 +137,23 @@ fn run_python(code: &str) -> std::process::Child {
         .expect("python3 is installed")
 }
 
+/// Waits until process `pid`'s main thread is blocked reading its input pipe (Linux's
+/// `/proc`); elsewhere, returns at once.
+async fn waiting_for_input(pid: u32) {
+    let wchan = format!("/proc/{pid}/wchan");
+    let deadline = Instant::now() + PATIENCE;
+    while let Ok(waiting_in) = std::fs::read_to_string(&wchan) {
+        if waiting_in.contains("pipe_read") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the client never waited for input: {waiting_in}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Waits for the client to end on its own; its exit status and what it wrote.
 async fn ended(mut child: std::process::Child) -> (Option<i32>, String, String) {
     let deadline = Instant::now() + PATIENCE;
@@ -208,6 +225,10 @@ async fn the_boards_python_client_ends_cleanly_however_the_session_ends() {
         stdin.write_all(b"/nick python3\n").expect("typing");
     }
     listener.expect("maintenant python3").await;
+    // As a person does: Ctrl-C while it waits at `input()`. A SIGINT in the instant between
+    // a line sent and the next read is set aside by Python until the read returns, for any
+    // program blocked in `input()`, so the test waits until the client is reading.
+    waiting_for_input(client.id()).await;
     let pid = i32::try_from(client.id())
         .ok()
         .and_then(rustix::process::Pid::from_raw)
