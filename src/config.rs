@@ -252,6 +252,7 @@ impl Config {
             max_rate: self.max_rate,
             kick_cooldown: Duration::from_secs(self.kick_cooldown),
             announce_after: Duration::from_secs(self.announce_after),
+            group_name: self.lang().catalog().group_name,
         }
     }
 

@@ -85,6 +85,9 @@ fn csv(events: &[Arc<Event>]) -> String {
             EventKind::Rename { old, new, via } => {
                 ("nick", old.as_str(), via.as_str(), new.as_str(), "")
             }
+            EventKind::Moved { nick, via, to, .. } => {
+                ("move", nick.as_str(), via.as_str(), to.as_str(), "")
+            }
             EventKind::Notice {
                 kind,
                 by,

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::{Event, Nick, Via};
+use super::{Event, Nick, RoomInfo, RoomName, Via};
 
 /// What a joining member is first shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct User {
     pub via: Via,
     /// True for teachers.
     pub teacher: bool,
+    /// The room they are in (where they speak, for a teacher).
+    pub room: RoomName,
 }
 
 /// The room's rules and topic, as a newcomer needs them.
@@ -62,6 +64,9 @@ pub struct Arrival<'a> {
     /// Wants the list of everyone present in the welcome. A client that shows no user list
     /// leaves it out: in a full room it is the largest part of a welcome.
     pub roster: bool,
+    /// The room it asks to be in (a page coming back to the room it was in); the main room
+    /// when `None`, unknown or closed. A student the teacher put in a group goes there.
+    pub room: Option<&'a str>,
 }
 
 impl<'a> Arrival<'a> {
@@ -75,6 +80,7 @@ impl<'a> Arrival<'a> {
             takeover: None,
             teacher: false,
             roster: false,
+            room: None,
         }
     }
 }
@@ -91,7 +97,11 @@ pub struct Welcome {
     pub epoch: String,
     /// True if the member joined as a teacher.
     pub teacher: bool,
-    /// The room's rules and topic.
+    /// The room the member is in.
+    pub place: RoomName,
+    /// Every open room, the main room first.
+    pub rooms: Vec<RoomInfo>,
+    /// The rules and topic of the member's room.
     pub room: RoomState,
     /// Everyone present, the new member included, sorted by nickname; empty unless the
     /// arrival asked for the roster.

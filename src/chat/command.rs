@@ -34,6 +34,10 @@ pub enum Command<'a> {
     Pass(&'a str),
     /// `/wire [NICK|off]`: the bytes the server read from a connection.
     Wire(WireOf<'a>),
+    /// `/rooms`: the open rooms and how many are in each.
+    Rooms,
+    /// `/join ROOM`: go to another room (a teacher: speak there).
+    Join(&'a str),
     /// A teacher's command.
     Teacher(TeacherCommand<'a>),
 }
@@ -84,8 +88,16 @@ pub enum TeacherCommand<'a> {
     Delete(u64),
     /// `/topic TEXT`: shown to everyone, newcomers too; empty clears it.
     Topic(&'a str),
-    /// `/announce TEXT`.
+    /// `/announce TEXT`: to every room.
     Announce(&'a str),
+    /// `/room create NAME`.
+    OpenRoom(&'a str),
+    /// `/room close NAME`: its members go back to the main room.
+    CloseRoom(&'a str),
+    /// `/groups N`: the students present, split at random into N balanced groups.
+    Groups(u64),
+    /// `/groups end`: everyone back to the main room.
+    GroupsEnd,
 }
 
 /// Every command, by what it does.
@@ -135,6 +147,14 @@ pub enum Verb {
     Arrivals,
     /// `/wire`.
     Wire,
+    /// `/rooms`.
+    Rooms,
+    /// `/join`.
+    Join,
+    /// `/room`.
+    Room,
+    /// `/groups`.
+    Groups,
 }
 
 /// One row of the command table.
@@ -176,7 +196,7 @@ const fn row(
 }
 
 /// Every command, in the order `/help` lists them.
-pub const COMMANDS: [CommandSpec; 22] = [
+pub const COMMANDS: [CommandSpec; 26] = [
     row(Verb::Help, &["help", "aide", "?"], "/help", false),
     row(Verb::Nick, &["nick"], "/nick NAME", false),
     row(Verb::Me, &["me"], "/me ACTION", false),
@@ -196,6 +216,8 @@ pub const COMMANDS: [CommandSpec; 22] = [
     row(Verb::Wire, &["wire", "octets"], "/wire [NICK|off]", false),
     row(Verb::Quit, &["quit", "exit", "bye"], "/quit", false),
     row(Verb::Op, &["op"], "/op TOKEN", false),
+    row(Verb::Rooms, &["rooms", "salons"], "/rooms", false),
+    row(Verb::Join, &["join", "salon"], "/join ROOM", false),
     CommandSpec {
         listed: false,
         ..row(Verb::Pass, &["pass", "password"], "/pass PASSWORD", false)
@@ -212,6 +234,8 @@ pub const COMMANDS: [CommandSpec; 22] = [
     row(Verb::Topic, &["topic"], "/topic TEXT", true),
     row(Verb::Announce, &["announce"], "/announce TEXT", true),
     row(Verb::Arrivals, &["arrivals", "arrivees"], "/arrivals", true),
+    row(Verb::Room, &["room"], "/room create|close NAME", true),
+    row(Verb::Groups, &["groups", "groupes"], "/groups N|end", true),
 ];
 
 /// Minutes of `/mute` when not told.
@@ -336,6 +360,25 @@ impl<'a> Command<'a> {
             Verb::Topic => teacher(TeacherCommand::Topic(arg)),
             Verb::Announce => teacher(TeacherCommand::Announce(required()?)),
             Verb::Arrivals => teacher(TeacherCommand::Arrivals),
+            Verb::Rooms => Command::Rooms,
+            Verb::Join => Command::Join(nick_only()?),
+            Verb::Room => match nick_and_rest()? {
+                (action, name) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                    match action.to_lowercase().as_str() {
+                        "create" | "open" => teacher(TeacherCommand::OpenRoom(name)),
+                        "close" => teacher(TeacherCommand::CloseRoom(name)),
+                        _ => return Err(usage()),
+                    }
+                }
+                _ => return Err(usage()),
+            },
+            Verb::Groups => match arg.to_lowercase().as_str() {
+                "end" | "fin" => teacher(TeacherCommand::GroupsEnd),
+                count => match number(count)? {
+                    0 => return Err(usage()),
+                    count => teacher(TeacherCommand::Groups(count)),
+                },
+            },
         })
     }
 }
@@ -384,6 +427,29 @@ mod teacher_tests {
         assert_eq!(parsed("/slow vite"), Err(ChatError::Usage("/slow SECONDS")));
         assert_eq!(parsed("/ban"), Err(ChatError::Usage("/ban NICK|ADDRESS")));
         assert_eq!(parsed("/announce"), Err(ChatError::Usage("/announce TEXT")));
+        assert_eq!(
+            parsed("/room create Atelier"),
+            Ok(Command::Teacher(TeacherCommand::OpenRoom("Atelier")))
+        );
+        assert_eq!(
+            parsed("/room close atelier"),
+            Ok(Command::Teacher(TeacherCommand::CloseRoom("atelier")))
+        );
+        assert_eq!(
+            parsed("/room atelier"),
+            Err(ChatError::Usage("/room create|close NAME"))
+        );
+        assert_eq!(
+            parsed("/groups 3"),
+            Ok(Command::Teacher(TeacherCommand::Groups(3)))
+        );
+        assert_eq!(
+            parsed("/groups END"),
+            Ok(Command::Teacher(TeacherCommand::GroupsEnd))
+        );
+        assert_eq!(parsed("/groups 0"), Err(ChatError::Usage("/groups N|end")));
+        assert_eq!(parsed("/join groupe-1"), Ok(Command::Join("groupe-1")));
+        assert_eq!(parsed("/rooms"), Ok(Command::Rooms));
     }
 }
 

@@ -96,6 +96,24 @@ pub enum ChatError {
     /// A line dropped by flood control after the warning: nothing to say.
     #[error("dropped")]
     Dropped,
+    /// A room name that breaks the rules of [`super::RoomName::parse`].
+    #[error("invalid room name")]
+    RoomInvalid,
+    /// No open room has this name.
+    #[error("no room {0}")]
+    NoSuchRoom(String),
+    /// `/room create` of a room already open.
+    #[error("room {0} is already open")]
+    RoomExists(String),
+    /// `/room create` past the most rooms a conversation holds.
+    #[error("at most {0} rooms")]
+    TooManyRooms(usize),
+    /// A student's `/join` while the teacher has fixed who is where (`/groups`).
+    #[error("rooms are fixed")]
+    RoomsFixed,
+    /// `/room close` of the main room.
+    #[error("the main room stays open")]
+    MainRoom,
 }
 
 impl ChatError {
@@ -131,6 +149,12 @@ impl ChatError {
             ChatError::NotSaved => "not_saved",
             ChatError::Unavailable => "unavailable",
             ChatError::Dropped => "dropped",
+            ChatError::RoomInvalid => "room_invalid",
+            ChatError::NoSuchRoom(_) => "no_such_room",
+            ChatError::RoomExists(_) => "room_exists",
+            ChatError::TooManyRooms(_) => "too_many_rooms",
+            ChatError::RoomsFixed => "rooms_fixed",
+            ChatError::MainRoom => "main_room",
         }
     }
 }

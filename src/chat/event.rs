@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Nick, WireView};
+use super::{Nick, RoomName, WireView};
 use crate::wire::Encodings;
 
 /// Identifies one connection for as long as the process runs.
@@ -72,8 +72,11 @@ pub struct Event {
     pub id: u64,
     /// When it happened, in milliseconds since the Unix epoch.
     pub ts: i64,
-    /// The member who caused it, so a transport can skip echoing a sender's own line.
+    /// The member who caused it, so a transport can skip echoing a sender's own line (for
+    /// a move, the member moved).
     pub origin: MemberId,
+    /// The room it happened in; [`RoomName::EVERYWHERE`] for every room.
+    pub room: RoomName,
     /// What happened.
     pub kind: EventKind,
     /// This event on each wire format, encoded by the first session that needs it.
@@ -119,6 +122,18 @@ pub enum EventKind {
         /// How they are connected.
         via: Via,
     },
+    /// Someone went from one room to another. Published twice, once in each room, so that
+    /// both rooms are told.
+    Moved {
+        /// Their nickname.
+        nick: Nick,
+        /// How they are connected.
+        via: Via,
+        /// The room they left.
+        from: RoomName,
+        /// The room they are in now.
+        to: RoomName,
+    },
     /// Something a teacher did to the room or to someone in it.
     Notice {
         /// What.
@@ -163,11 +178,19 @@ pub enum NoticeKind {
     PrivateOn,
     /// Message `number` (by `target`) was removed.
     Delete,
+    /// The room named `text` was opened.
+    Open,
+    /// The room named `text` was closed: its members went back to the main room.
+    Close,
+    /// The students were split into `number` groups.
+    Groups,
+    /// The groups ended: everyone is back in the main room.
+    GroupsEnd,
 }
 
 impl NoticeKind {
     /// Every kind, for parsing (and for checking that every language describes each).
-    pub(crate) const ALL: [NoticeKind; 13] = [
+    pub(crate) const ALL: [NoticeKind; 17] = [
         NoticeKind::Op,
         NoticeKind::Topic,
         NoticeKind::Announce,
@@ -181,17 +204,24 @@ impl NoticeKind {
         NoticeKind::PrivateOff,
         NoticeKind::PrivateOn,
         NoticeKind::Delete,
+        NoticeKind::Open,
+        NoticeKind::Close,
+        NoticeKind::Groups,
+        NoticeKind::GroupsEnd,
     ];
 
     /// The kinds that set the room's rules (topic, lock, slow mode, private messages):
-    /// the newest of each, replayed from the saved conversation, is the room after a restart.
-    pub(crate) const ROOM: [NoticeKind; 6] = [
+    /// the newest of each, replayed from the saved conversation, is the room after a restart
+    /// (and the rooms opened and closed are the rooms there are).
+    pub(crate) const ROOM: [NoticeKind; 8] = [
         NoticeKind::Topic,
         NoticeKind::Lock,
         NoticeKind::Unlock,
         NoticeKind::Slow,
         NoticeKind::PrivateOff,
         NoticeKind::PrivateOn,
+        NoticeKind::Open,
+        NoticeKind::Close,
     ];
 
     /// The name used on the wire and on disk.
@@ -210,6 +240,10 @@ impl NoticeKind {
             NoticeKind::PrivateOff => "private_off",
             NoticeKind::PrivateOn => "private_on",
             NoticeKind::Delete => "delete",
+            NoticeKind::Open => "room_open",
+            NoticeKind::Close => "room_close",
+            NoticeKind::Groups => "groups",
+            NoticeKind::GroupsEnd => "groups_end",
         }
     }
 
@@ -220,11 +254,12 @@ impl NoticeKind {
 }
 
 impl Event {
-    pub(crate) fn new(id: u64, origin: MemberId, kind: EventKind) -> Self {
+    pub(crate) fn new(id: u64, origin: MemberId, room: RoomName, kind: EventKind) -> Self {
         Self {
             id,
             ts: now_ms(),
             origin,
+            room,
             kind,
             encodings: Encodings::default(),
         }
@@ -236,9 +271,17 @@ impl Event {
             id,
             ts,
             origin: MemberId(0),
+            room: RoomName::main(),
             kind,
             encodings: Encodings::default(),
         }
+    }
+
+    /// The same event, in room `room`.
+    #[must_use]
+    pub fn in_room(mut self, room: RoomName) -> Self {
+        self.room = room;
+        self
     }
 
     /// True for chat lines (messages and actions), false for notices.

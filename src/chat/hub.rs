@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::event::{Direct, now_ms};
 use super::people::Person;
+use super::rooms::Switcher;
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
@@ -96,7 +97,7 @@ impl Hub {
         })?;
         let config = &self.shared.config;
         let mut state = self.lock();
-        if state.room.banned.contains(&arrival.addr) {
+        if state.banned.contains(&arrival.addr) {
             return Err(ChatError::Banned);
         }
         let person = match &wanted {
@@ -120,6 +121,8 @@ impl Hub {
         let (direct_tx, direct_rx) = mpsc::channel(PRIVATE_BACKLOG);
         let (end_tx, end_rx) = oneshot::channel();
         let tap = Arc::new(Wiretap::default());
+        let switcher = Arc::new(Switcher::default());
+        let room = state.landing(&nick, named, teacher, arrival.room);
         state.by_nick.insert(nick.key(), id);
         if teacher {
             state.reserve_for_teachers(&nick);
@@ -138,16 +141,25 @@ impl Hub {
                 direct: direct_tx,
                 end: end_tx,
                 tap: tap.clone(),
+                room: room.clone(),
+                switcher: switcher.clone(),
             },
         );
-        let public = state.public.subscribe();
-        let (history, missed) = state.replay(arrival.replay);
+        // A teacher watches every room; a student reads its own room's ring alone.
+        let public = if teacher {
+            state.rooms.watch_all()
+        } else {
+            state.rooms.get(&room).subscribe()
+        };
+        let (history, missed) = state.rooms.get(&room).replay(arrival.replay);
         let welcome = Welcome {
             nick: nick.clone(),
             token,
             epoch: self.shared.epoch.clone(),
             teacher,
-            room: state.room.state(),
+            place: room.clone(),
+            rooms: state.room_list(),
+            room: state.rooms.rules(&room).state(),
             users: if arrival.roster {
                 state.users(Some(id))
             } else {
@@ -163,7 +175,7 @@ impl Hub {
         }
         drop(state);
         let channels = (public, direct_rx, end_rx);
-        let member = Member::new(self.clone(), id, via, nick, channels, tap);
+        let member = Member::new(self.clone(), id, via, nick, channels, tap, (room, switcher));
         Ok((member, welcome))
     }
 
@@ -181,7 +193,7 @@ impl Hub {
 
     /// True if connections from `addr` are refused.
     pub fn is_banned(&self, addr: IpAddr) -> bool {
-        self.lock().room.banned.contains(&addr)
+        self.lock().banned.contains(&addr)
     }
 
     /// Why events cannot be saved, while they cannot.
@@ -215,13 +227,15 @@ impl Hub {
             .collect()
     }
 
-    /// The last `count` messages kept in memory (no notices), oldest first.
-    pub fn history(&self, count: usize) -> Vec<Arc<Event>> {
+    /// The last `count` messages kept in memory (no notices) of the room member `id` is
+    /// in, oldest first.
+    pub(super) fn history_for(&self, id: MemberId, count: usize) -> Vec<Arc<Event>> {
         let replay = Replay::Last {
             count,
             chat_only: true,
         };
-        self.lock().replay(replay).0
+        let state = self.lock();
+        state.rooms.get(&state.room_of(id)).replay(replay).0
     }
 
     /// Events after `id` still kept in memory, oldest first.
@@ -248,15 +262,16 @@ impl Hub {
         let now = Instant::now();
         let State {
             members,
-            room,
+            rooms,
             people,
             ..
         } = &mut *state;
         let Some(entry) = members.get(&id) else {
             return Ok(());
         };
-        entry.may_write(now, room, people)?;
-        if room.slow.is_some() && !entry.teacher {
+        let rules = rooms.rules(&entry.room);
+        entry.may_write(now, rules, people)?;
+        if rules.slow.is_some() && !entry.teacher {
             people.record(entry.person()).last_post = Some(now);
         }
         let _ = state.announce(id, &self.shared.config);
@@ -289,7 +304,7 @@ impl Hub {
         }
         let teacher = entry.teacher;
         let now = Instant::now();
-        entry.may_be_seen(now, &state.room, &state.people)?;
+        entry.may_be_seen(now, state.rooms.rules(&entry.room), &state.people)?;
         let key = new.key();
         check_kicked(&state.people, &Person::Named(key.clone()), now)?;
         state.check_free(&new, Some(id), teacher, None)?;
@@ -341,7 +356,7 @@ impl Hub {
             };
             // A student may always write to a teacher, whatever the rules of the moment.
             if !recipient.teacher && !sender.teacher {
-                if !state.room.private {
+                if !state.rooms.rules(&sender.room).private {
                     return Err(ChatError::PrivateOff);
                 }
                 sender.check_mute(Instant::now(), &state.people)?;
@@ -500,6 +515,7 @@ mod tests {
             takeover,
             teacher: false,
             roster: true,
+            room: None,
         })
     }
 

@@ -8,9 +8,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::event::Direct;
 use super::people::{FLOOD_MUTE, FLOOD_STRIKES};
+use super::rooms::Switcher;
 use super::{
-    Alert, Arrived, ChatError, Command, Event, Hub, Made, MemberId, Nick, Private, TeacherCommand,
-    User, Via, WireOf, WireView, Wiretap,
+    Alert, Arrived, ChatError, Command, Event, Hub, Made, MemberId, Nick, Private, RoomInfo,
+    RoomName, RoomView, TeacherCommand, User, Via, WireOf, WireView, Wiretap,
 };
 
 /// One participant, as seen by its session.
@@ -20,8 +21,18 @@ pub struct Member {
     via: Via,
     /// The nickname the member has now: only the member itself renames itself.
     nick: Nick,
-    /// Public events, read from the hub's shared ring (see the module docs of `chat`).
+    /// Public events, read from its room's ring, or every room's for a teacher (see the
+    /// module docs of `chat`).
     public: broadcast::Receiver<Arc<Event>>,
+    /// The room it is in, as far as its deliveries have come.
+    room: RoomName,
+    /// Where the hub leaves a new ring when the member changes room.
+    switcher: Arc<Switcher>,
+    /// After a change of ring: events up to this id of this scope (`None`: every room) came
+    /// on the old ring already.
+    skip: Option<(u64, Option<RoomName>)>,
+    /// A delivery made by the last change of room, to pass on next.
+    pending: Option<Delivery>,
     /// Private messages and alerts for this member; the sender sits in the hub's entry.
     direct: mpsc::Receiver<Box<Direct>>,
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
@@ -65,6 +76,8 @@ pub enum Delivery {
     Alert(Alert),
     /// This many public events were skipped because the client read too slowly.
     Missed(u64),
+    /// The member is now in another room: what it is shown of it.
+    Entered(RoomView),
     /// The hub ended this member's session; nothing more will come.
     Ended(Ending),
 }
@@ -88,6 +101,8 @@ pub enum Reply {
     Wire(WireView),
     /// `/wire off`: watching nobody's reads now.
     Unwatched,
+    /// `/rooms`: the open rooms, and the one the member is in.
+    Rooms(Vec<RoomInfo>, RoomName),
     /// `/op TOKEN`: the member asks to become a teacher. Secrets are checked below the
     /// conversation (the session layer's door), which then calls [`Member::promote`].
     TeacherToken(String),
@@ -103,6 +118,7 @@ impl Member {
         nick: Nick,
         (public, direct, end): Channels,
         tap: Arc<Wiretap>,
+        (room, switcher): (RoomName, Arc<Switcher>),
     ) -> Self {
         Self {
             hub,
@@ -110,6 +126,10 @@ impl Member {
             via,
             nick,
             public,
+            room,
+            switcher,
+            skip: None,
+            pending: None,
             direct,
             end: Some(end),
             strikes: Cell::new(0),
@@ -154,6 +174,11 @@ impl Member {
     /// The nickname this member has now.
     pub fn nick(&self) -> &Nick {
         &self.nick
+    }
+
+    /// The room this member is in, as far as what it was sent goes.
+    pub fn room(&self) -> &RoomName {
+        &self.room
     }
 
     /// How many public events wait for this member in the shared ring: how far behind it is.
@@ -224,7 +249,12 @@ impl Member {
             }
             Command::Msg { to, text } => self.hub.send_private(self.id, to, text).map(Reply::Sent),
             Command::Who => Ok(Reply::Who(self.hub.users_for(self.id))),
-            Command::History(count) => Ok(Reply::History(self.hub.history(count))),
+            Command::History(count) => Ok(Reply::History(self.hub.history_for(self.id, count))),
+            Command::Rooms => {
+                let (rooms, here) = self.hub.rooms_for(self.id);
+                Ok(Reply::Rooms(rooms, here))
+            }
+            Command::Join(room) => self.hub.join_room(self.id, room).map(|()| Reply::Done),
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
             Command::Op(token) => Ok(Reply::TeacherToken(token.to_owned())),
@@ -264,30 +294,79 @@ impl Member {
     /// Waits for the next thing to pass on. Cancel-safe: nothing is lost if the future is
     /// dropped, so it can sit in a `select!`.
     pub async fn recv(&mut self) -> Delivery {
-        tokio::select! {
-            biased;
-            why = ended(&mut self.end) => Delivery::Ended(why),
-            public = self.public.recv() => public_delivery(public),
-            Some(direct) = self.direct.recv() => direct_delivery(*direct),
+        loop {
+            if let Some(delivery) = self.pending.take() {
+                return delivery;
+            }
+            let delivery = tokio::select! {
+                biased;
+                why = ended(&mut self.end) => Delivery::Ended(why),
+                public = self.public.recv() => public_delivery(public),
+                Some(direct) = self.direct.recv() => direct_delivery(*direct),
+            };
+            if let Some(delivery) = self.sift(delivery) {
+                return delivery;
+            }
         }
     }
 
     /// The next thing to pass on, if one is ready.
     pub fn try_recv(&mut self) -> Option<Delivery> {
         use broadcast::error::TryRecvError;
-        if let Some(Ok(why)) = self.end.as_mut().map(oneshot::Receiver::try_recv) {
-            self.end = None;
-            return Some(Delivery::Ended(why));
+        loop {
+            if let Some(delivery) = self.pending.take() {
+                return Some(delivery);
+            }
+            if let Some(Ok(why)) = self.end.as_mut().map(oneshot::Receiver::try_recv) {
+                self.end = None;
+                return Some(Delivery::Ended(why));
+            }
+            let delivery = match self.public.try_recv() {
+                Ok(event) => Delivery::Public(event),
+                Err(TryRecvError::Lagged(n)) => Delivery::Missed(n),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => {
+                    return self
+                        .direct
+                        .try_recv()
+                        .ok()
+                        .map(|direct| direct_delivery(*direct));
+                }
+            };
+            if let Some(delivery) = self.sift(delivery) {
+                return Some(delivery);
+            }
         }
-        match self.public.try_recv() {
-            Ok(event) => Some(Delivery::Public(event)),
-            Err(TryRecvError::Lagged(n)) => Some(Delivery::Missed(n)),
-            Err(TryRecvError::Empty | TryRecvError::Closed) => self
-                .direct
-                .try_recv()
-                .ok()
-                .map(|direct| direct_delivery(*direct)),
+    }
+
+    /// Takes a change of room when its event (or a gap) comes, and drops what the new ring
+    /// repeats of the old one; `None` for a delivery dropped.
+    fn sift(&mut self, delivery: Delivery) -> Option<Delivery> {
+        let reached = match &delivery {
+            Delivery::Public(event) => {
+                if let Some((upto, scope)) = &self.skip {
+                    if event.id > *upto {
+                        self.skip = None;
+                    } else if scope
+                        .as_ref()
+                        .is_none_or(|old| event.room == *old || event.room.is_everywhere())
+                    {
+                        return None;
+                    }
+                }
+                event.id
+            }
+            Delivery::Missed(_) => u64::MAX,
+            _ => return Some(delivery),
+        };
+        if let Some(switch) = self.switcher.take(reached) {
+            if let Some(receiver) = switch.receiver {
+                self.public = receiver;
+                self.skip = Some((switch.trigger, switch.old));
+            }
+            self.room = switch.room;
+            self.pending = switch.view.map(Delivery::Entered);
         }
+        Some(delivery)
     }
 }
 

@@ -1,8 +1,9 @@
 //! The conversation: members, nicknames, recent history and fan-out. Knows nothing about
 //! sockets, HTTP or JSON; the session layer drives it through [`Member`].
 //!
-//! Fan-out is one `tokio::sync::broadcast` ring shared by every member. Publishing writes an
-//! `Arc<Event>` into the ring once; each member's session reads it at its own pace, so a
+//! Fan-out is one `tokio::sync::broadcast` ring per room, shared by the room's students, and
+//! one of every room's events that teachers read (see `rooms`). Publishing writes an
+//! `Arc<Event>` into its room's ring and the teachers' once; each member's session reads it at its own pace, so a
 //! recipient costs a refcount bump and a slow one holds up nobody. The ring is every
 //! member's bounded queue: a member more than [`HubConfig::backlog`] events behind skips
 //! ahead to the oldest event still kept and is told how many it missed
@@ -21,9 +22,12 @@
 //!   control, a kick's cooldown).
 //! - `event`, `nick`, `text` (cleaning what users type), `error`, `journal` (save, then
 //!   deliver), `past` (what a restart continues from).
+//! - `rooms`: the main room, rooms teachers open, one ring per room; `breakout`: moving
+//!   people between rooms (`/join`, `/room`, `/groups`).
 //! - `wiretap`: the last bytes read from each connection, for `/wire`.
 
 mod arrival;
+mod breakout;
 mod command;
 mod error;
 mod event;
@@ -34,6 +38,7 @@ mod moderation;
 mod nick;
 mod past;
 mod people;
+mod rooms;
 mod state;
 mod text;
 mod wiretap;
@@ -47,6 +52,7 @@ pub use journal::{Batch, Fact, Journal};
 pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use past::Past;
+pub use rooms::{MAX_GROUPS, MAX_ROOM_CHARS, MAX_ROOMS, RoomInfo, RoomName, RoomView};
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};
@@ -67,6 +73,8 @@ pub struct HubConfig {
     /// How long a newcomer stays before everyone is told of its arrival (unless it does
     /// something first); zero tells at once.
     pub announce_after: std::time::Duration,
+    /// What `/groups` calls each group, `{number}` its number (`groupe-{number}` in French).
+    pub group_name: &'static str,
 }
 
 impl Default for HubConfig {
@@ -78,6 +86,7 @@ impl Default for HubConfig {
             max_rate: 0,
             kick_cooldown: std::time::Duration::from_secs(60),
             announce_after: std::time::Duration::ZERO,
+            group_name: "group-{number}",
         }
     }
 }

@@ -7,9 +7,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::people::Person;
+use super::rooms::Switch;
 use super::state::State;
 use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, TeacherCommand};
-use super::{Nick, sanitize};
+use super::{Nick, RoomName, sanitize};
 
 /// Longest `/mute`: a day.
 const MAX_MUTE_MINUTES: u64 = 24 * 60;
@@ -19,6 +20,8 @@ impl Hub {
     pub(super) fn op(&self, id: MemberId) {
         let mut state = self.lock();
         let _ = state.announce(id, &self.shared.config);
+        // A teacher watches every room: from its Op notice on, it reads the teachers' ring.
+        let (trigger, receiver) = (state.last_id + 1, state.rooms.watch_all());
         let Some(entry) = state.members.get_mut(&id) else {
             return;
         };
@@ -27,6 +30,15 @@ impl Hub {
         }
         entry.teacher = true;
         let nick = entry.nick.clone();
+        let room = entry.room.clone();
+        let switch = Switch {
+            trigger,
+            old: Some(room.clone()),
+            receiver: Some(receiver),
+            room,
+            view: None,
+        };
+        entry.switcher.set(switch);
         state.reserve_for_teachers(&nick);
         let kind = notice(NoticeKind::Op, nick.clone(), Some(nick), String::new(), 0);
         state.publish(id, kind, &self.shared.config);
@@ -49,9 +61,17 @@ impl Hub {
         };
         let config = &self.shared.config;
         let _ = state.announce(id, config);
+        // Where the notice goes: the teacher's room for its rules, the room of whom it is
+        // about, or every room.
+        let mut room = state.room_of(id);
         let kind = match command {
+            TeacherCommand::OpenRoom(name) => return state.open_room(id, by, name, config),
+            TeacherCommand::CloseRoom(name) => return state.close_room(id, by, name, config),
+            TeacherCommand::Groups(count) => return state.groups(id, by, count, config),
+            TeacherCommand::GroupsEnd => return state.groups_end(id, by, config),
             TeacherCommand::Kick { nick, reason } => {
                 let (target, nick) = state.target(nick, id)?;
+                room = state.room_of(target);
                 let reason = sanitize(reason);
                 // They may not come straight back under the same name. (A guest has no name
                 // of their own: holding their address back would hold back every newcomer
@@ -69,7 +89,7 @@ impl Hub {
                 if state.members.get(&id).is_some_and(|me| me.addr == addr) {
                     return Err(ChatError::SelfMessage);
                 }
-                state.room.banned.insert(addr);
+                state.banned.insert(addr);
                 // Everyone from there but teachers goes; those others saw arrive, leave.
                 let gone: Vec<_> = state
                     .members
@@ -78,18 +98,19 @@ impl Hub {
                     .map(|(other, entry)| {
                         (
                             *other,
+                            entry.room.clone(),
                             entry.announced.then(|| (entry.nick.clone(), entry.via)),
                         )
                     })
                     .collect();
-                for (other, seen) in &gone {
+                for (other, place, seen) in &gone {
                     state.remove(*other, Ending::Banned, config);
                     if let Some((nick, via)) = seen {
                         let left = EventKind::Leave {
                             nick: nick.clone(),
                             via: *via,
                         };
-                        state.publish(*other, left, config);
+                        state.publish_in(place.clone(), *other, left, config);
                     }
                 }
                 notice(NoticeKind::Ban, by, None, String::new(), gone.len() as u64)
@@ -97,9 +118,10 @@ impl Hub {
             TeacherCommand::Arrivals => return Ok(()),
             TeacherCommand::Ban(nick) => {
                 let (target, nick) = state.target(nick, id)?;
+                room = state.room_of(target);
                 if let Some(entry) = state.members.get(&target) {
                     let addr = entry.addr;
-                    state.room.banned.insert(addr);
+                    state.banned.insert(addr);
                 }
                 state.remove(target, Ending::Banned, config);
                 notice(NoticeKind::Ban, by, Some(nick), String::new(), 0)
@@ -107,6 +129,7 @@ impl Hub {
             TeacherCommand::Mute { nick, minutes } => {
                 let minutes = minutes.min(MAX_MUTE_MINUTES);
                 let (target, nick) = state.target(nick, id)?;
+                room = state.room_of(target);
                 if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
                     let until = Instant::now() + Duration::from_secs(minutes * 60);
                     state.people.record(person).muted_until = Some(until);
@@ -115,6 +138,7 @@ impl Hub {
             }
             TeacherCommand::Unmute(nick) => {
                 let (target, nick) = state.target(nick, id)?;
+                room = state.room_of(target);
                 if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
                     state.people.record(person).muted_until = None;
                 }
@@ -135,7 +159,8 @@ impl Hub {
                 notice(kind, by, None, String::new(), 0)
             }
             TeacherCommand::Delete(message) => {
-                let author = state.forget(message)?;
+                let (author, place) = state.forget(message)?;
+                room = place;
                 notice(NoticeKind::Delete, by, Some(author), String::new(), message)
             }
             TeacherCommand::Topic(text) => {
@@ -144,12 +169,13 @@ impl Hub {
             }
             TeacherCommand::Announce(text) => {
                 let text = self.checked_text(text)?;
+                room = RoomName::everywhere();
                 notice(NoticeKind::Announce, by, None, text, 0)
             }
         };
         // The room changes as its notice says, the very notice a restart replays.
-        state.room.apply(&kind);
-        state.publish(id, kind, config);
+        state.rooms.rules_mut(&room).apply(&kind);
+        state.publish_in(room, id, kind, config);
         Ok(())
     }
 }
@@ -171,22 +197,25 @@ impl State {
         Ok((target, nick))
     }
 
-    /// Drops message `id` from what newcomers are shown; returns its author.
-    fn forget(&mut self, id: u64) -> Result<Nick, ChatError> {
+    /// Drops message `id` from what newcomers are shown; returns its author and room.
+    fn forget(&mut self, id: u64) -> Result<(Nick, RoomName), ChatError> {
         let position = self
             .recent
             .iter()
             .position(|event| event.id == id && event.is_chat())
             .ok_or(ChatError::NoSuchMessage(id))?;
-        let author = match self.recent.remove(position).map(|event| event.kind.clone()) {
-            Some(EventKind::Message { from, .. }) => from,
-            _ => return Err(ChatError::NoSuchMessage(id)),
+        let Some(event) = self.recent.remove(position) else {
+            return Err(ChatError::NoSuchMessage(id));
         };
-        Ok(author)
+        self.rooms.forget(id);
+        match &event.kind {
+            EventKind::Message { from, .. } => Ok((from.clone(), event.room.clone())),
+            _ => Err(ChatError::NoSuchMessage(id)),
+        }
     }
 }
 
-fn notice(
+pub(super) fn notice(
     kind: NoticeKind,
     by: Nick,
     target: Option<Nick>,

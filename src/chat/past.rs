@@ -2,7 +2,7 @@
 //! recent events, the teacher's notices that set the room's rules, and the facts kept
 //! beside the events (guest numbers given, nicknames teachers used).
 
-use super::{Event, EventKind};
+use super::Event;
 
 /// What a durable hub continues from; empty for a new conversation.
 #[derive(Debug, Default)]
@@ -15,7 +15,8 @@ pub struct Past {
     /// oldest first. Replayed in order, they leave the room as the teacher left it: the
     /// saved conversation is the one record of the room, so the room after a restart is
     /// never ahead of, nor behind, what everyone was shown.
-    pub room: Vec<EventKind>,
+    /// Each carries its room; opening and closing rooms are among them.
+    pub room: Vec<Event>,
     /// The highest guest number given.
     pub last_guest: u64,
     /// The look-alike keys of the nicknames teachers have used.
@@ -28,8 +29,8 @@ mod tests {
 
     use super::*;
     use crate::chat::{
-        Arrival, ChatError, Fact, Hub, HubConfig, Member, Nick, NoticeKind, Replay, RoomState, Via,
-        Welcome,
+        Arrival, ChatError, EventKind, Fact, Hub, HubConfig, Member, Nick, NoticeKind, Replay,
+        RoomState, Via, Welcome,
     };
 
     fn notice(kind: NoticeKind, text: &str, number: u64) -> EventKind {
@@ -76,7 +77,10 @@ mod tests {
             notice(Announce, "pas un sujet", 0),
         ];
         let past = Past {
-            room,
+            room: room
+                .into_iter()
+                .map(|kind| Event::restored(0, 0, kind))
+                .collect(),
             ..Past::default()
         };
         let (hub, _journal) = Hub::durable(HubConfig::default(), past, "test".into());
@@ -101,7 +105,12 @@ mod tests {
         let (_student, before) = join(&hub, None, false).expect("join");
         let mut saved = Vec::new();
         while let Ok(Some(batch)) = journal.next_batch_within(100, std::time::Duration::ZERO) {
-            saved.extend(batch.events.iter().map(|event| event.kind.clone()));
+            saved.extend(
+                batch
+                    .events
+                    .iter()
+                    .map(|event| Event::restored(event.id, event.ts, event.kind.clone())),
+            );
         }
         let past = Past {
             room: saved,

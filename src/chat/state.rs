@@ -5,17 +5,18 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, mpsc as sync_mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::event::Direct;
 use super::journal::Pending;
 use super::people::{People, Person};
+use super::rooms::{Rooms, Rules, Switcher};
 use super::wiretap::Wiretap;
 use super::{
     Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
-    Replay, RoomState, User, Via,
+    Replay, RoomName, User, Via,
 };
 
 /// How many arrivals `/arrivals` remembers.
@@ -40,11 +41,12 @@ pub(super) struct State {
     pub(super) members: HashMap<MemberId, Entry>,
     /// Nickname key (see [`Nick::key`]) → member, for uniqueness ignoring look-alikes.
     pub(super) by_nick: HashMap<String, MemberId>,
-    /// The newest public events, oldest first, at most `config.recent`.
+    /// The newest public events of every room, oldest first, at most `config.recent`: for
+    /// transcripts without a database.
     pub(super) recent: VecDeque<Arc<Event>>,
-    /// Sending side of the fan-out ring; members hold the receivers. Only used under the
-    /// lock, so the ring's order is the id order.
-    pub(super) public: broadcast::Sender<Arc<Event>>,
+    /// The rooms, each with its fan-out ring and recent events, and the teachers' ring.
+    /// Only used under the lock, so every ring's order is the id order.
+    pub(super) rooms: Rooms,
     /// For a durable hub, where numbered events and facts wait to be saved; the `Journal`
     /// holds the receiving end and delivers events back once they are.
     pub(super) journal: Option<sync_mpsc::Sender<Pending>>,
@@ -62,15 +64,6 @@ pub(super) struct State {
     /// The last guest number given, in this run or before it: a number is never given
     /// twice in one conversation.
     pub(super) last_guest: u64,
-    pub(super) room: Room,
-}
-
-/// What the teacher decided about the room.
-pub(super) struct Room {
-    pub(super) topic: Option<String>,
-    pub(super) locked: bool,
-    pub(super) slow: Option<Duration>,
-    pub(super) private: bool,
     /// Addresses sent away with `/ban`, until restart: never saved, since a school's
     /// addresses change hands (and are shared behind NAT), and restarting is how a teacher
     /// lifts a ban.
@@ -101,6 +94,11 @@ pub(super) struct Entry {
     pub(super) end: oneshot::Sender<Ending>,
     /// The connection's last reads, which its `Member` records and teachers may watch.
     pub(super) tap: Arc<Wiretap>,
+    /// The room the member is in: where it speaks, and, for a student, what it reads.
+    pub(super) room: RoomName,
+    /// Where the hub leaves the member a new ring when it changes room; its `Member` holds
+    /// it too.
+    pub(super) switcher: Arc<Switcher>,
 }
 
 impl State {
@@ -110,42 +108,58 @@ impl State {
         past: Past,
         journal: Option<sync_mpsc::Sender<Pending>>,
     ) -> Self {
-        let (public, _) = broadcast::channel(config.backlog.max(1));
+        let mut rooms = Rooms::new(config.backlog);
+        for notice in &past.room {
+            rooms.replay_notice(notice);
+        }
         let skip = past.recent.len().saturating_sub(config.recent);
         let recent: VecDeque<_> = past.recent.into_iter().skip(skip).map(Arc::new).collect();
-        let mut room = Room {
-            topic: None,
-            locked: false,
-            slow: None,
-            private: true,
-            banned: HashSet::new(),
-            teacher_nicks: past.teacher_nicks.into_iter().collect(),
-        };
-        for notice in &past.room {
-            room.apply(notice);
+        for event in &recent {
+            rooms.restore(event, config.recent);
         }
         let mut people = People::new(config.max_rate);
-        people.slowest(room.slow.unwrap_or_default());
+        people.slowest(rooms.slowest());
         Self {
             members: HashMap::new(),
             by_nick: HashMap::new(),
             last_id: recent.back().map_or(0, |event| event.id).max(past.last_id),
             recent,
-            public,
+            rooms,
             journal,
             saving_failed: None,
             people,
             arrivals: VecDeque::new(),
             last_member: 0,
             last_guest: past.last_guest,
-            room,
+            banned: HashSet::new(),
+            teacher_nicks: past.teacher_nicks.into_iter().collect(),
         }
     }
 
-    /// Numbers the event, then delivers it, or queues it to be saved first.
+    /// Numbers the event, in the room of the member who caused it, then delivers it, or
+    /// queues it to be saved first.
     pub(super) fn publish(&mut self, origin: MemberId, kind: EventKind, config: &HubConfig) {
+        let room = self.room_of(origin);
+        self.publish_in(room, origin, kind, config);
+    }
+
+    /// The room member `id` is in (the main room for one gone).
+    pub(super) fn room_of(&self, id: MemberId) -> RoomName {
+        self.members
+            .get(&id)
+            .map_or_else(RoomName::main, |entry| entry.room.clone())
+    }
+
+    /// Numbers the event in `room`, then delivers it, or queues it to be saved first.
+    pub(super) fn publish_in(
+        &mut self,
+        room: RoomName,
+        origin: MemberId,
+        kind: EventKind,
+        config: &HubConfig,
+    ) {
         self.last_id += 1;
-        let event = Arc::new(Event::new(self.last_id, origin, kind));
+        let event = Arc::new(Event::new(self.last_id, origin, room, kind));
         match &self.journal {
             // Sent under the lock, so the journal receives events in id order. It is only
             // gone once the storage thread has stopped, and then nothing can be saved.
@@ -167,13 +181,14 @@ impl State {
     /// Reserves `nick` for teachers from now on, in this run and the next ones.
     pub(super) fn reserve_for_teachers(&mut self, nick: &Nick) {
         let key = nick.key();
-        if !self.room.teacher_nicks.contains(&key) {
-            self.room.teacher_nicks.insert(key.clone());
+        if !self.teacher_nicks.contains(&key) {
+            self.teacher_nicks.insert(key.clone());
             self.keep(Fact::TeacherNick(key));
         }
     }
 
-    /// Keeps the event in the recent history and hands it to every member.
+    /// Keeps the event in the recent history and hands it to its room's members and the
+    /// teachers.
     pub(super) fn deliver(&mut self, event: Arc<Event>, config: &HubConfig) {
         if self.recent.len() >= config.recent {
             self.recent.pop_front();
@@ -181,8 +196,7 @@ impl State {
         if config.recent > 0 {
             self.recent.push_back(event.clone());
         }
-        // An error only means nobody is subscribed, which is fine.
-        let _ = self.public.send(event);
+        self.rooms.deliver(&event, config.recent);
     }
 
     /// Tells everyone member `id` arrived, under the nickname it has now, unless its
@@ -258,7 +272,7 @@ impl State {
                 nick: entry.nick,
                 via: entry.via,
             };
-            self.publish(id, kind, config);
+            self.publish_in(entry.room, id, kind, config);
         }
     }
 
@@ -302,7 +316,7 @@ impl State {
         takeover: Option<&str>,
     ) -> Result<(), ChatError> {
         let key = nick.key();
-        if !teacher && (nick.is_reserved() || self.room.teacher_nicks.contains(&key)) {
+        if !teacher && (nick.is_reserved() || self.teacher_nicks.contains(&key)) {
             return Err(ChatError::NickReserved(nick.to_string()));
         }
         match self.by_nick.get(&key) {
@@ -348,6 +362,7 @@ impl State {
                 nick: entry.nick.clone(),
                 via: entry.via,
                 teacher: entry.teacher,
+                room: entry.room.clone(),
             })
             .collect();
         users.sort_by_cached_key(|user| user.nick.as_str().to_lowercase());
@@ -385,46 +400,6 @@ impl State {
     }
 }
 
-impl Room {
-    /// Applies a teacher's notice that sets the room's rules ([`NoticeKind::ROOM`]); any
-    /// other event leaves the room as it is. The one definition of what each notice does:
-    /// a teacher's command and a restart replaying the saved notices both come here.
-    pub(super) fn apply(&mut self, notice: &EventKind) {
-        let EventKind::Notice {
-            kind, text, number, ..
-        } = notice
-        else {
-            return;
-        };
-        match kind {
-            NoticeKind::Topic => self.topic = (!text.is_empty()).then(|| text.clone()),
-            NoticeKind::Lock => self.locked = true,
-            NoticeKind::Unlock => self.locked = false,
-            NoticeKind::Slow => {
-                self.slow = (*number > 0).then(|| Duration::from_secs(*number));
-            }
-            NoticeKind::PrivateOff => self.private = false,
-            NoticeKind::PrivateOn => self.private = true,
-            NoticeKind::Op
-            | NoticeKind::Announce
-            | NoticeKind::Kick
-            | NoticeKind::Mute
-            | NoticeKind::Unmute
-            | NoticeKind::Ban
-            | NoticeKind::Delete => {}
-        }
-    }
-
-    pub(super) fn state(&self) -> RoomState {
-        RoomState {
-            topic: self.topic.clone(),
-            locked: self.locked,
-            slow: self.slow.map_or(0, |slow| slow.as_secs()),
-            private: self.private,
-        }
-    }
-}
-
 impl Entry {
     /// Who this member is for the limits that follow people: their nickname once they
     /// chose one, else their address.
@@ -441,7 +416,7 @@ impl Entry {
     pub(super) fn may_write(
         &self,
         now: Instant,
-        room: &Room,
+        room: &Rules,
         people: &People,
     ) -> Result<(), ChatError> {
         self.may_be_seen(now, room, people)?;
@@ -465,7 +440,7 @@ impl Entry {
     pub(super) fn may_be_seen(
         &self,
         now: Instant,
-        room: &Room,
+        room: &Rules,
         people: &People,
     ) -> Result<(), ChatError> {
         if self.teacher {

@@ -238,6 +238,50 @@ sentences! {
     cmd_announce,
     /// `/arrivals`.
     cmd_arrivals,
+    /// `/rooms`.
+    cmd_rooms,
+    /// `/join`.
+    cmd_join,
+    /// `/room`.
+    cmd_room,
+    /// `/groups`.
+    cmd_groups,
+    /// What `/groups` calls each group: `{number}` (a room name: lower case, no space).
+    group_name,
+    /// Someone changed room: `{nick}`, `{from}`, `{to}`.
+    moved,
+    /// To a member now in another room: `{room}`.
+    entered,
+    /// Heading of `/rooms`.
+    rooms,
+    /// One room of `/rooms`, one person in it: `{room}`, `{count}`.
+    room_row_one,
+    /// One room of `/rooms`: `{room}`, `{count}`.
+    room_row_other,
+    /// After the room one is in, in `/rooms`.
+    room_here,
+    /// A room was opened: `{by}`, `{text}` (its name).
+    notice_room_open,
+    /// A room was closed: `{by}`, `{text}` (its name).
+    notice_room_close,
+    /// The students were split into one group: `{by}`, `{number}`.
+    notice_groups_one,
+    /// The students were split into groups: `{by}`, `{number}`.
+    notice_groups_other,
+    /// The groups ended: `{by}`.
+    notice_groups_end,
+    /// A room name that breaks the rules: `{max}` characters at most.
+    room_invalid,
+    /// No open room is called `{room}`.
+    no_such_room,
+    /// `{room}` is open already.
+    room_exists,
+    /// At most `{max}` rooms.
+    too_many_rooms,
+    /// A student's `/join` while groups are fixed.
+    rooms_fixed,
+    /// The main room cannot be closed.
+    main_room,
     /// Heading of `/arrivals`.
     arrivals,
     /// One arrival: `{time}`, `{nick}`, `{via}`, `{addr}`, `{state}`.
@@ -470,6 +514,11 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
             vec![("seconds", (*seconds).into())]
         }
         ChatError::NoSuchMessage(id) => vec![("id", (*id).into())],
+        ChatError::NoSuchRoom(room) | ChatError::RoomExists(room) => {
+            vec![("room", room.as_str().into())]
+        }
+        ChatError::RoomInvalid => vec![("max", crate::chat::MAX_ROOM_CHARS.into())],
+        ChatError::TooManyRooms(max) => vec![("max", (*max).into())],
         _ => Vec::new(),
     }
 }
@@ -605,6 +654,19 @@ impl Catalog {
         fill(self.saving_failed, &[("text", reason.into())])
     }
 
+    /// What a member is told on entering `room`.
+    pub fn entered(&self, room: &str) -> String {
+        fill(self.entered, &[("room", room.into())])
+    }
+
+    /// One row of `/rooms`.
+    pub fn room_row(&self, room: &str, count: usize) -> String {
+        self.say(
+            "room_row",
+            &[("room", room.into()), ("count", count.into())],
+        )
+    }
+
     /// How a transport is described to people.
     pub fn via(&self, via: Via) -> &'static str {
         match via {
@@ -628,6 +690,14 @@ impl Catalog {
             EventKind::Rename { old, new, .. } => {
                 fill(self.renamed, &[("old", old.into()), ("new", new.into())])
             }
+            EventKind::Moved { nick, from, to, .. } => fill(
+                self.moved,
+                &[
+                    ("nick", nick.into()),
+                    ("from", from.as_str().into()),
+                    ("to", to.as_str().into()),
+                ],
+            ),
             EventKind::Notice {
                 kind,
                 by,
@@ -677,6 +747,10 @@ fn notice_key(kind: NoticeKind, targeted: bool, text: &str, number: u64) -> &'st
         NoticeKind::PrivateOff => "notice_private_off",
         NoticeKind::PrivateOn => "notice_private_on",
         NoticeKind::Delete => "notice_delete",
+        NoticeKind::Open => "notice_room_open",
+        NoticeKind::Close => "notice_room_close",
+        NoticeKind::Groups => "notice_groups",
+        NoticeKind::GroupsEnd => "notice_groups_end",
     }
 }
 
@@ -839,6 +913,12 @@ mod tests {
             ChatError::TooManyAttempts,
             ChatError::NotSaved,
             ChatError::Unavailable,
+            ChatError::RoomInvalid,
+            ChatError::NoSuchRoom("a".into()),
+            ChatError::RoomExists("a".into()),
+            ChatError::TooManyRooms(1),
+            ChatError::RoomsFixed,
+            ChatError::MainRoom,
         ];
         for lang in Lang::ALL {
             let catalog = lang.catalog();

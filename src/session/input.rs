@@ -26,6 +26,8 @@ pub(crate) struct Hello<'a> {
     pub(crate) password: Option<&'a str>,
     /// The teacher token.
     pub(crate) teacher: Option<&'a str>,
+    /// The room to be in (a page coming back to the room it was in).
+    pub(crate) room: Option<&'a str>,
 }
 
 /// One input from a joined client.
@@ -101,6 +103,7 @@ impl Context {
             takeover: hello.token,
             teacher: teacher.is_some(),
             roster: via == Via::Web,
+            room: hello.room,
         };
         let (member, mut welcome) = match self.hub.join(arrival) {
             Ok(joined) => joined,
@@ -148,6 +151,7 @@ impl Session {
             Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
             Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
             Ok(Reply::Unwatched) => vec![wire.unwatched()],
+            Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
             Ok(Reply::Quit) => return Handled::Leave,
             Err(error) => vec![wire.refusal(&error)],
         })

@@ -235,15 +235,25 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                     // A client that does not echo is not sent its own lines, nor its own
                     // arrival (its greeting said it).
                     self.own = event.origin == member.id();
+                    // Nor its own moves: it is told where it is now instead.
                     let unsent = match event.kind {
                         EventKind::Message { .. } => !self.echo,
-                        EventKind::Join { .. } => !E::ECHO,
+                        EventKind::Join { .. } | EventKind::Moved { .. } => !E::ECHO,
                         _ => false,
                     };
                     if self.own && unsent {
                         continue;
                     }
-                    self.wire.event(&event)
+                    // Only a teacher reads other rooms: their events say which room.
+                    if event.room != *member.room() && !event.room.is_everywhere() {
+                        self.wire.event_elsewhere(&event)
+                    } else {
+                        self.wire.event(&event)
+                    }
+                }
+                Delivery::Entered(view) => {
+                    self.own = false;
+                    self.wire.entered(&view)
                 }
                 Delivery::Private(message) => {
                     self.own = false;

@@ -31,14 +31,15 @@ impl History {
             return;
         }
         let before = welcome.history.first().map_or(u64::MAX, |event| event.id);
-        let room = cap.saturating_sub(welcome.history.len());
+        let space = cap.saturating_sub(welcome.history.len());
+        let room = welcome.place.clone();
         let read = tokio::task::spawn_blocking(move || {
             let reader = Reader::open(&db).map_err(|error| error.to_string())?;
             let older = reader
-                .between(since, before, room)
+                .between(&room, since, before, space)
                 .map_err(|error| error.to_string())?;
             let total = reader
-                .count_between(since, before)
+                .count_between(&room, since, before)
                 .map_err(|error| error.to_string())?;
             Ok::<_, String>((older, total))
         })

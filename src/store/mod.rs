@@ -27,7 +27,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub(crate) use history::History;
 pub use reader::Reader;
 use reader::query;
-use schema::{Row, migrate, sql};
+use schema::{COLUMNS, Row, migrate, sql};
 
 use crate::chat::{Event, EventKind, Fact, Journal, NoticeKind, Past};
 
@@ -206,7 +206,7 @@ impl Store {
             .map_err(sqlite)?;
         let mut recent = query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events ORDER BY id DESC LIMIT ?1",
+            &format!("SELECT {COLUMNS} FROM events ORDER BY id DESC LIMIT ?1"),
             params![i64::try_from(count).unwrap_or(i64::MAX)],
         )
         .map_err(sqlite)?;
@@ -219,8 +219,7 @@ impl Store {
         let room = query(
             &self.connection,
             &format!(
-                "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
-                 WHERE kind IN ({}) ORDER BY id",
+                "SELECT {COLUMNS} FROM events WHERE kind IN ({}) ORDER BY id",
                 kinds.join(", ")
             ),
             [],
@@ -247,7 +246,7 @@ impl Store {
         Ok(Past {
             recent,
             last_id: u64::try_from(last_id).unwrap_or(0),
-            room: room.into_iter().map(|event| event.kind).collect(),
+            room,
             last_guest: last_guest.and_then(|n| n.parse().ok()).unwrap_or(0),
             teacher_nicks,
         })
@@ -262,8 +261,8 @@ impl Store {
         keep_facts(&transaction, facts)?;
         {
             let mut insert = transaction.prepare_cached(
-                "INSERT INTO events (id, ts, kind, nick, via, text, actor, number, teacher)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO events (id, ts, kind, nick, via, text, actor, number, teacher, room)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             let mut forget = transaction
                 .prepare_cached("UPDATE events SET kind = 'deleted', text = '' WHERE id = ?1")?;
@@ -279,6 +278,7 @@ impl Store {
                     row.actor,
                     sql(row.number),
                     row.teacher,
+                    event.room.as_str(),
                 ])?;
                 // A deleted message is gone from disk too, not only from the screens.
                 if let EventKind::Notice {

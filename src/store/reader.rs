@@ -6,8 +6,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::StoreError;
-use super::schema::{Stored, sql};
-use crate::chat::Event;
+use super::schema::{COLUMNS, Stored, sql};
+use crate::chat::{Event, RoomName};
 
 /// A read-only view of a database, for transcripts and catching up.
 pub struct Reader {
@@ -36,33 +36,43 @@ impl Reader {
         Ok(Self { connection })
     }
 
-    /// Events with `after < id < before`, oldest first; at most `limit`, the newest ones.
+    /// Events of `room` (announcements included) with `after < id < before`, oldest first;
+    /// at most `limit`, the newest ones.
     ///
     /// # Errors
     /// SQLite's error.
-    pub fn between(&self, after: u64, before: u64, limit: usize) -> rusqlite::Result<Vec<Event>> {
+    pub fn between(
+        &self,
+        room: &RoomName,
+        after: u64,
+        before: u64,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
         let mut events = query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events
-             WHERE id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            &format!(
+                "SELECT {COLUMNS} FROM events
+                 WHERE id > ?1 AND id < ?2 AND room IN (?4, '*') ORDER BY id DESC LIMIT ?3"
+            ),
             params![
                 sql(after),
                 sql(before),
-                i64::try_from(limit).unwrap_or(i64::MAX)
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                room.as_str(),
             ],
         )?;
         events.reverse();
         Ok(events)
     }
 
-    /// How many events have `after < id < before`.
+    /// How many events of `room` (announcements included) have `after < id < before`.
     ///
     /// # Errors
     /// SQLite's error.
-    pub fn count_between(&self, after: u64, before: u64) -> rusqlite::Result<u64> {
+    pub fn count_between(&self, room: &RoomName, after: u64, before: u64) -> rusqlite::Result<u64> {
         let count: i64 = self.connection.query_row(
-            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2",
-            params![sql(after), sql(before)],
+            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2 AND room IN (?3, '*')",
+            params![sql(after), sql(before), room.as_str()],
             |row| row.get(0),
         )?;
         Ok(u64::try_from(count).unwrap_or(0))
@@ -75,7 +85,7 @@ impl Reader {
     pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
         query(
             &self.connection,
-            "SELECT id, ts, kind, nick, via, text, actor, number, teacher FROM events WHERE ts >= ?1 ORDER BY id",
+            &format!("SELECT {COLUMNS} FROM events WHERE ts >= ?1 ORDER BY id"),
             params![since_ms],
         )
     }
@@ -99,15 +109,17 @@ pub(super) fn query(
                 actor: row.get(6)?,
                 number: row.get(7)?,
                 teacher: row.get(8)?,
+                room: row.get(9)?,
             },
         ))
     })?;
     let mut events = Vec::new();
     for row in rows {
         let (id, ts, stored) = row?;
+        let room = RoomName::restored(&stored.room);
         // A row this version does not understand (or a deleted message) is skipped.
         if let (Ok(id), Some(kind)) = (u64::try_from(id), stored.event_kind()) {
-            events.push(Event::restored(id, ts, kind));
+            events.push(Event::restored(id, ts, kind).in_room(room));
         }
     }
     Ok(events)

@@ -3,7 +3,10 @@
 
 use rusqlite::Connection;
 
-use crate::chat::{EventKind, Nick, NoticeKind, Via};
+use crate::chat::{EventKind, Nick, NoticeKind, RoomName, Via};
+
+/// The columns every query reads, in the order [`Stored`] takes them.
+pub(super) const COLUMNS: &str = "id, ts, kind, nick, via, text, actor, number, teacher, room";
 
 /// Brings an older database up to date, one step per version.
 pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
@@ -15,6 +18,14 @@ pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
              ALTER TABLE events ADD COLUMN number  INTEGER NOT NULL DEFAULT 0;
              ALTER TABLE events ADD COLUMN teacher INTEGER NOT NULL DEFAULT 0;
              PRAGMA user_version = 2;",
+        )?;
+    }
+    if version < 3 {
+        // Rooms: every event of a database older than rooms was said in the main room.
+        connection.execute_batch(
+            "ALTER TABLE events ADD COLUMN room TEXT NOT NULL DEFAULT 'main';
+             CREATE INDEX IF NOT EXISTS events_room ON events (room, id);
+             PRAGMA user_version = 3;",
         )?;
     }
     Ok(())
@@ -61,6 +72,16 @@ impl<'a> Row<'a> {
             EventKind::Join { nick, via } => plain("join", nick, *via, ""),
             EventKind::Leave { nick, via } => plain("leave", nick, *via, ""),
             EventKind::Rename { old, new, via } => plain("nick", old, *via, new.as_str()),
+            // Where they went in `text`, where they came from in `actor`.
+            EventKind::Moved {
+                nick,
+                via,
+                from,
+                to,
+            } => Row {
+                actor: from.as_str(),
+                ..plain("move", nick, *via, to.as_str())
+            },
             EventKind::Notice {
                 kind,
                 by,
@@ -89,6 +110,7 @@ pub(super) struct Stored {
     pub(super) actor: String,
     pub(super) number: i64,
     pub(super) teacher: bool,
+    pub(super) room: String,
 }
 
 impl Stored {
@@ -118,6 +140,12 @@ impl Stored {
                 old: nick,
                 new: Nick::restored(&self.text),
                 via,
+            },
+            "move" => EventKind::Moved {
+                nick,
+                via,
+                from: RoomName::restored(&self.actor),
+                to: RoomName::restored(&self.text),
             },
             _ => return None,
         })

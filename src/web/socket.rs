@@ -155,6 +155,7 @@ fn said(hello: &HelloFrame) -> Hello<'_> {
         token: hello.token.as_deref(),
         password: hello.password.as_deref(),
         teacher: hello.teacher.as_deref(),
+        room: hello.room.as_deref(),
     }
 }
 

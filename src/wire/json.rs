@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{
-    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, RoomState, User, Welcome,
-    WireView, python_bytes,
+    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, RoomInfo, RoomName, RoomState,
+    RoomView, User, Welcome, WireView, python_bytes,
 };
 use crate::i18n::{Arg, Catalog, error_args};
 
@@ -29,6 +29,32 @@ impl Encoding for Frames {
 
     fn event(&self, past: &Event) -> Utf8Bytes {
         event(past)
+    }
+
+    /// A `room` frame: the room's name and rules, and its latest events.
+    fn entered(&self, view: &RoomView) -> Utf8Bytes {
+        let RoomFrame {
+            topic,
+            locked,
+            slow,
+            private,
+        } = room(&view.rules);
+        let head = encode(&ServerFrame::Room {
+            name: view.name.as_str(),
+            topic,
+            locked,
+            slow,
+            private,
+        });
+        with_events(head, "events", &view.history)
+    }
+
+    fn rooms(&self, list: &[RoomInfo], here: &RoomName) -> Utf8Bytes {
+        encode(&ServerFrame::Rooms {
+            rooms: rooms(list),
+            here: here.as_str(),
+        })
+        .into()
     }
 
     fn private(&self, message: &Arc<Private>, _sent: bool) -> Utf8Bytes {
@@ -215,6 +241,10 @@ pub struct HelloFrame {
     /// The teacher token, to join as a teacher.
     #[serde(default)]
     pub teacher: Option<String>,
+    /// The room to be in: the page's room before it reconnected. The main room when
+    /// absent, closed, or when the teacher has put the student in a group.
+    #[serde(default)]
+    pub room: Option<String>,
 }
 
 impl ClientFrame {
@@ -233,6 +263,13 @@ struct UserFrame<'a> {
     via: &'static str,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     teacher: bool,
+    /// Absent for the main room, as in a class without rooms.
+    #[serde(skip_serializing_if = "is_main")]
+    room: &'a str,
+}
+
+fn is_main(room: &&str) -> bool {
+    *room == RoomName::MAIN
 }
 
 fn users(list: &[User]) -> Vec<UserFrame<'_>> {
@@ -241,6 +278,7 @@ fn users(list: &[User]) -> Vec<UserFrame<'_>> {
             nick: user.nick.as_str(),
             via: user.via.as_str(),
             teacher: user.teacher,
+            room: user.room.as_str(),
         })
         .collect()
 }
@@ -260,6 +298,22 @@ fn room(state: &RoomState) -> RoomFrame<'_> {
         slow: state.slow,
         private: state.private,
     }
+}
+
+/// An open room and how many are in it.
+#[derive(Serialize)]
+struct RoomEntry<'a> {
+    name: &'a str,
+    count: usize,
+}
+
+fn rooms(list: &[RoomInfo]) -> Vec<RoomEntry<'_>> {
+    list.iter()
+        .map(|info| RoomEntry {
+            name: info.name.as_str(),
+            count: info.count,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -296,6 +350,7 @@ enum ServerFrame<'a> {
     Message {
         id: u64,
         ts: i64,
+        room: &'a str,
         from: &'a str,
         via: &'static str,
         text: &'a str,
@@ -307,6 +362,7 @@ enum ServerFrame<'a> {
     Notice {
         id: u64,
         ts: i64,
+        room: &'a str,
         kind: &'static str,
         by: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,21 +373,33 @@ enum ServerFrame<'a> {
     Join {
         id: u64,
         ts: i64,
+        room: &'a str,
         nick: &'a str,
         via: &'static str,
     },
     Leave {
         id: u64,
         ts: i64,
+        room: &'a str,
         nick: &'a str,
         via: &'static str,
     },
     Nick {
         id: u64,
         ts: i64,
+        room: &'a str,
         old: &'a str,
         new: &'a str,
         via: &'static str,
+    },
+    Move {
+        id: u64,
+        ts: i64,
+        room: &'a str,
+        nick: &'a str,
+        via: &'static str,
+        from: &'a str,
+        to: &'a str,
     },
     Welcome {
         nick: &'a str,
@@ -339,8 +407,24 @@ enum ServerFrame<'a> {
         epoch: &'a str,
         teacher: bool,
         room: RoomFrame<'a>,
+        /// The room the member is in.
+        here: &'a str,
+        rooms: Vec<RoomEntry<'a>>,
         users: Vec<UserFrame<'a>>,
         missed: u64,
+    },
+    /// The member is now in another room; its latest events follow in `events`.
+    Room {
+        name: &'a str,
+        topic: Option<&'a str>,
+        locked: bool,
+        slow: u64,
+        private: bool,
+    },
+    /// The answer to `/rooms`.
+    Rooms {
+        rooms: Vec<RoomEntry<'a>>,
+        here: &'a str,
     },
     Private {
         ts: i64,
@@ -417,7 +501,7 @@ pub fn event(event: &Event) -> Utf8Bytes {
 }
 
 fn event_frame(event: &Event) -> ServerFrame<'_> {
-    let (id, ts) = (event.id, event.ts);
+    let (id, ts, room) = (event.id, event.ts, event.room.as_str());
     match &event.kind {
         EventKind::Message {
             from,
@@ -428,6 +512,7 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
         } => ServerFrame::Message {
             id,
             ts,
+            room,
             from: from.as_str(),
             via: via.as_str(),
             text,
@@ -443,6 +528,7 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
         } => ServerFrame::Notice {
             id,
             ts,
+            room,
             kind: kind.as_str(),
             by: by.as_str(),
             nick: target.as_ref().map(|nick| nick.as_str()),
@@ -452,18 +538,35 @@ fn event_frame(event: &Event) -> ServerFrame<'_> {
         EventKind::Join { nick, via } => ServerFrame::Join {
             id,
             ts,
+            room,
             nick: nick.as_str(),
             via: via.as_str(),
         },
         EventKind::Leave { nick, via } => ServerFrame::Leave {
             id,
             ts,
+            room,
             nick: nick.as_str(),
             via: via.as_str(),
+        },
+        EventKind::Moved {
+            nick,
+            via,
+            from,
+            to,
+        } => ServerFrame::Move {
+            id,
+            ts,
+            room,
+            nick: nick.as_str(),
+            via: via.as_str(),
+            from: from.as_str(),
+            to: to.as_str(),
         },
         EventKind::Rename { old, new, via } => ServerFrame::Nick {
             id,
             ts,
+            room,
             old: old.as_str(),
             new: new.as_str(),
             via: via.as_str(),
@@ -511,6 +614,8 @@ pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
         epoch: &welcome.epoch,
         teacher: welcome.teacher,
         room: room(&welcome.room),
+        here: welcome.place.as_str(),
+        rooms: rooms(&welcome.rooms),
         users: users(users_last),
         missed: welcome.missed,
     });

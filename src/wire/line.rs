@@ -15,7 +15,8 @@ use chrono::TimeZone;
 
 use super::{ANSWER_BUDGET, Encoding, Farewell, newest_within_budget};
 use crate::chat::{
-    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, User, WireView, python_bytes,
+    Alert, Arrived, COMMANDS, ChatError, Event, EventKind, Private, RoomInfo, RoomName, RoomView,
+    User, WireView, python_bytes,
 };
 use crate::i18n::Catalog;
 
@@ -37,6 +38,52 @@ impl Encoding for Lines {
 
     fn event(&self, past: &Event) -> Bytes {
         event(past, self.catalog)
+    }
+
+    /// `[groupe-2] <alice> …`: the room in front, so that a teacher reading every room
+    /// knows where each line was said.
+    fn event_elsewhere(&self, past: &Event) -> Bytes {
+        past.encodings
+            .line_elsewhere
+            .get_or_init(|| {
+                let line = event(past, self.catalog);
+                let mut tagged = format!("[{}] ", past.room).into_bytes();
+                tagged.extend_from_slice(&line);
+                Bytes::from(tagged)
+            })
+            .clone()
+    }
+
+    /// Where the client is now, the room's topic, and its latest messages.
+    fn entered(&self, view: &RoomView) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = notice_text(&catalog.entered(view.name.as_str()));
+        if let Some(topic) = &view.rules.topic {
+            text.push_str(&notice_text(&catalog.topic_now(topic)));
+        }
+        let chat: Vec<Arc<Event>> = view
+            .history
+            .iter()
+            .filter(|past| past.is_chat())
+            .cloned()
+            .collect();
+        if let Some(history) = history(&chat, catalog, ANSWER_BUDGET) {
+            text.push_str(&String::from_utf8_lossy(&history));
+        }
+        Bytes::from(text)
+    }
+
+    fn rooms(&self, rooms: &[RoomInfo], here: &RoomName) -> Bytes {
+        let catalog = self.catalog;
+        let mut text = notice_text(catalog.rooms);
+        for room in rooms {
+            let mut row = catalog.room_row(room.name.as_str(), room.count);
+            if room.name == *here {
+                row = format!("{row} {}", catalog.room_here);
+            }
+            text.push_str(&notice_text(&row));
+        }
+        Bytes::from(text)
     }
 
     fn private(&self, message: &Arc<Private>, sent: bool) -> Bytes {
@@ -81,11 +128,16 @@ impl Encoding for Lines {
                 break;
             }
             let via = catalog.via(user.via);
-            let line = if user.teacher {
+            let mut line = if user.teacher {
                 format!("  {} ({via}, {})", user.nick, catalog.teacher_tag)
             } else {
                 format!("  {} ({via})", user.nick)
             };
+            // The main room goes without saying, so that a class without rooms reads as
+            // it always did.
+            if !user.room.is_main() {
+                line = format!("{line} [{}]", user.room);
+            }
             text.push_str(&notice_text(&line));
         }
         vec![Bytes::from(text)]

@@ -19,13 +19,17 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 
-use crate::chat::{Alert, Arrived, ChatError, Event, Private, User, WireView};
+use crate::chat::{
+    Alert, Arrived, ChatError, Event, Private, RoomInfo, RoomName, RoomView, User, WireView,
+};
 
 /// One event's encodings, filled on first use. Lives inside [`crate::chat::Event`], which
 /// only carries it; nothing in the chat core looks inside.
 #[derive(Debug, Default)]
 pub(crate) struct Encodings {
     line: OnceLock<Bytes>,
+    /// The line with its room in front, for teachers in another room.
+    line_elsewhere: OnceLock<Bytes>,
     json: OnceLock<Utf8Bytes>,
 }
 
@@ -73,6 +77,15 @@ pub(crate) trait Encoding {
 
     /// A public event, encoded once for everyone.
     fn event(&self, event: &Event) -> Self::Frame;
+    /// A public event of a room the client is not in (the client is a teacher, who watches
+    /// every room), encoded once for every such teacher.
+    fn event_elsewhere(&self, event: &Event) -> Self::Frame {
+        self.event(event)
+    }
+    /// The client is now in another room: its name, rules and latest events.
+    fn entered(&self, view: &RoomView) -> Self::Frame;
+    /// The answer to `/rooms`: the open rooms, and the one the client is in.
+    fn rooms(&self, rooms: &[RoomInfo], here: &RoomName) -> Self::Frame;
     /// A private message, to its recipient (`sent` false) or back to its sender.
     fn private(&self, message: &Arc<Private>, sent: bool) -> Self::Frame;
     /// This many events were skipped because the client read too slowly.

@@ -26,6 +26,7 @@ mod projector;
 mod qr;
 mod reading;
 mod restart;
+mod rooms;
 mod seed;
 mod shutdown;
 mod tcp;

@@ -185,11 +185,12 @@ async fn help_lists_every_command_and_unknown_commands_are_explained() {
     client.send("/help").await;
     assert_eq!(client.line().await, "* Commandes :");
     let mut listed = String::new();
-    for _ in 0..9 {
+    for _ in 0..11 {
         listed.push_str(&client.line().await);
     }
     for command in [
-        "/help", "/nick", "/me", "/who", "/msg", "/history", "/wire", "/quit", "/op",
+        "/help", "/nick", "/me", "/who", "/msg", "/history", "/wire", "/quit", "/op", "/rooms",
+        "/join",
     ] {
         assert!(listed.contains(command), "{command} in {listed}");
     }

@@ -49,7 +49,7 @@ async fn a_teacher_page_joins_with_the_token_and_its_messages_are_marked() {
     assert!(
         help["teacher"]
             .as_array()
-            .is_some_and(|list| list.len() == 12)
+            .is_some_and(|list| list.len() == 14)
     );
 
     let mut wrong = WsClient::connect(app.http).await;
