@@ -126,10 +126,15 @@ async fn python_client(app: &TestApp) -> String {
         .replace("&amp;", "&")
 }
 
-/// Runs the client with `python3`, its stdin piped, its output collected.
+/// Runs the client with `python3`, its stdin piped, its output collected. Python leaves
+/// Ctrl-C ignored when it starts with SIGINT ignored, as a command put in the background by
+/// a non-interactive shell does (a CI runner may start the tests so): the client is started
+/// as from a terminal, where Ctrl-C raises `KeyboardInterrupt`.
 fn run_python(code: &str) -> std::process::Child {
+    let as_from_a_terminal =
+        format!("import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n{code}");
     Command::new("python3")
-        .args(["-c", code])
+        .args(["-c", &as_from_a_terminal])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
