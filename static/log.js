@@ -39,8 +39,12 @@ function isAtBottom() {
   return view.scrollTop + view.clientHeight >= view.scrollHeight - 8;
 }
 
+/** Where the page last scrolled the view to itself. */
+let pinnedTop = 0;
+
 function pin() {
   view.scrollTop = view.scrollHeight;
+  pinnedTop = view.scrollTop;
 }
 
 let queued = [];
@@ -210,7 +214,9 @@ export function forget(id) {
 }
 
 view.addEventListener("scroll", () => {
-  following = isAtBottom();
+  // The event of the page's own pin may come after more items were put in: the view is then
+  // below the bottom again without the reader having moved. Only scrolling up stops following.
+  following = isAtBottom() || (following && view.scrollTop >= pinnedTop - 2);
   if (following) {
     unseenBelow = 0;
     jump.hidden = true;
