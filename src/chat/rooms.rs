@@ -238,36 +238,7 @@ impl Place {
     /// exact; otherwise it counts every id in the span (an upper bound), which the database
     /// then makes exact.
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        match replay {
-            Replay::Last { count, chat_only } => {
-                let mut picked: Vec<_> = self
-                    .recent
-                    .iter()
-                    .rev()
-                    .filter(|event| !chat_only || event.is_chat())
-                    .take(count)
-                    .cloned()
-                    .collect();
-                picked.reverse();
-                (picked, 0)
-            }
-            Replay::Since(after) => {
-                let picked: Vec<_> = self
-                    .recent
-                    .iter()
-                    .filter(|event| event.id > after)
-                    .cloned()
-                    .collect();
-                let missed = if self.forgotten > after {
-                    self.recent.front().map_or(0, |oldest| {
-                        oldest.id.saturating_sub(after.saturating_add(1))
-                    })
-                } else {
-                    0
-                };
-                (picked, missed)
-            }
-        }
+        replay_from(&self.recent, replay, |after| self.forgotten > after)
     }
 
     /// Drops message `id` from what newcomers are shown.
@@ -514,6 +485,45 @@ impl Switcher {
 pub(super) fn group_name(template: &str, number: u64) -> RoomName {
     let name = template.replace("{number}", &number.to_string());
     RoomName::parse(&name).unwrap_or_else(|_| RoomName(Arc::from(format!("group-{number}"))))
+}
+
+/// What `replay` picks from `recent` (newest events, oldest first), and how many events
+/// after the asked id are no longer there. `forgot(after)` says whether any event after
+/// `after` may have left `recent`; only then is the gap before its oldest event counted.
+pub(super) fn replay_from(
+    recent: &VecDeque<Arc<Event>>,
+    replay: Replay,
+    forgot: impl FnOnce(u64) -> bool,
+) -> (Vec<Arc<Event>>, u64) {
+    match replay {
+        Replay::Last { count, chat_only } => {
+            let mut picked: Vec<_> = recent
+                .iter()
+                .rev()
+                .filter(|event| !chat_only || event.is_chat())
+                .take(count)
+                .cloned()
+                .collect();
+            picked.reverse();
+            (picked, 0)
+        }
+        Replay::Since(after) => {
+            let picked: Vec<_> = recent
+                .iter()
+                .filter(|event| event.id > after)
+                .cloned()
+                .collect();
+            // Whatever came between `after` and the oldest event still in memory.
+            let missed = if forgot(after) {
+                recent.front().map_or(0, |oldest| {
+                    oldest.id.saturating_sub(after.saturating_add(1))
+                })
+            } else {
+                0
+            };
+            (picked, missed)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::event::Direct;
 use super::journal::Pending;
 use super::people::{People, Person};
-use super::rooms::{Rooms, Rules, Switcher};
+use super::rooms::{Rooms, Rules, Switcher, replay_from};
 use super::wiretap::Wiretap;
 use super::{
     Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
@@ -370,33 +370,7 @@ impl State {
     }
 
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        match replay {
-            Replay::Last { count, chat_only } => {
-                let mut picked: Vec<_> = self
-                    .recent
-                    .iter()
-                    .rev()
-                    .filter(|event| !chat_only || event.is_chat())
-                    .take(count)
-                    .cloned()
-                    .collect();
-                picked.reverse();
-                (picked, 0)
-            }
-            Replay::Since(after) => {
-                let picked: Vec<_> = self
-                    .recent
-                    .iter()
-                    .filter(|event| event.id > after)
-                    .cloned()
-                    .collect();
-                // Whatever came between `after` and the oldest event still in memory.
-                let missed = self.recent.front().map_or(0, |oldest| {
-                    oldest.id.saturating_sub(after.saturating_add(1))
-                });
-                (picked, missed)
-            }
-        }
+        replay_from(&self.recent, replay, |_| true)
     }
 }
 
