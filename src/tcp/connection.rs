@@ -268,6 +268,14 @@ fn read_into(
     }
 }
 
+/// Sets `timer` to go off at `deadline`, reusing it if it is there.
+fn set_timer(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant) {
+    match timer {
+        Some(timer) => timer.as_mut().reset(deadline),
+        None => *timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+    }
+}
+
 /// Resolves when the client has paused long enough; never without a timer.
 async fn pause_elapsed(pause: &mut Option<Pin<Box<Sleep>>>) {
     match pause {
@@ -457,11 +465,7 @@ impl Connection {
             self.pause = None;
             return;
         };
-        let deadline = Instant::now() + wait;
-        match &mut self.pause {
-            Some(pause) => pause.as_mut().reset(deadline),
-            None => self.pause = Some(Box::pin(tokio::time::sleep_until(deadline))),
-        }
+        set_timer(&mut self.pause, Instant::now() + wait);
     }
 
     /// Hands every complete line to the session, gathering a paste's lines into one
@@ -527,13 +531,7 @@ impl Connection {
             Handled::Answer(answer) => {
                 self.answers.asked(answer);
                 if self.answers.is_awaiting_own() {
-                    let deadline = Instant::now() + ANSWER_WAIT;
-                    match &mut self.answer_wait {
-                        Some(wait) => wait.as_mut().reset(deadline),
-                        None => {
-                            self.answer_wait = Some(Box::pin(tokio::time::sleep_until(deadline)))
-                        }
-                    }
+                    set_timer(&mut self.answer_wait, Instant::now() + ANSWER_WAIT);
                 }
                 None
             }
