@@ -22,6 +22,35 @@ async fn the_load_generator_delivers_everything_on_a_small_run() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("(lost 0)"), "{stdout}");
+    assert!(
+        stdout.contains("(lost 0, outside their room 0)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("clients 6 (failed 0)"), "{stdout}");
+}
+
+#[tokio::test]
+async fn the_load_generator_keeps_each_rooms_messages_in_that_room() {
+    let app = spawn_app().await;
+    let (tcp, http) = (app.tcp.to_string(), app.http.to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_tchat-load"))
+            .args(["run", "--tcp", &tcp, "--http", &http])
+            .args(["--tcp-clients", "4", "--ws-clients", "4", "--senders", "4"])
+            .args(["--rate", "10", "--duration", "1", "--rooms", "2"])
+            .args(["--teacher-token", crate::helpers::TEACHER])
+            .output()
+            .expect("run tchat-load")
+    })
+    .await
+    .expect("load generator");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The run itself fails when a message reaches someone outside its room.
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("(lost 0, outside their room 0)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("clients 8 (failed 0)"), "{stdout}");
 }

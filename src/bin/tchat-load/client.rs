@@ -43,8 +43,14 @@ pub(crate) struct Shared {
     /// For closed-loop senders: per sender, the message in flight and how many receivers
     /// still have to get it.
     pub(crate) in_flight: Vec<Flight>,
-    /// How many other clients receive each message.
-    pub(crate) receivers: u64,
+    /// Per client id, the room it is in (an index into `receivers`; 0 without rooms).
+    pub(crate) room_of: Vec<usize>,
+    /// Per room, how many clients receive each message said there (its size less one).
+    pub(crate) receivers: Vec<u64>,
+    /// Deliveries owed by the messages sent so far: each counts its room's receivers.
+    pub(crate) expected: AtomicU64,
+    /// Messages that reached a client in another room than their sender's: never owed.
+    pub(crate) strays: AtomicU64,
     /// Tells senders to start: once the arrivals' announcements have been delivered, so that
     /// the connection storm is not measured as message latency.
     pub(crate) go: CancellationToken,
@@ -54,6 +60,19 @@ pub(crate) struct Shared {
     pub(crate) stop_sending: CancellationToken,
     /// Tells everyone to stop reading and report.
     pub(crate) stop: CancellationToken,
+}
+
+impl Shared {
+    /// How many clients should receive a message from `sender`: the others in its room.
+    pub(crate) fn receivers_of(&self, sender: usize) -> u64 {
+        let room = self.room_of.get(sender).copied().unwrap_or(0);
+        self.receivers.get(room).copied().unwrap_or(0)
+    }
+
+    /// Whether two clients are in the same room.
+    fn together(&self, one: usize, other: usize) -> bool {
+        self.room_of.get(one) == self.room_of.get(other)
+    }
 }
 
 /// One closed-loop sender's message in flight.
@@ -107,13 +126,24 @@ enum Io {
 impl Client {
     /// Connects and waits until the server has taken the client in (greeting, welcome, or
     /// the end of the channel's names list).
-    pub(crate) async fn connect(id: usize, protocol: Protocol, addr: &str) -> anyhow::Result<Self> {
-        tokio::time::timeout(LOGIN_TIMEOUT, Self::login(id, protocol, addr))
+    /// With a `room`, the client then moves there and waits until it is told it is in.
+    pub(crate) async fn connect(
+        id: usize,
+        protocol: Protocol,
+        addr: &str,
+        room: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        tokio::time::timeout(LOGIN_TIMEOUT, Self::login(id, protocol, addr, room))
             .await
             .context("no welcome within 30 s")?
     }
 
-    async fn login(id: usize, protocol: Protocol, addr: &str) -> anyhow::Result<Self> {
+    async fn login(
+        id: usize,
+        protocol: Protocol,
+        addr: &str,
+        room: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
         let io = match protocol {
             Protocol::WebSocket => {
@@ -134,6 +164,23 @@ impl Client {
                         _ => bail!("closed before the welcome"),
                     }
                 }
+                if let Some(room) = room {
+                    let join = format!(r#"{{"type":"say","text":"/join {room}"}}"#);
+                    socket.send(Message::text(join)).await?;
+                    let entered = format!(r#""name":"{room}""#);
+                    loop {
+                        match socket.next().await {
+                            Some(Ok(Message::Text(text)))
+                                if text.as_str().starts_with(r#"{"type":"room","#)
+                                    && text.as_str().contains(&entered) =>
+                            {
+                                break;
+                            }
+                            Some(Ok(_)) => {}
+                            _ => bail!("closed before entering {room}"),
+                        }
+                    }
+                }
                 Io::Ws(Box::new(socket))
             }
             Protocol::Line | Protocol::Irc => {
@@ -151,6 +198,14 @@ impl Client {
                     // tchat answers a client that has never ended a line, rather than
                     // pushing to it: an empty line asks for everything as it comes.
                     stream.write_all(b"\r\n").await?;
+                    if let Some(room) = room {
+                        stream
+                            .write_all(format!("/join {room}\r\n").as_bytes())
+                            .await?;
+                        // "… in the room load-3." in every language; "load-3." is not in
+                        // "load-30.".
+                        read_until(&mut stream, format!("{room}.\r\n").as_bytes()).await?;
+                    }
                 }
                 Io::Tcp(stream, protocol)
             }
@@ -160,6 +215,11 @@ impl Client {
             io,
             connect: started.elapsed(),
         })
+    }
+
+    /// The client's number, which its messages carry.
+    pub(crate) fn id(&self) -> usize {
+        self.id
     }
 
     /// Reads and, as `pace` says, sends, until told to stop.
@@ -179,6 +239,42 @@ impl Client {
             failed: failed.map(|error| format!("{error:#}")),
         }
     }
+}
+
+/// Opens `rooms` as a teacher over the WebSocket, and leaves once the last one is open (a
+/// teacher watches every room: staying would add a reader of everything).
+pub(crate) async fn open_rooms(http: &str, token: &str, rooms: &[String]) -> anyhow::Result<()> {
+    let url = format!("ws://{http}/ws");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .context("the teacher's WebSocket")?;
+    let hello = serde_json::json!({"type": "hello", "nick": "load-teacher", "teacher": token});
+    socket.send(Message::text(hello.to_string())).await?;
+    for room in rooms {
+        let create = serde_json::json!({"type": "say", "text": format!("/room create {room}")});
+        socket.send(Message::text(create.to_string())).await?;
+    }
+    let last = rooms.last().map(String::as_str).unwrap_or_default();
+    let opened = tokio::time::timeout(LOGIN_TIMEOUT, async {
+        while let Some(frame) = socket.next().await {
+            let Message::Text(text) = frame? else {
+                continue;
+            };
+            let frame: serde_json::Value = serde_json::from_str(text.as_str())?;
+            match frame["type"].as_str() {
+                Some("notice") if frame["kind"] == "room_open" && frame["text"] == last => {
+                    return Ok(());
+                }
+                Some("error") => bail!("opening the rooms: {}", frame["text"]),
+                _ => {}
+            }
+        }
+        bail!("the server closed the teacher's connection")
+    })
+    .await
+    .context("the rooms were not opened within 30 s")?;
+    let _ = socket.close(None).await;
+    opened
 }
 
 async fn read_until(stream: &mut TcpStream, needle: &[u8]) -> anyhow::Result<()> {
@@ -258,8 +354,10 @@ impl Schedule {
         if let (Pace::Rate(rate), Some(next)) = (self.pace, &mut self.next) {
             *next += Duration::from_secs_f64(1.0 / rate);
         }
+        let receivers = shared.receivers_of(id);
+        shared.expected.fetch_add(receivers, Ordering::Relaxed);
         if let Some(flight) = shared.in_flight.get(id) {
-            flight.remaining.store(shared.receivers, Ordering::Release);
+            flight.remaining.store(receivers, Ordering::Release);
             flight.seq.store(seq, Ordering::Release);
         }
         shared.sent.fetch_add(1, Ordering::Relaxed);
@@ -380,6 +478,11 @@ impl Meter {
         };
         if sender == self.id {
             // A WebSocket sender is shown its own message; that is not a delivery to others.
+            return;
+        }
+        if !self.shared.together(sender, self.id) {
+            // Not owed: counted apart so that a leak between rooms fails the run.
+            self.shared.strays.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let now = self.shared.epoch.elapsed().as_micros() as u64;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use tokio_util::sync::CancellationToken;
@@ -68,6 +68,18 @@ struct RunArgs {
     /// The server's process id, for its CPU time and memory.
     #[arg(long)]
     pid: Option<u32>,
+    /// Spread the clients over this many rooms (`load-1`…), opened first as a teacher:
+    /// messages are owed to the sender's room only. 0 keeps everyone in `main`.
+    #[arg(
+        long,
+        default_value_t = 0,
+        requires = "teacher_token",
+        requires = "http"
+    )]
+    rooms: usize,
+    /// The server's teacher token, to open the rooms.
+    #[arg(long, env = "TCHAT_TEACHER_TOKEN")]
+    teacher_token: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +97,8 @@ pub(crate) struct Scenario {
     pub(crate) senders: usize,
     pub(crate) pace: Pace,
     pub(crate) duration: Duration,
+    /// Rooms the clients are spread over (0: all in `main`).
+    pub(crate) rooms: usize,
 }
 
 /// What one scenario measured against one server.
@@ -105,6 +119,8 @@ pub(crate) struct Report {
     /// The part of the server's CPU time spent in the kernel (system calls, the TCP stack).
     pub(crate) kernel_share: Option<f64>,
     pub(crate) rss_bytes: Option<u64>,
+    /// Messages that reached someone outside their sender's room.
+    pub(crate) strays: u64,
 }
 
 impl Report {
@@ -140,6 +156,7 @@ fn main() -> anyhow::Result<()> {
                         Pace::ClosedLoop
                     },
                     duration: Duration::from_secs_f64(args.duration),
+                    rooms: args.rooms,
                 };
                 let tcp_protocol = match args.server {
                     Flavor::Tchat => Protocol::Line,
@@ -150,15 +167,17 @@ fn main() -> anyhow::Result<()> {
                     tcp_protocol,
                     &args.tcp,
                     args.http.as_deref(),
+                    args.teacher_token.as_deref(),
                     args.pid,
                 )
                 .await?;
                 println!("{}", servers::describe(&report));
-                if report.failed > 0 || report.lost() > 0 {
+                if report.failed > 0 || report.lost() > 0 || report.strays > 0 {
                     bail!(
-                        "{} clients failed, {} deliveries lost",
+                        "{} clients failed, {} deliveries lost, {} delivered outside their room",
                         report.failed,
-                        report.lost()
+                        report.lost(),
+                        report.strays
                     );
                 }
                 Ok(())
@@ -189,9 +208,19 @@ pub(crate) async fn run(
     tcp_protocol: Protocol,
     tcp: &str,
     http: Option<&str>,
+    teacher_token: Option<&str>,
     pid: Option<u32>,
 ) -> anyhow::Result<Report> {
     let total = scenario.tcp_clients + scenario.ws_clients;
+    let http = http.unwrap_or(tcp).to_owned();
+    let rooms: Vec<String> = (1..=scenario.rooms).map(|n| format!("load-{n}")).collect();
+    if !rooms.is_empty() {
+        let token = teacher_token.context("rooms are opened with the teacher token")?;
+        client::open_rooms(&http, token, &rooms).await?;
+    }
+    // Client `id` is in room `id % rooms`, so that senders (the first clients) and both
+    // transports are spread evenly over the rooms.
+    let room_of: Vec<usize> = (0..total).map(|id| id % rooms.len().max(1)).collect();
     let mut plan = Vec::with_capacity(total);
     // Alternate transports so that senders and receivers are spread over both.
     let (mut tcp_left, mut ws_left) = (scenario.tcp_clients, scenario.ws_clients);
@@ -205,13 +234,17 @@ pub(crate) async fn run(
             plan.push((id, tcp_protocol));
         }
     }
-    let http = http.unwrap_or(tcp).to_owned();
-    let clients = connect_all(&plan, tcp, &http).await;
+    let clients = connect_all(&plan, tcp, &http, &rooms).await;
     let (clients, failures): (Vec<_>, Vec<_>) = clients.into_iter().partition(Result::is_ok);
     let clients: Vec<Client> = clients.into_iter().filter_map(Result::ok).collect();
     let mut connect_times: Vec<Duration> = Vec::new();
 
     let senders = scenario.senders.min(clients.len());
+    let mut receivers = vec![0u64; rooms.len().max(1)];
+    for client in &clients {
+        receivers[room_of[client.id()]] += 1;
+    }
+    let receivers = receivers.iter().map(|n| n.saturating_sub(1)).collect();
     let shared = Arc::new(Shared {
         epoch: Instant::now(),
         delivered: AtomicU64::new(0),
@@ -222,7 +255,10 @@ pub(crate) async fn run(
             Pace::ClosedLoop => (0..total).map(|_| Flight::new()).collect(),
             _ => Vec::new(),
         },
-        receivers: clients.len().saturating_sub(1) as u64,
+        room_of,
+        receivers,
+        expected: AtomicU64::new(0),
+        strays: AtomicU64::new(0),
         go: CancellationToken::new(),
         reads: AtomicU64::new(0),
         stop_sending: CancellationToken::new(),
@@ -247,7 +283,7 @@ pub(crate) async fn run(
     // A send under way when sending stopped is counted once it is written.
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Drain: wait until every delivery has arrived, or nothing more arrives for two seconds.
-    let expected = shared.sent.load(Ordering::Relaxed) * shared.receivers;
+    let expected = shared.expected.load(Ordering::Relaxed);
     let mut last = (shared.delivered.load(Ordering::Relaxed), Instant::now());
     while shared.delivered.load(Ordering::Relaxed) < expected {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -276,6 +312,7 @@ pub(crate) async fn run(
             .filter(|cpu| cpu.total() > 0.0)
             .map(|cpu| cpu.system / cpu.total()),
         rss_bytes: rss,
+        strays: shared.strays.load(Ordering::Relaxed),
         ..Report::default()
     };
     for task in tasks {
@@ -310,6 +347,7 @@ async fn connect_all(
     plan: &[(usize, Protocol)],
     tcp: &str,
     http: &str,
+    rooms: &[String],
 ) -> Vec<anyhow::Result<Client>> {
     let mut clients = Vec::with_capacity(plan.len());
     // ngircd listens with a backlog of 10 (fixed in its code): more connections at once
@@ -328,7 +366,10 @@ async fn connect_all(
                 } else {
                     tcp.to_owned()
                 };
-                tokio::spawn(async move { Client::connect(id, protocol, &addr).await })
+                let room = (!rooms.is_empty()).then(|| rooms[id % rooms.len()].clone());
+                tokio::spawn(
+                    async move { Client::connect(id, protocol, &addr, room.as_deref()).await },
+                )
             })
             .collect();
         for task in connecting {

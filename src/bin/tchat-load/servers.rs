@@ -17,7 +17,7 @@ pub(crate) struct SuiteArgs {
     /// Small and short versions of every scenario: a smoke test, not a measurement.
     #[arg(long)]
     quick: bool,
-    /// Only these scenarios (classroom, busy, assembly, idle, attacks).
+    /// Only these scenarios (classroom, busy, rooms, assembly, idle, attacks).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The tchat binary [default: the one beside tchat-load].
@@ -30,6 +30,9 @@ pub(crate) struct SuiteArgs {
     #[arg(long)]
     no_ngircd: bool,
 }
+
+/// The teacher token the suite's tchat servers are started with, to open rooms.
+const TEACHER_TOKEN: &str = "tchat-load-teacher";
 
 /// A server under test.
 struct Server {
@@ -75,6 +78,7 @@ impl Server {
         let mut child = Command::new(binary)
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", &db])
             .args(limits)
+            .args(["--teacher-token", TEACHER_TOKEN])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -165,6 +169,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             senders: scale(40, 6),
             pace: Pace::Rate(1.0),
             duration: seconds(30),
+            rooms: 0,
         },
         Scenario {
             name: "busy",
@@ -173,6 +178,18 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             senders: scale(20, 3),
             pace: Pace::ClosedLoop,
             duration: seconds(15),
+            rooms: 0,
+        },
+        // The busy room's 200 clients and 20 senders, in ten rooms of 20: no work per event
+        // may grow with everyone connected.
+        Scenario {
+            name: "rooms",
+            tcp_clients: scale(100, 5),
+            ws_clients: scale(100, 5),
+            senders: scale(20, 4),
+            pace: Pace::ClosedLoop,
+            duration: seconds(15),
+            rooms: scale(10, 2),
         },
         Scenario {
             name: "assembly",
@@ -181,6 +198,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             senders: 10,
             pace: Pace::Rate(10.0),
             duration: seconds(20),
+            rooms: 0,
         },
     ]
 }
@@ -212,7 +230,8 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
         if scenario.name == "busy" {
             runs.push(("tchat+sqlite", scenario.clone(), true));
         }
-        if with_ngircd {
+        // ngircd's channels would need another client; rooms are compared with tchat's busy room.
+        if with_ngircd && scenario.rooms == 0 {
             runs.push(("ngircd", tcp, false));
         }
         for (name, run_scenario, database) in runs {
@@ -232,10 +251,11 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
                 server.protocol,
                 &server.tcp,
                 server.http.as_deref(),
+                Some(TEACHER_TOKEN),
                 Some(server.pid()),
             )
             .await?;
-            if report.failed > 0 || report.lost() > 0 {
+            if report.failed > 0 || report.lost() > 0 || report.strays > 0 {
                 failures += 1;
             }
             rows.push((label, name.to_owned(), report));
@@ -295,7 +315,10 @@ async fn idle(server: &Server, protocol: Protocol, count: usize) -> anyhow::Resu
         delivered: Default::default(),
         sent: Default::default(),
         in_flight: Vec::new(),
-        receivers: 0,
+        room_of: Vec::new(),
+        receivers: Vec::new(),
+        expected: Default::default(),
+        strays: Default::default(),
         go: CancellationToken::new(),
         reads: Default::default(),
         stop_sending: CancellationToken::new(),
@@ -320,7 +343,7 @@ async fn idle(server: &Server, protocol: Protocol, count: usize) -> anyhow::Resu
             .iter()
             .map(|&id| {
                 let addr = addr.clone();
-                tokio::spawn(async move { Client::connect(base + id, protocol, &addr).await })
+                tokio::spawn(async move { Client::connect(base + id, protocol, &addr, None).await })
             })
             .collect();
         for task in connecting {
@@ -350,14 +373,16 @@ async fn idle(server: &Server, protocol: Protocol, count: usize) -> anyhow::Resu
 
 pub(crate) fn describe(report: &Report) -> String {
     format!(
-        "clients {} (failed {}), sent {}, deliveries {}/{} (lost {}), {:.0} msg/s, {:.0} deliveries/s, \
-         latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms, server CPU {}, RSS {}",
+        "clients {} (failed {}), sent {}, deliveries {}/{} (lost {}, outside their room {}), \
+         {:.0} msg/s, {:.0} deliveries/s, latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms, \
+         server CPU {}, RSS {}",
         report.connected,
         report.failed,
         report.sent,
         report.delivered,
         report.expected,
         report.lost(),
+        report.strays,
         report.sent as f64 / report.seconds.max(1e-9),
         report.delivered as f64 / report.seconds.max(1e-9),
         report.p50_ms,
