@@ -30,7 +30,11 @@ impl History {
         if welcome.missed == 0 {
             return;
         }
-        let before = welcome.history.first().map_or(u64::MAX, |event| event.id);
+        // Up to what memory gave, or, when it gave nothing, up to what the member gets live.
+        let before = welcome
+            .history
+            .first()
+            .map_or(welcome.delivered.saturating_add(1), |event| event.id);
         let space = cap.saturating_sub(welcome.history.len());
         let room = welcome.place.clone();
         let read = tokio::task::spawn_blocking(move || {
