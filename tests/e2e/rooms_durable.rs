@@ -123,11 +123,13 @@ async fn a_page_in_a_group_resumes_across_a_restart_in_its_group_without_gap_or_
     zoe.close().await;
 
     prof.send("manqué 1").await;
-    elsewhere.send("ailleurs 1").await;
-    prof.send("/announce pause").await;
     prof.send("manqué 2").await;
-    // Enough said in the other group that memory, after the restart, holds none of zoe's.
-    for n in 2..=5 {
+    prof.send("/announce pause").await;
+    // The teacher's lines are handled in order: all three are saved once the pause is seen.
+    elsewhere.expect("pause").await;
+    // Enough said in the other group that memory, after the restart, holds almost none of
+    // zoe's group.
+    for n in 1..=5 {
         elsewhere.send(&format!("ailleurs {n}")).await;
     }
     prof.expect(&format!("<{other}> ailleurs 5")).await;
@@ -271,6 +273,7 @@ async fn the_transcript_of_a_room_holds_only_that_room_and_every_rooms_says_wher
     alice.send("secret").await;
     prof.expect("[atelier] <alice> secret").await;
     bob.send("public").await;
+    prof.expect("<bob> public").await;
     prof.send("/announce pour tous").await;
     bob.expect("pour tous").await;
 
