@@ -203,13 +203,16 @@ async fn rooms_their_rules_and_the_groups_survive_a_restart() {
         .expect("a group")
         .to_owned();
     let anas = moved_to(&mut ana).await;
+    // A rename takes the group along.
+    zoe.send(json!({"type": "nick", "nick": "zoette"})).await;
+    while zoe.expect("nick").await["new"] != "zoette" {}
     drop((zoe, ana, prof));
     app.stop().await;
 
     let app = on(&db, 50).await;
     // A page coming back without saying where lands in its group, among the same rooms.
     let mut zoe = WsClient::connect(app.http).await;
-    zoe.send(json!({"type": "hello", "nick": "zoe"})).await;
+    zoe.send(json!({"type": "hello", "nick": "zoette"})).await;
     let welcome = zoe.welcome().await;
     assert_eq!(welcome["here"], zoes.as_str());
     let rooms: HashSet<String> = list(&welcome["rooms"])
@@ -235,7 +238,7 @@ async fn rooms_their_rules_and_the_groups_survive_a_restart() {
     ana.expect("Atelier du jour").await;
     ana.send("on peut parler ?").await;
     ana.expect("verrouillée").await;
-    ana.send("/msg zoe coucou").await;
+    ana.send("/msg zoette coucou").await;
     ana.expect("privés entre élèves sont coupés").await;
     prof.send("/join atelier").await;
     prof.send("/unlock").await;
