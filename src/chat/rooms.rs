@@ -202,8 +202,8 @@ pub(super) struct Place {
     ring: broadcast::Sender<Arc<Event>>,
     /// Its newest events, announcements included, oldest first, at most `config.recent`.
     recent: VecDeque<Arc<Event>>,
-    /// The id of the newest event pushed out of `recent`: resuming after it needs the
-    /// database.
+    /// The id of the newest event pushed out of `recent`, or saved before this run and not
+    /// read back: resuming from before it needs the database.
     forgotten: u64,
 }
 
