@@ -43,6 +43,10 @@ pub struct Export {
     /// Only events from this date or time on: 2026-11-24, 2026-11-24T14:30, or RFC 3339.
     #[arg(long)]
     pub since: Option<String>,
+    /// Only this room's events, with the announcements to every room [default: every room,
+    /// each event with its room once a room other than main was used].
+    #[arg(long)]
+    pub room: Option<String>,
     /// Language of notices in the text format [default: from the system locale].
     #[arg(long, env = "TCHAT_LANG", value_enum)]
     pub lang: Option<Lang>,

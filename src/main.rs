@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tchat::chat::Nick;
+use tchat::chat::{Nick, RoomName};
 use tchat::config::{Cli, Export, Task};
 use tchat::console::Logs;
 use tchat::store::Reader;
@@ -186,18 +186,24 @@ fn run_export(export: &Export) -> anyhow::Result<()> {
         Some(text) => transcript::parse_since(text).map_err(anyhow::Error::msg)?,
         None => i64::MIN,
     };
-    let reader = Reader::open(&export.db)?;
-    let events: Vec<_> = reader
-        .since_time(since)
-        .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", export.db.display()))?
-        .into_iter()
-        .map(std::sync::Arc::new)
-        .collect();
     let catalog = export
         .lang
         .unwrap_or_else(tchat::i18n::Lang::from_locale)
         .catalog();
-    let text = transcript::render(&events, export.format, catalog);
+    let room = export
+        .room
+        .as_deref()
+        .map(RoomName::parse)
+        .transpose()
+        .map_err(|error| anyhow::anyhow!("{}", catalog.error(&error)))?;
+    let reader = Reader::open(&export.db)?;
+    let events: Vec<_> = reader
+        .since_time(since, room.as_ref())
+        .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", export.db.display()))?
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
+    let text = transcript::render(&events, export.format, catalog, room.as_ref());
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
         .map_err(|error| anyhow::anyhow!("cannot write the transcript: {error}"))
 }

@@ -110,4 +110,7 @@ pub struct Welcome {
     pub history: Vec<Arc<Event>>,
     /// Events asked for by [`Replay::Since`] that are no longer kept.
     pub missed: u64,
+    /// The newest event delivered when the member joined: every later one reaches it live,
+    /// so what the database adds to `history` stops here.
+    pub delivered: u64,
 }

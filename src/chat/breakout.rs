@@ -65,6 +65,35 @@ impl State {
         RoomName::main()
     }
 
+    /// After member `id` renamed itself from nickname key `old`, while groups are fixed: a
+    /// student whose new name has a group goes there; otherwise its group goes with it to the
+    /// new name (a guest's being the group it was dealt into).
+    pub(super) fn regroup(&mut self, id: MemberId, old: &str, config: &HubConfig) {
+        let Some(entry) = self.members.get(&id) else {
+            return;
+        };
+        if !self.rooms.fixed || entry.teacher {
+            return;
+        }
+        let (new, here) = (entry.nick.key(), entry.room.clone());
+        if let Some(room) = self.rooms.assigned.get(&new).cloned() {
+            if self.rooms.open(&room).is_ok() {
+                self.relocate(id, &room, config);
+            }
+            return;
+        }
+        let group = match self.rooms.assigned.get(old).cloned() {
+            Some(room) => {
+                self.assign(old.to_owned(), None);
+                Some(room)
+            }
+            None => (!here.is_main()).then_some(here),
+        };
+        if let Some(room) = group {
+            self.assign(new, Some(room));
+        }
+    }
+
     /// The open rooms, the main room first, with how many members are in each.
     pub(super) fn room_list(&self) -> Vec<RoomInfo> {
         let mut counts: HashMap<&RoomName, usize> = HashMap::new();
@@ -161,7 +190,16 @@ impl State {
         for member in inside {
             self.relocate(member, &RoomName::main(), config);
         }
-        self.rooms.assigned.retain(|_, room| room != name);
+        let grouped: Vec<String> = self
+            .rooms
+            .assigned
+            .iter()
+            .filter(|(_, room)| *room == name)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in grouped {
+            self.assign(key, None);
+        }
         let kind = notice(NoticeKind::Close, by, None, name.to_string(), 0);
         self.publish_in(RoomName::everywhere(), id, kind, config);
         self.rooms.close(name);
@@ -196,14 +234,13 @@ impl State {
             .collect();
         students.sort();
         shuffle(&mut students);
-        self.rooms.fixed = true;
-        self.rooms.assigned.clear();
+        self.fix_groups(true);
         for (n, student) in students.into_iter().enumerate() {
             let room = &names[n % names.len()];
             if let Some(entry) = self.members.get(&student)
                 && entry.named
             {
-                self.rooms.assigned.insert(entry.nick.key(), room.clone());
+                self.assign(entry.nick.key(), Some(room.clone()));
             }
             self.relocate(student, room, config);
         }
@@ -220,8 +257,7 @@ impl State {
         config: &HubConfig,
     ) -> Result<(), ChatError> {
         self.check_saving()?;
-        self.rooms.fixed = false;
-        self.rooms.assigned.clear();
+        self.fix_groups(false);
         for number in 1..=MAX_GROUPS {
             let name = group_name(config.group_name, number);
             if self.rooms.open(&name).is_ok() {

@@ -167,6 +167,7 @@ impl Hub {
             },
             history,
             missed,
+            delivered: state.delivered,
         };
         let via = arrival.via;
         state.note_arrival(id);
@@ -317,6 +318,7 @@ impl Hub {
         };
         let was = entry.person();
         let old = std::mem::replace(&mut entry.nick, new.clone());
+        let old_key = old.key();
         entry.named = true;
         people.renamed(&was, entry.person());
         let via = entry.via;
@@ -331,6 +333,7 @@ impl Hub {
             via,
         };
         state.publish(id, kind, &self.shared.config);
+        state.regroup(id, &old_key, &self.shared.config);
         Ok(Some(new))
     }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, Weak, mpsc};
 use std::time::Duration;
 
 use super::hub::Shared;
-use super::{Alert, Event, EventKind};
+use super::{Alert, Event, EventKind, RoomName};
 
 /// Something the hub keeps across restarts that is not an event. It goes through the same
 /// queue as events, so it is saved no later than any event that shows it: a saved `join`
@@ -17,6 +17,11 @@ pub enum Fact {
     Guest(u64),
     /// A teacher used the nickname with this look-alike key: nobody else may take it.
     TeacherNick(String),
+    /// `/groups` began (`true`) or ended (`false`): the groups before it are forgotten.
+    Groups(bool),
+    /// The named student with this nickname key belongs to this room's group (`None`: to
+    /// no group any more), so that it goes back there after a restart.
+    Assigned(String, Option<RoomName>),
 }
 
 /// What waits in the journal, in the order it happened.

@@ -202,19 +202,19 @@ pub(super) struct Place {
     ring: broadcast::Sender<Arc<Event>>,
     /// Its newest events, announcements included, oldest first, at most `config.recent`.
     recent: VecDeque<Arc<Event>>,
-    /// The id of the newest event pushed out of `recent`: resuming after it needs the
-    /// database.
+    /// The id of the newest event pushed out of `recent`, or saved before this run and not
+    /// read back: resuming from before it needs the database.
     forgotten: u64,
 }
 
 impl Place {
-    fn new(backlog: usize) -> Self {
+    fn new(backlog: usize, on_disk: u64) -> Self {
         Self {
             rules: Rules::default(),
             open: false,
             ring: broadcast::channel(backlog.max(1)).0,
             recent: VecDeque::new(),
-            forgotten: 0,
+            forgotten: on_disk,
         }
     }
 
@@ -238,7 +238,7 @@ impl Place {
     /// exact; otherwise it counts every id in the span (an upper bound), which the database
     /// then makes exact.
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        replay_from(&self.recent, replay, |after| self.forgotten > after)
+        replay_from(&self.recent, replay, self.forgotten)
     }
 
     /// Drops message `id` from what newcomers are shown.
@@ -258,11 +258,14 @@ pub(super) struct Rooms {
     /// reconnects goes back to their group.
     pub(super) assigned: HashMap<String, RoomName>,
     backlog: usize,
+    /// Events up to this id were saved before this run and not read back: no room holds
+    /// them in memory, a room made later included.
+    on_disk: u64,
 }
 
 impl Rooms {
     pub(super) fn new(backlog: usize) -> Self {
-        let mut main = Place::new(backlog);
+        let mut main = Place::new(backlog, 0);
         main.open = true;
         Self {
             places: HashMap::from([(RoomName::main(), main)]),
@@ -270,6 +273,16 @@ impl Rooms {
             fixed: false,
             assigned: HashMap::new(),
             backlog,
+            on_disk: 0,
+        }
+    }
+
+    /// Says that events up to `id` are on disk only (a restart read back the newer ones):
+    /// resuming from before it asks the database.
+    pub(super) fn on_disk_up_to(&mut self, id: u64) {
+        self.on_disk = self.on_disk.max(id);
+        for place in self.places.values_mut() {
+            place.forgotten = place.forgotten.max(id);
         }
     }
 
@@ -305,10 +318,10 @@ impl Rooms {
     /// The room called `name`, made (closed) if there was none: events read back from
     /// storage or saved after a close always have a room.
     fn place_mut(&mut self, name: &RoomName) -> &mut Place {
-        let backlog = self.backlog;
+        let (backlog, on_disk) = (self.backlog, self.on_disk);
         self.places
             .entry(name.clone())
-            .or_insert_with(|| Place::new(backlog))
+            .or_insert_with(|| Place::new(backlog, on_disk))
     }
 
     /// Opens room `name` (again).
@@ -488,12 +501,13 @@ pub(super) fn group_name(template: &str, number: u64) -> RoomName {
 }
 
 /// What `replay` picks from `recent` (newest events, oldest first), and how many events
-/// after the asked id are no longer there. `forgot(after)` says whether any event after
-/// `after` may have left `recent`; only then is the gap before its oldest event counted.
+/// after the asked id are no longer there. `forgotten` is the newest id that may have left
+/// `recent` (or never been in it); only when it is after `after` is the gap counted: up to
+/// the oldest event kept, or up to `forgotten` when none is kept.
 pub(super) fn replay_from(
     recent: &VecDeque<Arc<Event>>,
     replay: Replay,
-    forgot: impl FnOnce(u64) -> bool,
+    forgotten: u64,
 ) -> (Vec<Arc<Event>>, u64) {
     match replay {
         Replay::Last { count, chat_only } => {
@@ -513,11 +527,14 @@ pub(super) fn replay_from(
                 .filter(|event| event.id > after)
                 .cloned()
                 .collect();
-            // Whatever came between `after` and the oldest event still in memory.
-            let missed = if forgot(after) {
-                recent.front().map_or(0, |oldest| {
-                    oldest.id.saturating_sub(after.saturating_add(1))
-                })
+            // Whatever came between `after` and the oldest event still in memory. An empty
+            // memory is no proof of an empty gap: after a restart, a room's events may all
+            // be on disk.
+            let missed = if forgotten > after {
+                recent
+                    .front()
+                    .map_or(forgotten, |oldest| oldest.id.saturating_sub(1))
+                    .saturating_sub(after)
             } else {
                 0
             };

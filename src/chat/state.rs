@@ -52,6 +52,8 @@ pub(super) struct State {
     pub(super) journal: Option<sync_mpsc::Sender<Pending>>,
     /// The last id given out (delivered or not).
     pub(super) last_id: u64,
+    /// The last id delivered: a member subscribing now gets every later one live.
+    pub(super) delivered: u64,
     /// Why events cannot be saved, while they cannot: nothing new is published then,
     /// since nothing unsaved is shown.
     pub(super) saving_failed: Option<String>,
@@ -112,8 +114,17 @@ impl State {
         for notice in &past.room {
             rooms.replay_notice(notice);
         }
+        rooms.fixed = past.groups_fixed;
+        rooms.assigned = past.assigned.into_iter().collect();
         let skip = past.recent.len().saturating_sub(config.recent);
         let recent: VecDeque<_> = past.recent.into_iter().skip(skip).map(Arc::new).collect();
+        // Whatever was saved before the events read back is on disk only: resuming from
+        // before them must ask the database, in every room.
+        rooms.on_disk_up_to(
+            recent
+                .front()
+                .map_or(past.last_id, |oldest| oldest.id.saturating_sub(1)),
+        );
         for event in &recent {
             rooms.restore(event, config.recent);
         }
@@ -123,6 +134,7 @@ impl State {
             members: HashMap::new(),
             by_nick: HashMap::new(),
             last_id: recent.back().map_or(0, |event| event.id).max(past.last_id),
+            delivered: recent.back().map_or(0, |event| event.id).max(past.last_id),
             recent,
             rooms,
             journal,
@@ -187,9 +199,28 @@ impl State {
         }
     }
 
+    /// Turns `/groups` on or off; either way the groups so far are forgotten, here and, in
+    /// the order it happened, on disk.
+    pub(super) fn fix_groups(&mut self, fixed: bool) {
+        self.rooms.fixed = fixed;
+        self.rooms.assigned.clear();
+        self.keep(Fact::Groups(fixed));
+    }
+
+    /// Puts the named student with nickname key `key` in the group of `room` (`None`: in no
+    /// group any more), here and on disk, so that a restart finds the groups as they were.
+    pub(super) fn assign(&mut self, key: String, room: Option<RoomName>) {
+        match &room {
+            Some(room) => self.rooms.assigned.insert(key.clone(), room.clone()),
+            None => self.rooms.assigned.remove(&key),
+        };
+        self.keep(Fact::Assigned(key, room));
+    }
+
     /// Keeps the event in the recent history and hands it to its room's members and the
     /// teachers.
     pub(super) fn deliver(&mut self, event: Arc<Event>, config: &HubConfig) {
+        self.delivered = self.delivered.max(event.id);
         if self.recent.len() >= config.recent {
             self.recent.pop_front();
         }
@@ -370,7 +401,8 @@ impl State {
     }
 
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        replay_from(&self.recent, replay, |_| true)
+        // Without a trace of what left memory, count everything before the oldest kept.
+        replay_from(&self.recent, replay, self.last_id)
     }
 }
 

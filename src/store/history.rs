@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Reader;
-use crate::chat::{Event, Hub, Welcome};
+use crate::chat::{Event, Hub, RoomName, Welcome};
 
 /// Where older events can be found.
 #[derive(Clone)]
@@ -30,7 +30,11 @@ impl History {
         if welcome.missed == 0 {
             return;
         }
-        let before = welcome.history.first().map_or(u64::MAX, |event| event.id);
+        // Up to what memory gave, or, when it gave nothing, up to what the member gets live.
+        let before = welcome
+            .history
+            .first()
+            .map_or(welcome.delivered.saturating_add(1), |event| event.id);
         let space = cap.saturating_sub(welcome.history.len());
         let room = welcome.place.clone();
         let read = tokio::task::spawn_blocking(move || {
@@ -56,8 +60,8 @@ impl History {
         }
     }
 
-    /// Every public event from `since_ms` (Unix milliseconds) on: the whole database, or
-    /// what memory holds.
+    /// Every public event from `since_ms` (Unix milliseconds) on, of every room or of
+    /// `room` and the announcements: the whole database, or what memory holds.
     ///
     /// # Errors
     /// The database's error, as a sentence.
@@ -65,16 +69,22 @@ impl History {
         &self,
         hub: &Hub,
         since_ms: i64,
+        room: Option<RoomName>,
     ) -> Result<Vec<Arc<Event>>, String> {
         let Some(db) = self.db.clone() else {
             let mut events = hub.since(0);
-            events.retain(|event| event.ts >= since_ms);
+            events.retain(|event| {
+                event.ts >= since_ms
+                    && room
+                        .as_ref()
+                        .is_none_or(|room| event.room == *room || event.room.is_everywhere())
+            });
             return Ok(events);
         };
         tokio::task::spawn_blocking(move || {
             let reader = Reader::open(&db).map_err(|error| error.to_string())?;
             let events = reader
-                .since_time(since_ms)
+                .since_time(since_ms, room.as_ref())
                 .map_err(|error| error.to_string())?;
             Ok(events.into_iter().map(Arc::new).collect())
         })

@@ -1,6 +1,6 @@
 //! The conversation on disk: one SQLite table of public events, written by one dedicated
 //! thread in grouped transactions, read by short-lived read-only connections; beside it,
-//! the few facts a restart needs that are not events (`meta`, `teacher_nicks`).
+//! the few facts a restart needs that are not events (`meta`, `teacher_nicks`, `groups`).
 //!
 //! The writing thread takes whatever the hub's [`Journal`] has queued, saves it in one
 //! transaction, and only then hands it back for delivery: nothing anyone has seen can be
@@ -29,7 +29,7 @@ pub use reader::Reader;
 use reader::query;
 use schema::{COLUMNS, Row, migrate, sql};
 
-use crate::chat::{Event, EventKind, Fact, Journal, NoticeKind, Past};
+use crate::chat::{Event, EventKind, Fact, Journal, NoticeKind, Past, RoomName};
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +135,10 @@ impl Store {
                  );
                  CREATE TABLE IF NOT EXISTS teacher_nicks (
                      key TEXT PRIMARY KEY
+                 );
+                 CREATE TABLE IF NOT EXISTS groups (
+                     key  TEXT PRIMARY KEY,
+                     room TEXT NOT NULL
                  );
 ",
             )
@@ -243,12 +247,34 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<String>>>()
             })
             .map_err(sqlite)?;
+        let groups_fixed: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'groups_fixed'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sqlite)?;
+        let assigned = self
+            .connection
+            .prepare("SELECT key, room FROM groups ORDER BY key")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, RoomName::restored(&row.get::<_, String>(1)?)))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(sqlite)?;
         Ok(Past {
             recent,
             last_id: u64::try_from(last_id).unwrap_or(0),
             room,
             last_guest: last_guest.and_then(|n| n.parse().ok()).unwrap_or(0),
             teacher_nicks,
+            groups_fixed: groups_fixed.as_deref() == Some("1"),
+            assigned,
         })
     }
 
@@ -350,6 +376,20 @@ fn keep_facts(transaction: &rusqlite::Transaction<'_>, facts: &[Fact]) -> rusqli
                 "INSERT OR IGNORE INTO teacher_nicks (key) VALUES (?1)",
                 params![key],
             )?,
+            Fact::Groups(fixed) => {
+                transaction.execute("DELETE FROM groups", [])?;
+                transaction.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('groups_fixed', ?1)",
+                    params![if *fixed { "1" } else { "0" }],
+                )?
+            }
+            Fact::Assigned(key, Some(room)) => transaction.execute(
+                "INSERT OR REPLACE INTO groups (key, room) VALUES (?1, ?2)",
+                params![key, room.as_str()],
+            )?,
+            Fact::Assigned(key, None) => {
+                transaction.execute("DELETE FROM groups WHERE key = ?1", params![key])?
+            }
         };
     }
     Ok(())

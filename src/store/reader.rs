@@ -6,12 +6,15 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::StoreError;
-use super::schema::{COLUMNS, Stored, sql};
+use super::schema::{COLUMNS, Stored, events_of, sql};
 use crate::chat::{Event, RoomName};
 
 /// A read-only view of a database, for transcripts and catching up.
 pub struct Reader {
     connection: Connection,
+    /// What queries read events from: the table, or a view of an older one (see
+    /// [`events_of`]).
+    events: &'static str,
 }
 
 impl Reader {
@@ -33,7 +36,13 @@ impl Reader {
         connection
             .query_row("SELECT COUNT(*) FROM events WHERE id < 0", [], |_| Ok(()))
             .map_err(sqlite)?;
-        Ok(Self { connection })
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        Ok(Self {
+            connection,
+            events: events_of(version),
+        })
     }
 
     /// Events of `room` (announcements included) with `after < id < before`, oldest first;
@@ -51,8 +60,9 @@ impl Reader {
         let mut events = query(
             &self.connection,
             &format!(
-                "SELECT {COLUMNS} FROM events
-                 WHERE id > ?1 AND id < ?2 AND room IN (?4, '*') ORDER BY id DESC LIMIT ?3"
+                "SELECT {COLUMNS} FROM {}
+                 WHERE id > ?1 AND id < ?2 AND room IN (?4, '*') ORDER BY id DESC LIMIT ?3",
+                self.events
             ),
             params![
                 sql(after),
@@ -71,23 +81,42 @@ impl Reader {
     /// SQLite's error.
     pub fn count_between(&self, room: &RoomName, after: u64, before: u64) -> rusqlite::Result<u64> {
         let count: i64 = self.connection.query_row(
-            "SELECT COUNT(*) FROM events WHERE id > ?1 AND id < ?2 AND room IN (?3, '*')",
+            &format!(
+                "SELECT COUNT(*) FROM {} WHERE id > ?1 AND id < ?2 AND room IN (?3, '*')",
+                self.events
+            ),
             params![sql(after), sql(before), room.as_str()],
             |row| row.get(0),
         )?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Every event from `since_ms` (Unix milliseconds) on, oldest first.
+    /// Every event from `since_ms` (Unix milliseconds) on, oldest first: of every room, or
+    /// of `room` and the announcements to every room.
     ///
     /// # Errors
     /// SQLite's error.
-    pub fn since_time(&self, since_ms: i64) -> rusqlite::Result<Vec<Event>> {
-        query(
-            &self.connection,
-            &format!("SELECT {COLUMNS} FROM events WHERE ts >= ?1 ORDER BY id"),
-            params![since_ms],
-        )
+    pub fn since_time(
+        &self,
+        since_ms: i64,
+        room: Option<&RoomName>,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let events = self.events;
+        match room {
+            None => query(
+                &self.connection,
+                &format!("SELECT {COLUMNS} FROM {events} WHERE ts >= ?1 ORDER BY id"),
+                params![since_ms],
+            ),
+            Some(room) => query(
+                &self.connection,
+                &format!(
+                    "SELECT {COLUMNS} FROM {events}
+                     WHERE ts >= ?1 AND room IN (?2, '*') ORDER BY id"
+                ),
+                params![since_ms, room.as_str()],
+            ),
+        }
     }
 }
 
@@ -123,4 +152,36 @@ pub(super) fn query(
         }
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_older_than_teachers_and_rooms_is_read_as_the_main_room_without_change() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let old = Connection::open(&path).expect("create");
+        old.execute_batch(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
+                 kind TEXT NOT NULL, nick TEXT NOT NULL, via TEXT NOT NULL, text TEXT NOT NULL);
+             INSERT INTO events VALUES (1, 5, 'message', 'alice', 'tcp', 'bonjour'),
+                                       (2, 6, 'join', 'bob', 'web', '');",
+        )
+        .expect("a first-version database");
+        let reader = Reader::open(&path).expect("open");
+        let all = reader.since_time(0, None).expect("read");
+        let main = reader.since_time(0, Some(&RoomName::main())).expect("read");
+        let other = reader
+            .since_time(0, Some(&RoomName::restored("atelier")))
+            .expect("read");
+        assert_eq!((all.len(), main.len(), other.len()), (2, 2, 0));
+        assert!(all.iter().all(|event| event.room.is_main()));
+        assert_eq!(reader.count_between(&RoomName::main(), 0, 10), Ok(2));
+        let version: i64 = old
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, 0, "read, never migrated");
+    }
 }

@@ -8,6 +8,24 @@ use crate::chat::{EventKind, Nick, NoticeKind, RoomName, Via};
 /// The columns every query reads, in the order [`Stored`] takes them.
 pub(super) const COLUMNS: &str = "id, ts, kind, nick, via, text, actor, number, teacher, room";
 
+/// What readers select [`COLUMNS`] from in a database of schema `version`: the table, or,
+/// for one older than teachers' columns or rooms (which `tchat export` reads as it is,
+/// never migrating a file it only reads), the table with the values the migrations below
+/// would give the missing columns.
+pub(super) fn events_of(version: i64) -> &'static str {
+    match version {
+        ..2 => {
+            "(SELECT id, ts, kind, nick, via, text, '' AS actor, 0 AS number, 0 AS teacher,
+                     'main' AS room FROM events) AS events"
+        }
+        2 => {
+            "(SELECT id, ts, kind, nick, via, text, actor, number, teacher, 'main' AS room
+              FROM events) AS events"
+        }
+        _ => "events",
+    }
+}
+
 /// Brings an older database up to date, one step per version.
 pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -129,21 +129,41 @@ impl Writer {
     }
 }
 
-/// Keeps unsaved facts few however long saving fails: each teacher's nickname once, and
-/// only the highest guest number, which stands for all those below it.
+/// Keeps unsaved facts few however long saving fails: each teacher's nickname once, only
+/// the highest guest number, which stands for all those below it, and of the groups only
+/// what the last `/groups` (or its end) left: the latest place of each student since.
 fn compact(facts: &mut Vec<Fact>) {
     let guest = facts
         .iter()
         .filter_map(|fact| match fact {
             Fact::Guest(number) => Some(*number),
-            Fact::TeacherNick(_) => None,
+            _ => None,
         })
         .max();
+    // Everything about groups before the last start or end of groups is wiped by it.
+    let start = facts
+        .iter()
+        .rposition(|fact| matches!(fact, Fact::Groups(_)));
     let mut seen = std::collections::HashSet::new();
-    facts.retain(|fact| match fact {
-        Fact::Guest(_) => false,
-        Fact::TeacherNick(key) => seen.insert(key.clone()),
-    });
+    let mut index = facts.len();
+    // From the newest back, so that each student keeps its latest place.
+    let mut kept: Vec<Fact> = facts
+        .drain(..)
+        .rev()
+        .filter(|fact| {
+            index -= 1;
+            match fact {
+                Fact::Guest(_) => false,
+                Fact::TeacherNick(key) => seen.insert(format!("t{key}")),
+                Fact::Groups(_) => Some(index) == start,
+                Fact::Assigned(key, _) => {
+                    start.is_none_or(|start| index > start) && seen.insert(format!("g{key}"))
+                }
+            }
+        })
+        .collect();
+    kept.reverse();
+    *facts = kept;
     facts.extend(guest.map(Fact::Guest));
 }
 
@@ -158,5 +178,33 @@ mod tests {
         facts.extend([Fact::Guest(4), nick("anne")]);
         compact(&mut facts);
         assert_eq!(facts, [nick("prof"), nick("anne"), Fact::Guest(9)]);
+    }
+
+    #[test]
+    fn unsaved_groups_keep_the_last_start_and_each_students_latest_place() {
+        let room = |name: &str| Some(crate::chat::RoomName::restored(name));
+        let put = |key: &str, name: &str| Fact::Assigned(key.to_owned(), room(name));
+        let mut facts = vec![
+            Fact::Groups(true),
+            put("ana", "groupe-1"),
+            Fact::Groups(false),
+            Fact::Groups(true),
+            put("ana", "groupe-2"),
+            put("bob", "groupe-1"),
+            Fact::TeacherNick("prof".to_owned()),
+            Fact::Assigned("ana".to_owned(), None),
+            put("cleo", "groupe-2"),
+        ];
+        compact(&mut facts);
+        assert_eq!(
+            facts,
+            [
+                Fact::Groups(true),
+                put("bob", "groupe-1"),
+                Fact::TeacherNick("prof".to_owned()),
+                Fact::Assigned("ana".to_owned(), None),
+                put("cleo", "groupe-2"),
+            ]
+        );
     }
 }

@@ -431,7 +431,7 @@ async fn nothing_is_shown_that_is_not_saved_and_saving_recovers_by_itself() {
     // Everything the watcher was shown is in the database.
     let reader = tchat::store::Reader::open(&db).expect("database");
     let saved: Vec<(u64, String)> = reader
-        .since_time(0)
+        .since_time(0, None)
         .expect("read")
         .into_iter()
         .filter_map(|event| match event.kind {
@@ -474,7 +474,7 @@ async fn a_database_removed_while_running_is_made_again_and_keeps_everything_new
         }
     };
     let reader = tchat::store::Reader::open(&db).expect("the database is back");
-    let saved = reader.since_time(0).expect("read");
+    let saved = reader.since_time(0, None).expect("read");
     assert!(
         saved.iter().any(|event| event.id == shown),
         "{shown} was shown but not saved"
