@@ -328,6 +328,22 @@ impl Rooms {
         Ok(())
     }
 
+    /// Checks that rooms `names` can all be opened (those not yet known count against
+    /// [`MAX_ROOMS`]), so that a command opening several either opens them all or none.
+    ///
+    /// # Errors
+    /// [`ChatError::TooManyRooms`] if they would take the conversation past [`MAX_ROOMS`].
+    pub(super) fn check_room_for(&self, names: &[RoomName]) -> Result<(), ChatError> {
+        let new = names
+            .iter()
+            .filter(|name| !self.places.contains_key(*name))
+            .count();
+        if self.places.len() + new > MAX_ROOMS {
+            return Err(ChatError::TooManyRooms(MAX_ROOMS));
+        }
+        Ok(())
+    }
+
     /// Closes room `name` (never the main room).
     pub(super) fn close(&mut self, name: &RoomName) {
         if !name.is_main()
@@ -436,10 +452,14 @@ impl Rooms {
 #[derive(Default)]
 pub(crate) struct Switcher {
     /// The id from which the member takes the switch: the move's own event in the room it
-    /// leaves (0: none waiting). Read by the member at every event without locking.
+    /// leaves (0: none waiting; [`NOW`]: at once, whatever comes next). Read by the member
+    /// at every event without locking.
     at: AtomicU64,
     next: Mutex<Option<Switch>>,
 }
+
+/// [`Switcher::at`] for a switch to take at once.
+const NOW: u64 = u64::MAX;
 
 /// What a member does when its switch comes.
 pub(crate) struct Switch {
@@ -469,10 +489,29 @@ impl Switcher {
         *next = Some(switch);
     }
 
-    /// The switch to take now, if event `id` (or a gap, `id` = `u64::MAX`) reached it.
+    /// Takes back the switch waiting for the member, if any: the event that was to
+    /// trigger it will never come (it could not be saved).
+    pub(super) fn cancel(&self) -> Option<Switch> {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        self.at.store(0, Ordering::Release);
+        next.take()
+    }
+
+    /// Leaves a switch for the member to take at once, with whatever it receives next
+    /// (see [`Switcher::take`]): for when its trigger will never be delivered.
+    /// Its `trigger` still says which events the old ring gave already.
+    pub(super) fn set_now(&self, switch: Switch) {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        self.at.store(NOW, Ordering::Release);
+        *next = Some(switch);
+    }
+
+    /// The switch to take now, if event `id` (or a gap, `id` = `u64::MAX`) reached it, or
+    /// one left to be taken at once ([`Switcher::set_now`]; `id` = 0 for anything that is
+    /// not a public event).
     pub(crate) fn take(&self, id: u64) -> Option<Switch> {
         let at = self.at.load(Ordering::Acquire);
-        if at == 0 || id < at {
+        if at == 0 || (id < at && at != NOW) {
             return None;
         }
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
