@@ -38,6 +38,11 @@ pub const MAX_GROUPS: u64 = 32;
 /// Longest room name, in characters.
 pub const MAX_ROOM_CHARS: usize = 24;
 
+/// How many ids of forgotten events each room remembers (8 KiB a room, 512 KiB at most):
+/// as many as a resume may ask for (1000), so that the count of what a reader missed in
+/// its room is exact; further back it is an upper bound, which the database makes exact.
+const DROPS_KEPT: usize = 1024;
+
 /// Past events a member is shown on entering a room.
 const ENTER_HISTORY: usize = 20;
 
@@ -202,9 +207,12 @@ pub(super) struct Place {
     ring: broadcast::Sender<Arc<Event>>,
     /// Its newest events, announcements included, oldest first, at most `config.recent`.
     recent: VecDeque<Arc<Event>>,
-    /// The id of the newest event pushed out of `recent`: resuming after it needs the
-    /// database.
-    forgotten: u64,
+    /// The ids of the latest events pushed out of `recent`, oldest first, at most
+    /// [`DROPS_KEPT`]: a reader resuming in this room is told how many of *its* events it
+    /// missed, not how many ids went by in every room.
+    drops: VecDeque<u64>,
+    /// How many events were pushed out before those in `drops`.
+    dropped_before: u64,
 }
 
 impl Place {
@@ -214,7 +222,8 @@ impl Place {
             open: false,
             ring: broadcast::channel(backlog.max(1)).0,
             recent: VecDeque::new(),
-            forgotten: 0,
+            drops: VecDeque::new(),
+            dropped_before: 0,
         }
     }
 
@@ -226,7 +235,11 @@ impl Place {
         if self.recent.len() >= recent
             && let Some(gone) = self.recent.pop_front()
         {
-            self.forgotten = gone.id;
+            if self.drops.len() >= DROPS_KEPT {
+                self.drops.pop_front();
+                self.dropped_before += 1;
+            }
+            self.drops.push_back(gone.id);
         }
         if recent > 0 {
             self.recent.push_back(event.clone());
@@ -234,11 +247,26 @@ impl Place {
     }
 
     /// What a member entering or resuming in this room is shown, and how many events of
-    /// the room asked for are no longer in memory. With no other room ever opened this is
-    /// exact; otherwise it counts every id in the span (an upper bound), which the database
-    /// then makes exact.
+    /// this room asked for are no longer in memory: exact for the last [`DROPS_KEPT`]
+    /// forgotten, an upper bound further back (which the database then makes exact).
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        replay_from(&self.recent, replay, |after| self.forgotten > after)
+        let (picked, _) = replay_from(&self.recent, replay, |_| false);
+        let missed = match replay {
+            Replay::Since(after) => self.forgotten_after(after),
+            Replay::Last { .. } => 0,
+        };
+        (picked, missed)
+    }
+
+    /// How many events of this room after id `after` were pushed out of memory.
+    fn forgotten_after(&self, after: u64) -> u64 {
+        let known = self.drops.len() - self.drops.partition_point(|&id| id <= after);
+        // Those forgotten before the ids kept lie between `after` and the oldest kept id.
+        let older = self.drops.front().map_or(0, |&oldest| {
+            let span = oldest.saturating_sub(after.saturating_add(1));
+            self.dropped_before.min(span)
+        });
+        known as u64 + older
     }
 
     /// Drops message `id` from what newcomers are shown.
@@ -581,6 +609,69 @@ mod tests {
         assert!(RoomName::parse(&"x".repeat(25)).is_err());
         assert!(RoomName::main().is_main());
         assert_eq!(group_name("groupe-{number}", 3).as_str(), "groupe-3");
+    }
+
+    #[test]
+    fn a_room_counts_what_it_forgot_of_its_own_events_not_the_ids_of_other_rooms() {
+        let (main, elsewhere) = (RoomName::main(), RoomName::restored("atelier"));
+        let event = |id, room: &RoomName| {
+            let kind = EventKind::Notice {
+                kind: NoticeKind::Topic,
+                by: super::super::Nick::restored("prof"),
+                target: None,
+                text: String::new(),
+                number: 0,
+            };
+            Arc::new(Event::new(
+                id,
+                super::super::MemberId(0),
+                room.clone(),
+                kind,
+            ))
+        };
+        let mut place = Place::new(4);
+        // Ids 1..=40: every fourth in this room, the others elsewhere; it keeps 3.
+        for id in 1..=40 {
+            if id % 4 == 0 {
+                place.keep(&event(id, &main), 3);
+            } else {
+                let _ = event(id, &elsewhere);
+            }
+        }
+        let (kept, missed) = place.replay(Replay::Since(10));
+        let ids: Vec<u64> = kept.iter().map(|event| event.id).collect();
+        assert_eq!(ids, [32, 36, 40]);
+        assert_eq!(
+            missed, 5,
+            "12 to 28, of its own, were forgotten: not 21 ids"
+        );
+        assert_eq!(place.replay(Replay::Since(0)).1, 7);
+        assert_eq!(place.replay(Replay::Since(36)).1, 0);
+    }
+
+    #[test]
+    fn a_room_past_its_kept_drops_still_gives_an_upper_bound() {
+        let mut place = Place::new(4);
+        let kind = EventKind::Notice {
+            kind: NoticeKind::Topic,
+            by: super::super::Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number: 0,
+        };
+        let total = DROPS_KEPT as u64 + 100;
+        for id in 1..=total {
+            let event = Event::new(
+                id * 2,
+                super::super::MemberId(0),
+                RoomName::main(),
+                kind.clone(),
+            );
+            place.keep(&Arc::new(event), 1);
+        }
+        // Every even id up to 2 * total was this room's; all but the last forgotten.
+        assert_eq!(place.replay(Replay::Since(0)).1, total - 1);
+        assert_eq!(place.replay(Replay::Since(2 * (total - 10))).1, 9);
     }
 
     #[test]

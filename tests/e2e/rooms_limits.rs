@@ -404,3 +404,45 @@ async fn more_groups_than_students_make_one_per_student_and_the_teacher_is_told(
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reader_resuming_in_a_room_is_told_what_it_missed_there_not_elsewhere() {
+    let app = spawn_app_with(|config| {
+        config.memory = 3;
+        config.history = 3;
+        config.tcp_history = 3;
+    })
+    .await;
+    let mut prof = app.tcp_teacher("prof").await;
+    prof.send("/room create a").await;
+    prof.expect("a ouvert le salon a").await;
+    let mut worker = app.tcp_named("worker").await;
+    worker.send("/join a").await;
+    worker.expect("Tu es maintenant dans le salon a").await;
+    let mut talker = app.tcp_named("talker").await;
+    let mut reader = app.ws_named("reader").await;
+    talker.send("l0").await;
+    let seen = reader.expect("message").await["id"].as_u64().expect("id");
+    reader.close().await;
+    prof.expect("reader a quitté").await;
+    // Main and room a take turns; main's memory keeps its last 3 events.
+    for n in 1..=5 {
+        talker.send(&format!("l{n}")).await;
+        prof.expect(&format!("<talker> l{n}")).await;
+        worker.send(&format!("w{n}")).await;
+        prof.expect(&format!("<worker> w{n}")).await;
+    }
+    let (_again, welcome) = app.ws_resuming("reader2", seen).await;
+    let texts: Vec<_> = welcome["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|frame| frame["text"].clone())
+        .collect();
+    assert_eq!(texts, ["l3", "l4", "l5"]);
+    assert_eq!(
+        welcome["missed"], 3,
+        "main's departure, l1 and l2: not room a's lines"
+    );
+    app.stop().await;
+}
