@@ -73,8 +73,10 @@ async fn a_script_spamming_join_meets_the_flood_limit_of_a_message_script() {
             _ => {}
         }
     }
+    // A burst of 4, then what the rate refills while the lines are read, until ten dropped
+    // in a row silence the script: a handful here, at most a few dozen on a slow machine.
     assert!(
-        (1..=20).contains(&moves) && (1..=20).contains(&messages),
+        (1..=40).contains(&moves) && (1..=40).contains(&messages),
         "moves are held like messages: {moves} moves and {messages} messages of 600 each"
     );
 }
