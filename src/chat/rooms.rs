@@ -16,7 +16,9 @@
 //! member keeps reading its old ring until the move's own event comes through it (the
 //! journal delivers in id order, so everything said before the move in the old room has
 //! come through too), and only then takes the new receiver. What the new ring holds that
-//! the old one gave already (announcements) is skipped by id.
+//! the old one gave already (announcements) is skipped by id. An event that could not be
+//! saved never comes through: the journal then undoes the move (`State::undo_move`), or,
+//! for a new teacher's `/op`, leaves the switch to be taken at once (`Switcher::set_now`).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
