@@ -3,7 +3,9 @@
 //! member its new ring (see `rooms`).
 
 use std::collections::HashMap;
+use std::time::Instant;
 
+use super::Alert;
 use super::moderation::notice;
 use super::rooms::{MAX_GROUPS, Switch, group_name};
 use super::state::State;
@@ -11,21 +13,43 @@ use super::{ChatError, EventKind, Hub, HubConfig, MemberId, Nick, NoticeKind, Ro
 
 impl Hub {
     /// `/join ROOM`: member `id` goes to an open room; a student only while the teacher has
-    /// not fixed who is where.
+    /// not fixed who is where. A student's move is shown in both rooms, so it is held to
+    /// the rules of both, as a message would be: no move while muted, out of a locked
+    /// room or into one, or within slow mode's interval of either room (and a move starts
+    /// that interval anew). Teachers move freely.
     ///
     /// # Errors
-    /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`], [`ChatError::RoomsFixed`], or
-    /// [`ChatError::NotSaved`] while nothing can be saved.
+    /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`], [`ChatError::AlreadyInRoom`],
+    /// [`ChatError::RoomsFixed`], [`ChatError::Muted`], [`ChatError::Locked`],
+    /// [`ChatError::Slow`], or [`ChatError::NotSaved`] while nothing can be saved.
     pub(super) fn join_room(&self, id: MemberId, name: &str) -> Result<(), ChatError> {
         let name = RoomName::parse(name)?;
         let mut state = self.lock();
         state.check_saving()?;
         state.rooms.open(&name)?;
-        let Some(entry) = state.members.get(&id) else {
+        let now = Instant::now();
+        let State {
+            members,
+            rooms,
+            people,
+            ..
+        } = &mut *state;
+        let Some(entry) = members.get(&id) else {
             return Ok(());
         };
-        if !entry.teacher && state.rooms.fixed {
-            return Err(ChatError::RoomsFixed);
+        if entry.room == name {
+            return Err(ChatError::AlreadyInRoom(name.to_string()));
+        }
+        if !entry.teacher {
+            if rooms.fixed {
+                return Err(ChatError::RoomsFixed);
+            }
+            let (left, entered) = (rooms.rules(&entry.room), rooms.rules(&name));
+            entry.may_write(now, left, people)?;
+            entry.may_write(now, entered, people)?;
+            if left.slow.is_some() || entered.slow.is_some() {
+                people.record(entry.person()).last_post = Some(now);
+            }
         }
         state.relocate(id, &name, &self.shared.config);
         Ok(())
@@ -146,6 +170,45 @@ impl State {
         self.publish_in(to.clone(), id, kind, config);
     }
 
+    /// Undoes member `id`'s move from `from` to `to`, whose event could not be saved:
+    /// nobody was shown it, so it goes back to `from`, for the hub and its session alike,
+    /// and is told. Nothing to undo if it has moved on since, or left.
+    pub(super) fn undo_move(&mut self, id: MemberId, from: &RoomName, to: &RoomName) {
+        let Some(entry) = self.members.get_mut(&id) else {
+            return;
+        };
+        if entry.room != *to {
+            return;
+        }
+        entry.room = from.clone();
+        if let Some(assigned) = self.rooms.assigned.get_mut(&entry.nick.key()) {
+            *assigned = from.clone();
+        }
+        if entry.switcher.cancel().is_none() {
+            // Its session took the new room already (a gap in its ring let it): it is
+            // given the old one back at once.
+            let switch = Switch {
+                trigger: self.last_id,
+                old: Some(to.clone()),
+                receiver: (!entry.teacher).then(|| self.rooms.get(from).subscribe()),
+                room: from.clone(),
+                view: Some(self.rooms.view(from)),
+            };
+            entry.switcher.set_now(switch);
+        }
+        self.alert(id, Alert::MoveNotSaved(from.clone()));
+    }
+
+    /// Has member `id` take the switch waiting for it at once, its trigger never to be
+    /// delivered (it could not be saved).
+    pub(super) fn switch_now(&mut self, id: MemberId) {
+        if let Some(entry) = self.members.get(&id)
+            && let Some(switch) = entry.switcher.cancel()
+        {
+            entry.switcher.set_now(switch);
+        }
+    }
+
     /// `/room create NAME`.
     pub(super) fn open_room(
         &mut self,
@@ -207,18 +270,33 @@ impl State {
 
     /// `/groups N`: the students present, in a random order, dealt into N groups in turn,
     /// so that no two groups differ by more than one. They stay there until `/groups end`.
+    /// With fewer students than N, each gets a group of their own and the teacher is told;
+    /// groups left open by an earlier `/groups` and not dealt into now are closed. Refused
+    /// as a whole, before anyone moves, when it cannot be carried out entirely.
+    ///
+    /// # Errors
+    /// [`ChatError::TooManyGroups`] past [`MAX_GROUPS`], [`ChatError::NoStudents`],
+    /// [`ChatError::TooManyRooms`] when the groups would take the conversation past
+    /// [`super::MAX_ROOMS`], [`ChatError::NotSaved`] while nothing can be saved.
     pub(super) fn groups(
         &mut self,
         id: MemberId,
         by: Nick,
-        count: u64,
+        asked: u64,
         config: &HubConfig,
     ) -> Result<(), ChatError> {
         self.check_saving()?;
-        let count = count.clamp(1, MAX_GROUPS);
+        let mut students: Vec<MemberId> = self
+            .members
+            .iter()
+            .filter(|(_, entry)| !entry.teacher)
+            .map(|(member, _)| *member)
+            .collect();
+        let count = group_count(asked, students.len())?;
         let names: Vec<RoomName> = (1..=count)
             .map(|number| group_name(config.group_name, number))
             .collect();
+        self.rooms.check_room_for(&names)?;
         for name in &names {
             if self.rooms.open(name).is_err() {
                 self.rooms.create(name)?;
@@ -226,23 +304,27 @@ impl State {
                 self.publish_in(RoomName::everywhere(), id, kind, config);
             }
         }
-        let mut students: Vec<MemberId> = self
-            .members
-            .iter()
-            .filter(|(_, entry)| !entry.teacher)
-            .map(|(member, _)| *member)
-            .collect();
         students.sort();
         shuffle(&mut students);
         self.fix_groups(true);
-        for (n, student) in students.into_iter().enumerate() {
-            let room = &names[n % names.len()];
+        for (student, group) in deal(&students, names.len()) {
+            let room = &names[group];
             if let Some(entry) = self.members.get(&student)
                 && entry.named
             {
                 self.assign(entry.nick.key(), Some(room.clone()));
             }
             self.relocate(student, room, config);
+        }
+        // Groups of an earlier, larger `/groups`: empty of students now.
+        for number in count + 1..=MAX_GROUPS {
+            let name = group_name(config.group_name, number);
+            if self.rooms.open(&name).is_ok() {
+                self.close(id, by.clone(), &name, config);
+            }
+        }
+        if count < asked {
+            self.alert(id, Alert::GroupsCapped { asked, made: count });
         }
         let kind = notice(NoticeKind::Groups, by, None, String::new(), count);
         self.publish_in(RoomName::everywhere(), id, kind, config);
@@ -270,6 +352,32 @@ impl State {
     }
 }
 
+/// How many groups `/groups asked` makes with `students` present: one per student at
+/// most.
+///
+/// # Errors
+/// [`ChatError::TooManyGroups`] past [`MAX_GROUPS`] (checked first: the command is wrong
+/// whoever is present), [`ChatError::NoStudents`] with nobody to deal out.
+fn group_count(asked: u64, students: usize) -> Result<u64, ChatError> {
+    if asked > MAX_GROUPS {
+        return Err(ChatError::TooManyGroups(MAX_GROUPS));
+    }
+    if students == 0 {
+        return Err(ChatError::NoStudents);
+    }
+    Ok(asked.clamp(1, students as u64))
+}
+
+/// Deals `items`, in their order, into `groups` groups in turn: each item with its group's
+/// index, no two groups differing by more than one.
+fn deal<T: Copy>(items: &[T], groups: usize) -> impl Iterator<Item = (T, usize)> + '_ {
+    let groups = groups.max(1);
+    items
+        .iter()
+        .enumerate()
+        .map(move |(n, item)| (*item, n % groups))
+}
+
 /// Shuffles `items` (Fisher–Yates) with the operating system's randomness; left as it is
 /// if there is none, which only makes the groups predictable.
 fn shuffle<T>(items: &mut [T]) {
@@ -280,5 +388,162 @@ fn shuffle<T>(items: &mut [T]) {
         }
         let j = (u64::from_le_bytes(bytes) % (i as u64 + 1)) as usize;
         items.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::chat::{Arrival, Delivery, Journal, MAX_ROOMS, Member, Past, Replay, Via};
+
+    fn enter(hub: &Hub, nick: &str, teacher: bool) -> Member {
+        let arrival = Arrival {
+            via: Via::Tcp,
+            addr: IpAddr::from([127, 0, 0, 1]),
+            nick: Some(nick),
+            replay: Replay::Last {
+                count: 0,
+                chat_only: false,
+            },
+            takeover: None,
+            teacher,
+            roster: false,
+            room: None,
+        };
+        hub.join(arrival).expect("join").0
+    }
+
+    /// Saves (delivers) everything waiting in the journal.
+    fn save(journal: &Journal) {
+        while let Ok(Some(batch)) = journal.next_batch_within(1000, std::time::Duration::ZERO) {
+            journal.deliver(&batch.events);
+        }
+    }
+
+    /// Fails to save everything waiting in the journal.
+    fn fail(journal: &Journal) {
+        while let Ok(Some(batch)) = journal.next_batch_within(1000, std::time::Duration::ZERO) {
+            journal.refuse(&batch.events, "disk full");
+        }
+    }
+
+    fn drain(member: &mut Member) -> Vec<Delivery> {
+        std::iter::from_fn(|| member.try_recv()).collect()
+    }
+
+    #[test]
+    fn group_counts_are_capped_by_the_students_and_refused_past_the_limits() {
+        assert_eq!(group_count(3, 9), Ok(3));
+        assert_eq!(group_count(5, 2), Ok(2), "one group per student");
+        assert_eq!(group_count(MAX_GROUPS, 100), Ok(MAX_GROUPS));
+        assert_eq!(
+            group_count(MAX_GROUPS + 1, 100),
+            Err(ChatError::TooManyGroups(MAX_GROUPS))
+        );
+        assert_eq!(group_count(2, 0), Err(ChatError::NoStudents));
+    }
+
+    #[test]
+    fn dealing_makes_groups_that_differ_by_one_at_most() {
+        for (students, groups) in [(9, 3), (10, 3), (1, 1), (31, 32), (64, 5)] {
+            let items: Vec<usize> = (0..students).collect();
+            let mut sizes = vec![0; groups];
+            for (_, group) in deal(&items, groups) {
+                sizes[group] += 1;
+            }
+            let (min, max) = (sizes.iter().min(), sizes.iter().max());
+            assert!(
+                max.zip(min).is_some_and(|(max, min)| max - min <= 1),
+                "{students} in {groups}: {sizes:?}"
+            );
+            assert_eq!(sizes.iter().sum::<usize>(), students);
+        }
+    }
+
+    #[test]
+    fn groups_that_would_pass_the_room_limit_are_refused_before_anyone_moves() {
+        let hub = Hub::new(HubConfig::default(), "test".into());
+        let mut prof = enter(&hub, "prof", true);
+        // Present (and kept so) to be dealt out.
+        let _students: Vec<Member> = (0..40)
+            .map(|n| enter(&hub, &format!("s{n}"), false))
+            .collect();
+        for n in 0..(MAX_ROOMS - 10) {
+            prof.handle(&format!("/room create r{n}")).expect("room");
+        }
+        assert_eq!(
+            prof.handle("/groups 30").err(),
+            Some(ChatError::TooManyRooms(MAX_ROOMS))
+        );
+        let state = hub.lock();
+        assert!(!state.rooms.fixed);
+        assert_eq!(state.rooms.names().len(), MAX_ROOMS - 9, "no group opened");
+        assert!(state.members.values().all(|entry| entry.room.is_main()));
+    }
+
+    #[test]
+    fn a_move_that_is_not_saved_leaves_the_student_in_the_room_it_left() {
+        let (hub, journal) = Hub::durable(HubConfig::default(), Past::default(), "t".into());
+        let mut prof = enter(&hub, "prof", true);
+        let mut alice = enter(&hub, "alice", false);
+        prof.handle("/room create atelier").expect("open");
+        save(&journal);
+        drain(&mut alice);
+        alice.handle("/join atelier").expect("move");
+        fail(&journal);
+        let told = drain(&mut alice);
+        assert!(
+            told.iter().any(|delivery| matches!(delivery,
+                Delivery::Alert(Alert::MoveNotSaved(room)) if room.is_main())),
+            "{told:?}"
+        );
+        assert!(alice.room().is_main());
+        assert!(hub.rooms_for(alice.id()).1.is_main());
+        // Saving works again: what alice says is said in main, and she reads main.
+        journal.recovered();
+        let mut bob = enter(&hub, "bob", false);
+        alice.handle("toujours là").expect("say");
+        bob.handle("moi aussi").expect("say");
+        save(&journal);
+        let heard: Vec<_> = drain(&mut alice)
+            .into_iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event.room.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            heard.len() >= 2 && heard.iter().all(RoomName::is_main),
+            "{heard:?}"
+        );
+        drain(&mut prof);
+    }
+
+    #[test]
+    fn a_new_teacher_whose_notice_is_not_saved_still_reads_every_room() {
+        let (hub, journal) = Hub::durable(HubConfig::default(), Past::default(), "t".into());
+        let mut prof = enter(&hub, "prof", true);
+        let mut zoe = enter(&hub, "zoe", false);
+        let mut second = enter(&hub, "second", false);
+        prof.handle("/room create atelier").expect("open");
+        save(&journal);
+        zoe.handle("/join atelier").expect("move");
+        save(&journal);
+        drain(&mut second);
+        second.promote();
+        fail(&journal);
+        journal.recovered();
+        zoe.handle("dans l'atelier").expect("say");
+        save(&journal);
+        let seen = drain(&mut second);
+        assert!(
+            seen.iter().any(|delivery| matches!(delivery,
+                Delivery::Public(event) if event.room.as_str() == "atelier"
+                    && matches!(&event.kind, EventKind::Message { text, .. } if text == "dans l'atelier"))),
+            "{seen:?}"
+        );
+        drain(&mut prof);
     }
 }

@@ -114,6 +114,18 @@ pub enum ChatError {
     /// `/room close` of the main room.
     #[error("the main room stays open")]
     MainRoom,
+    /// `/join` of the room one is in: nothing would change, and nobody is shown a move.
+    #[error("already in room {0}")]
+    AlreadyInRoom(String),
+    /// `/groups N` with no student present to deal out.
+    #[error("no students to put in groups")]
+    NoStudents,
+    /// `/groups N` past [`super::MAX_GROUPS`].
+    #[error("at most {0} groups")]
+    TooManyGroups(u64),
+    /// A move that could not be saved: the member stays in this room.
+    #[error("move not saved, still in {0}")]
+    MoveNotSaved(String),
 }
 
 impl ChatError {
@@ -155,6 +167,10 @@ impl ChatError {
             ChatError::TooManyRooms(_) => "too_many_rooms",
             ChatError::RoomsFixed => "rooms_fixed",
             ChatError::MainRoom => "main_room",
+            ChatError::AlreadyInRoom(_) => "already_in_room",
+            ChatError::NoStudents => "no_students",
+            ChatError::TooManyGroups(_) => "too_many_groups",
+            ChatError::MoveNotSaved(_) => "move_not_saved",
         }
     }
 }

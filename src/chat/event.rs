@@ -326,6 +326,16 @@ pub enum Alert {
     },
     /// To a teacher watching a connection with `/wire NICK`: a read as it happens.
     Wire(Arc<WireView>),
+    /// The member's move could not be saved, so nobody was shown it: it is still in this
+    /// room.
+    MoveNotSaved(RoomName),
+    /// To the teacher who asked: `/groups` made one group per student, fewer than asked.
+    GroupsCapped {
+        /// The number of groups asked for.
+        asked: u64,
+        /// The number made: one per student present.
+        made: u64,
+    },
 }
 
 /// What waits in a member's own queue, boxed there: the queue's slots, allocated as it is

@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, Weak, mpsc};
 use std::time::Duration;
 
 use super::hub::Shared;
-use super::{Alert, Event, EventKind, RoomName};
+use super::{Alert, Event, EventKind, NoticeKind, RoomName};
 
 /// Something the hub keeps across restarts that is not an event. It goes through the same
 /// queue as events, so it is saved no later than any event that shows it: a saved `join`
@@ -112,9 +112,24 @@ impl Journal {
         }
         state.saving_failed = Some(reason.to_owned());
         for event in batch {
-            // Arrivals and departures are not anyone's doing to be told about.
-            if !matches!(event.kind, EventKind::Join { .. } | EventKind::Leave { .. }) {
-                state.alert(event.origin, Alert::NotSaved);
+            match &event.kind {
+                // Arrivals and departures are not anyone's doing to be told about.
+                EventKind::Join { .. } | EventKind::Leave { .. } => {}
+                // A move is two events, one in each room: the first undoes it.
+                EventKind::Moved { from, to, .. } => {
+                    if event.room == *from {
+                        state.undo_move(event.origin, from, to);
+                    }
+                }
+                // The new teacher keeps every room even if nobody could be told.
+                EventKind::Notice {
+                    kind: NoticeKind::Op,
+                    ..
+                } => {
+                    state.switch_now(event.origin);
+                    state.alert(event.origin, Alert::NotSaved);
+                }
+                _ => state.alert(event.origin, Alert::NotSaved),
             }
         }
     }

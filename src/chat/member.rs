@@ -325,11 +325,7 @@ impl Member {
                 Ok(event) => Delivery::Public(event),
                 Err(TryRecvError::Lagged(n)) => Delivery::Missed(n),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => {
-                    return self
-                        .direct
-                        .try_recv()
-                        .ok()
-                        .map(|direct| direct_delivery(*direct));
+                    direct_delivery(*self.direct.try_recv().ok()?)
                 }
             };
             if let Some(delivery) = self.sift(delivery) {
@@ -356,7 +352,8 @@ impl Member {
                 event.id
             }
             Delivery::Missed(_) => u64::MAX,
-            _ => return Some(delivery),
+            // Only a switch left to be taken at once (its event was never saved).
+            _ => 0,
         };
         if let Some(switch) = self.switcher.take(reached) {
             if let Some(receiver) = switch.receiver {

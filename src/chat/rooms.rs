@@ -16,7 +16,9 @@
 //! member keeps reading its old ring until the move's own event comes through it (the
 //! journal delivers in id order, so everything said before the move in the old room has
 //! come through too), and only then takes the new receiver. What the new ring holds that
-//! the old one gave already (announcements) is skipped by id.
+//! the old one gave already (announcements) is skipped by id. An event that could not be
+//! saved never comes through: the journal then undoes the move (`State::undo_move`), or,
+//! for a new teacher's `/op`, leaves the switch to be taken at once (`Switcher::set_now`).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -37,6 +39,11 @@ pub const MAX_GROUPS: u64 = 32;
 
 /// Longest room name, in characters.
 pub const MAX_ROOM_CHARS: usize = 24;
+
+/// How many ids of forgotten events each room remembers (8 KiB a room, 512 KiB at most):
+/// as many as a resume may ask for (1000), so that the count of what a reader missed in
+/// its room is exact; further back it is an upper bound, which the database makes exact.
+const DROPS_KEPT: usize = 1024;
 
 /// Past events a member is shown on entering a room.
 const ENTER_HISTORY: usize = 20;
@@ -202,9 +209,15 @@ pub(super) struct Place {
     ring: broadcast::Sender<Arc<Event>>,
     /// Its newest events, announcements included, oldest first, at most `config.recent`.
     recent: VecDeque<Arc<Event>>,
-    /// The id of the newest event pushed out of `recent`, or saved before this run and not
-    /// read back: resuming from before it needs the database.
-    forgotten: u64,
+    /// The ids of the latest events pushed out of `recent`, oldest first, at most
+    /// [`DROPS_KEPT`]: a reader resuming in this room is told how many of *its* events it
+    /// missed, not how many ids went by in every room.
+    drops: VecDeque<u64>,
+    /// How many events were pushed out before those in `drops`.
+    dropped_before: u64,
+    /// Events up to this id were saved before this run and not read back: any of them may
+    /// be this room's, which only the database knows.
+    on_disk: u64,
 }
 
 impl Place {
@@ -214,7 +227,9 @@ impl Place {
             open: false,
             ring: broadcast::channel(backlog.max(1)).0,
             recent: VecDeque::new(),
-            forgotten: on_disk,
+            drops: VecDeque::new(),
+            dropped_before: 0,
+            on_disk,
         }
     }
 
@@ -226,7 +241,11 @@ impl Place {
         if self.recent.len() >= recent
             && let Some(gone) = self.recent.pop_front()
         {
-            self.forgotten = gone.id;
+            if self.drops.len() >= DROPS_KEPT {
+                self.drops.pop_front();
+                self.dropped_before += 1;
+            }
+            self.drops.push_back(gone.id);
         }
         if recent > 0 {
             self.recent.push_back(event.clone());
@@ -234,11 +253,28 @@ impl Place {
     }
 
     /// What a member entering or resuming in this room is shown, and how many events of
-    /// the room asked for are no longer in memory. With no other room ever opened this is
-    /// exact; otherwise it counts every id in the span (an upper bound), which the database
-    /// then makes exact.
+    /// this room asked for are no longer in memory: exact for the last [`DROPS_KEPT`]
+    /// forgotten, an upper bound further back (which the database then makes exact).
     pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
-        replay_from(&self.recent, replay, self.forgotten)
+        let (picked, _) = replay_from(&self.recent, replay, 0);
+        let missed = match replay {
+            Replay::Since(after) => self.forgotten_after(after),
+            Replay::Last { .. } => 0,
+        };
+        (picked, missed)
+    }
+
+    /// How many events of this room after id `after` were pushed out of memory.
+    fn forgotten_after(&self, after: u64) -> u64 {
+        let known = self.drops.len() - self.drops.partition_point(|&id| id <= after);
+        // Those forgotten before the ids kept lie between `after` and the oldest kept id.
+        let older = self.drops.front().map_or(0, |&oldest| {
+            let span = oldest.saturating_sub(after.saturating_add(1));
+            self.dropped_before.min(span)
+        });
+        // Those saved before this run and not read back: an upper bound, which the
+        // database makes exact.
+        known as u64 + older + self.on_disk.saturating_sub(after)
     }
 
     /// Drops message `id` from what newcomers are shown.
@@ -282,7 +318,7 @@ impl Rooms {
     pub(super) fn on_disk_up_to(&mut self, id: u64) {
         self.on_disk = self.on_disk.max(id);
         for place in self.places.values_mut() {
-            place.forgotten = place.forgotten.max(id);
+            place.on_disk = place.on_disk.max(id);
         }
     }
 
@@ -338,6 +374,22 @@ impl Rooms {
             _ => {}
         }
         self.place_mut(name).open = true;
+        Ok(())
+    }
+
+    /// Checks that rooms `names` can all be opened (those not yet known count against
+    /// [`MAX_ROOMS`]), so that a command opening several either opens them all or none.
+    ///
+    /// # Errors
+    /// [`ChatError::TooManyRooms`] if they would take the conversation past [`MAX_ROOMS`].
+    pub(super) fn check_room_for(&self, names: &[RoomName]) -> Result<(), ChatError> {
+        let new = names
+            .iter()
+            .filter(|name| !self.places.contains_key(*name))
+            .count();
+        if self.places.len() + new > MAX_ROOMS {
+            return Err(ChatError::TooManyRooms(MAX_ROOMS));
+        }
         Ok(())
     }
 
@@ -449,10 +501,14 @@ impl Rooms {
 #[derive(Default)]
 pub(crate) struct Switcher {
     /// The id from which the member takes the switch: the move's own event in the room it
-    /// leaves (0: none waiting). Read by the member at every event without locking.
+    /// leaves (0: none waiting; [`NOW`]: at once, whatever comes next). Read by the member
+    /// at every event without locking.
     at: AtomicU64,
     next: Mutex<Option<Switch>>,
 }
+
+/// [`Switcher::at`] for a switch to take at once.
+const NOW: u64 = u64::MAX;
 
 /// What a member does when its switch comes.
 pub(crate) struct Switch {
@@ -482,10 +538,29 @@ impl Switcher {
         *next = Some(switch);
     }
 
-    /// The switch to take now, if event `id` (or a gap, `id` = `u64::MAX`) reached it.
+    /// Takes back the switch waiting for the member, if any: the event that was to
+    /// trigger it will never come (it could not be saved).
+    pub(super) fn cancel(&self) -> Option<Switch> {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        self.at.store(0, Ordering::Release);
+        next.take()
+    }
+
+    /// Leaves a switch for the member to take at once, with whatever it receives next
+    /// (see [`Switcher::take`]): for when its trigger will never be delivered.
+    /// Its `trigger` still says which events the old ring gave already.
+    pub(super) fn set_now(&self, switch: Switch) {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        self.at.store(NOW, Ordering::Release);
+        *next = Some(switch);
+    }
+
+    /// The switch to take now, if event `id` (or a gap, `id` = `u64::MAX`) reached it, or
+    /// one left to be taken at once ([`Switcher::set_now`]; `id` = 0 for anything that is
+    /// not a public event).
     pub(crate) fn take(&self, id: u64) -> Option<Switch> {
         let at = self.at.load(Ordering::Acquire);
-        if at == 0 || id < at {
+        if at == 0 || (id < at && at != NOW) {
             return None;
         }
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
@@ -559,6 +634,69 @@ mod tests {
         assert!(RoomName::parse(&"x".repeat(25)).is_err());
         assert!(RoomName::main().is_main());
         assert_eq!(group_name("groupe-{number}", 3).as_str(), "groupe-3");
+    }
+
+    #[test]
+    fn a_room_counts_what_it_forgot_of_its_own_events_not_the_ids_of_other_rooms() {
+        let (main, elsewhere) = (RoomName::main(), RoomName::restored("atelier"));
+        let event = |id, room: &RoomName| {
+            let kind = EventKind::Notice {
+                kind: NoticeKind::Topic,
+                by: super::super::Nick::restored("prof"),
+                target: None,
+                text: String::new(),
+                number: 0,
+            };
+            Arc::new(Event::new(
+                id,
+                super::super::MemberId(0),
+                room.clone(),
+                kind,
+            ))
+        };
+        let mut place = Place::new(4, 0);
+        // Ids 1..=40: every fourth in this room, the others elsewhere; it keeps 3.
+        for id in 1..=40 {
+            if id % 4 == 0 {
+                place.keep(&event(id, &main), 3);
+            } else {
+                let _ = event(id, &elsewhere);
+            }
+        }
+        let (kept, missed) = place.replay(Replay::Since(10));
+        let ids: Vec<u64> = kept.iter().map(|event| event.id).collect();
+        assert_eq!(ids, [32, 36, 40]);
+        assert_eq!(
+            missed, 5,
+            "12 to 28, of its own, were forgotten: not 21 ids"
+        );
+        assert_eq!(place.replay(Replay::Since(0)).1, 7);
+        assert_eq!(place.replay(Replay::Since(36)).1, 0);
+    }
+
+    #[test]
+    fn a_room_past_its_kept_drops_still_gives_an_upper_bound() {
+        let mut place = Place::new(4, 0);
+        let kind = EventKind::Notice {
+            kind: NoticeKind::Topic,
+            by: super::super::Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number: 0,
+        };
+        let total = DROPS_KEPT as u64 + 100;
+        for id in 1..=total {
+            let event = Event::new(
+                id * 2,
+                super::super::MemberId(0),
+                RoomName::main(),
+                kind.clone(),
+            );
+            place.keep(&Arc::new(event), 1);
+        }
+        // Every even id up to 2 * total was this room's; all but the last forgotten.
+        assert_eq!(place.replay(Replay::Since(0)).1, total - 1);
+        assert_eq!(place.replay(Replay::Since(2 * (total - 10))).1, 9);
     }
 
     #[test]

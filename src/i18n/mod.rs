@@ -282,6 +282,20 @@ sentences! {
     rooms_fixed,
     /// The main room cannot be closed.
     main_room,
+    /// `/join` of the room one is in: `{room}`.
+    already_in_room,
+    /// `/groups N` with no student present.
+    no_students,
+    /// `/groups N` past `{max}` groups.
+    too_many_groups,
+    /// A move that could not be saved: still in `{room}`.
+    move_not_saved,
+    /// To the teacher: `/groups` asked for `{asked}` groups, one per student makes
+    /// `{number}` (one student).
+    groups_capped_one,
+    /// To the teacher: `/groups` asked for `{asked}` groups, one per student makes
+    /// `{number}`.
+    groups_capped_other,
     /// Heading of `/arrivals`.
     arrivals,
     /// One arrival: `{time}`, `{nick}`, `{via}`, `{addr}`, `{state}`.
@@ -514,11 +528,15 @@ pub fn error_args(error: &ChatError) -> Args<'_> {
             vec![("seconds", (*seconds).into())]
         }
         ChatError::NoSuchMessage(id) => vec![("id", (*id).into())],
-        ChatError::NoSuchRoom(room) | ChatError::RoomExists(room) => {
+        ChatError::NoSuchRoom(room)
+        | ChatError::RoomExists(room)
+        | ChatError::AlreadyInRoom(room)
+        | ChatError::MoveNotSaved(room) => {
             vec![("room", room.as_str().into())]
         }
         ChatError::RoomInvalid => vec![("max", crate::chat::MAX_ROOM_CHARS.into())],
         ChatError::TooManyRooms(max) => vec![("max", (*max).into())],
+        ChatError::TooManyGroups(max) => vec![("max", (*max).into())],
         _ => Vec::new(),
     }
 }
@@ -639,6 +657,14 @@ impl Catalog {
     /// To teachers: flood control warned `nick`.
     pub fn flood_warned(&self, nick: &str) -> String {
         fill(self.flood_warned, &[("nick", nick.into())])
+    }
+
+    /// To the teacher: `/groups` made one group per student, `made`, not the `asked`.
+    pub fn groups_capped(&self, asked: u64, made: u64) -> String {
+        self.say(
+            "groups_capped",
+            &[("asked", asked.into()), ("number", made.into())],
+        )
     }
 
     /// To teachers: flood control silenced `nick` for `minutes`.
@@ -919,6 +945,10 @@ mod tests {
             ChatError::TooManyRooms(1),
             ChatError::RoomsFixed,
             ChatError::MainRoom,
+            ChatError::AlreadyInRoom("a".into()),
+            ChatError::NoStudents,
+            ChatError::TooManyGroups(32),
+            ChatError::MoveNotSaved("a".into()),
         ];
         for lang in Lang::ALL {
             let catalog = lang.catalog();

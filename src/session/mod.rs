@@ -260,7 +260,7 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                     self.wire.private(&message, false)
                 }
                 Delivery::Alert(alert) => {
-                    self.own = matches!(alert, Alert::NotSaved);
+                    self.own = matches!(alert, Alert::NotSaved | Alert::MoveNotSaved(_));
                     self.wire.alert(&alert)
                 }
                 Delivery::Missed(count) => {

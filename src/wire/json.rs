@@ -163,6 +163,14 @@ impl Encoding for Frames {
         let (code, text) = match alert {
             Alert::Wire(view) => return self.wire(view),
             Alert::NotSaved => return self.refusal(&ChatError::NotSaved),
+            Alert::MoveNotSaved(room) => {
+                return self.refusal(&ChatError::MoveNotSaved(room.to_string()));
+            }
+            Alert::GroupsCapped { asked, made } => {
+                args.insert("asked", Arg::Number(*asked));
+                args.insert("number", Arg::Number(*made));
+                ("groups_capped", catalog.groups_capped(*asked, *made))
+            }
             Alert::SavingFailed(reason) => {
                 args.insert("text", Arg::Text(reason));
                 ("saving_failed", catalog.saving_failed(reason))

@@ -215,6 +215,10 @@ impl Encoding for Lines {
         match alert {
             Alert::Wire(view) => self.wire(view),
             Alert::NotSaved => self.refusal(&ChatError::NotSaved),
+            Alert::MoveNotSaved(room) => self.refusal(&ChatError::MoveNotSaved(room.to_string())),
+            Alert::GroupsCapped { asked, made } => {
+                notice(&self.catalog.groups_capped(*asked, *made))
+            }
             Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
             Alert::SavingWorks => notice(self.catalog.saving_works),
             Alert::FloodWarned(nick) => notice(&self.catalog.flood_warned(nick.as_str())),

@@ -7,7 +7,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tchat::i18n::Lang;
-use tchat::{App, Config};
+use tchat::store::StoreError;
+use tchat::{App, Config, StartError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -48,7 +49,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.paste_ms = 0;
     config.teacher_token = Some(TEACHER.to_owned());
     tweak(&mut config);
-    let app = App::bind(config).await.expect("bind test listeners");
+    // A test that restarts tchat on the same database may find the previous server's
+    // storage thread still saving its last events on a busy machine: wait for its lock.
+    let give_up = std::time::Instant::now() + PATIENCE;
+    let app = loop {
+        match App::bind(config.clone()).await {
+            Err(StartError::Store(StoreError::Locked { .. }))
+                if std::time::Instant::now() < give_up =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            bound => break bound.expect("bind test listeners"),
+        }
+    };
     let (tcp, http) = (app.tcp_addr(), app.http_addr());
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));

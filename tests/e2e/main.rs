@@ -28,6 +28,7 @@ mod reading;
 mod restart;
 mod rooms;
 mod rooms_durable;
+mod rooms_limits;
 mod seed;
 mod shutdown;
 mod tcp;
