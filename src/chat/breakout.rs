@@ -4,10 +4,13 @@
 
 use std::collections::HashMap;
 
+use super::event::Direct;
 use super::moderation::notice;
-use super::rooms::{MAX_GROUPS, Switch, group_name};
+use super::rooms::{MAX_GROUPS, RoomView, Switch, group_name};
 use super::state::State;
-use super::{ChatError, EventKind, Hub, HubConfig, MemberId, Nick, NoticeKind, RoomInfo, RoomName};
+use super::{
+    ChatError, EventKind, Hub, HubConfig, MemberId, Nick, NoticeKind, RoomInfo, RoomName, User,
+};
 
 impl Hub {
     /// `/join ROOM`: member `id` goes to an open room; a student only while the teacher has
@@ -16,19 +19,54 @@ impl Hub {
     /// # Errors
     /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`], [`ChatError::RoomsFixed`], or
     /// [`ChatError::NotSaved`] while nothing can be saved.
-    pub(super) fn join_room(&self, id: MemberId, name: &str) -> Result<(), ChatError> {
+    ///
+    /// # Returns
+    /// For a teacher that moved, what it is shown of the room it speaks in now (its move
+    /// is silent, so it is the answer to its line).
+    pub(super) fn join_room(
+        &self,
+        id: MemberId,
+        name: &str,
+    ) -> Result<Option<RoomView>, ChatError> {
         let name = RoomName::parse(name)?;
         let mut state = self.lock();
         state.check_saving()?;
         state.rooms.open(&name)?;
         let Some(entry) = state.members.get(&id) else {
-            return Ok(());
+            return Ok(None);
         };
-        if !entry.teacher && state.rooms.fixed {
+        if entry.teacher {
+            return Ok(state.move_teacher(id, &name));
+        }
+        if state.rooms.fixed {
             return Err(ChatError::RoomsFixed);
         }
         state.relocate(id, &name, &self.shared.config);
-        Ok(())
+        Ok(None)
+    }
+
+    /// Where member `id` says its next line: a teacher moves to open room `name` (silently,
+    /// as with `/join`); a student may only name the room it is in.
+    ///
+    /// # Errors
+    /// [`ChatError::NotTeacher`] for a student naming another room (or no room at all);
+    /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`] for a teacher naming a room
+    /// that is not open.
+    pub(super) fn act_in(&self, id: MemberId, name: &str) -> Result<Option<RoomView>, ChatError> {
+        let parsed = RoomName::parse(name);
+        let mut state = self.lock();
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(None);
+        };
+        if parsed.as_ref() == Ok(&entry.room) {
+            return Ok(None);
+        }
+        if !entry.teacher {
+            return Err(ChatError::NotTeacher);
+        }
+        let name = parsed?;
+        state.rooms.open(&name)?;
+        Ok(state.move_teacher(id, &name))
     }
 
     /// The open rooms with how many are in each, and the room member `id` is in.
@@ -76,15 +114,23 @@ impl State {
             .into_iter()
             .map(|name| RoomInfo {
                 count: counts.get(&name).copied().unwrap_or(0),
+                rules: self.rooms.rules(&name).state(),
                 name,
             })
             .collect()
     }
 
-    /// Moves member `id` to room `to`: both rooms are told (the teachers once for each), and
-    /// a student is left the new room's ring, which it takes once the move's event in the
-    /// old room reaches it.
+    /// Moves member `id` to room `to`. A student's move is seen by both rooms (the teachers
+    /// once for each), and the student is left the new room's ring, which it takes once the
+    /// move's event in the old room reaches it. A teacher's move is silent: a teacher
+    /// already watches every room, so only where it speaks changes, and it alone is told
+    /// (through its own queue, as nothing public happened).
     pub(super) fn relocate(&mut self, id: MemberId, to: &RoomName, config: &HubConfig) {
+        let teacher = self.members.get(&id).is_some_and(|entry| entry.teacher);
+        if teacher {
+            self.relocate_teacher(id, to);
+            return;
+        }
         // A move is seen by both rooms: a member nobody was told of yet is told of first.
         let _ = self.announce(id, config);
         let Some(entry) = self.members.get(&id) else {
@@ -94,14 +140,18 @@ impl State {
             return;
         }
         let from = entry.room.clone();
+        let mut view = self.rooms.view(to);
+        view.users = self.users_in(id, to);
+        let Some(entry) = self.members.get(&id) else {
+            return;
+        };
         let switch = Switch {
             // The first of the two events below.
             trigger: self.last_id + 1,
             old: Some(from.clone()),
-            // A teacher already reads every room.
-            receiver: (!entry.teacher).then(|| self.rooms.get(to).subscribe()),
+            receiver: Some(self.rooms.get(to).subscribe()),
             room: to.clone(),
-            view: Some(self.rooms.view(to)),
+            view: Some(view),
         };
         entry.switcher.set(switch);
         let kind = EventKind::Moved {
@@ -115,6 +165,39 @@ impl State {
         }
         self.publish_in(from, id, kind.clone(), config);
         self.publish_in(to.clone(), id, kind, config);
+    }
+
+    /// A teacher moved by someone else (a room closing around it): told through its own
+    /// queue.
+    fn relocate_teacher(&mut self, id: MemberId, to: &RoomName) {
+        if let Some(view) = self.move_teacher(id, to) {
+            self.tell(id, Direct::Entered(view));
+        }
+    }
+
+    /// A teacher's move: where it speaks changes and nobody else is told. Returns what it
+    /// is shown of the room (its rules and people; not its events, which it has seen,
+    /// watching every room), or `None` if it was there already.
+    pub(super) fn move_teacher(&mut self, id: MemberId, to: &RoomName) -> Option<RoomView> {
+        let entry = self.members.get_mut(&id)?;
+        if entry.room == *to {
+            return None;
+        }
+        entry.room = to.clone();
+        Some(RoomView {
+            name: to.clone(),
+            rules: self.rooms.rules(to).state(),
+            history: Vec::new(),
+            users: self.users_in(id, to),
+            watching: true,
+        })
+    }
+
+    /// Those in room `room` as member `viewer` sees them.
+    fn users_in(&self, viewer: MemberId, room: &RoomName) -> Vec<User> {
+        let mut users = self.users(Some(viewer));
+        users.retain(|user| user.room == *room);
+        users
     }
 
     /// `/room create NAME`.

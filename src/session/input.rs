@@ -35,6 +35,8 @@ pub(crate) struct Hello<'a> {
 pub(crate) enum Input<'a> {
     /// A line typed: a message, or a `/` command.
     Line(&'a str),
+    /// A line typed in a room (the first): the room a teacher's page has on screen.
+    LineIn(&'a str, &'a str),
     /// Another nickname, asked for without a command (the page's rename frame).
     Rename(&'a str),
 }
@@ -127,6 +129,7 @@ impl Session {
         metrics.received(1);
         let mut handled = match input {
             Input::Line(text) => self.member.handle(text),
+            Input::LineIn(room, text) => self.member.handle_in(room, text),
             Input::Rename(nick) => self.member.rename(nick),
         };
         if let Ok(Reply::TeacherToken(token)) = &handled {
@@ -142,18 +145,27 @@ impl Session {
         if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
             metrics.rate_limited();
         }
-        Handled::Answer(match handled {
-            Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => Vec::new(),
-            Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
-            Ok(Reply::Who(users)) => wire.who(&users),
-            Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
-            Ok(Reply::History(events)) => wire.history(&events),
-            Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
-            Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
-            Ok(Reply::Unwatched) => vec![wire.unwatched()],
-            Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
-            Ok(Reply::Quit) => return Handled::Leave,
-            Err(error) => vec![wire.refusal(&error)],
-        })
+        // A teacher's line that moved it is answered first with where it speaks now.
+        let moved = self.member.take_moved().map(|view| wire.entered(&view));
+        Handled::Answer(
+            moved
+                .into_iter()
+                .chain(match handled {
+                    Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => {
+                        Vec::new()
+                    }
+                    Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
+                    Ok(Reply::Who(users)) => wire.who(&users),
+                    Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
+                    Ok(Reply::History(events)) => wire.history(&events),
+                    Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
+                    Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
+                    Ok(Reply::Unwatched) => vec![wire.unwatched()],
+                    Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
+                    Ok(Reply::Quit) => return Handled::Leave,
+                    Err(error) => vec![wire.refusal(&error)],
+                })
+                .collect(),
+        )
     }
 }

@@ -31,7 +31,8 @@ impl Encoding for Frames {
         event(past)
     }
 
-    /// A `room` frame: the room's name and rules, and its latest events.
+    /// A `room` frame: the room's name, rules and people, and its latest events; none for
+    /// a teacher, who has them already (it watches every room).
     fn entered(&self, view: &RoomView) -> Utf8Bytes {
         let RoomFrame {
             topic,
@@ -45,8 +46,13 @@ impl Encoding for Frames {
             locked,
             slow,
             private,
+            users: users(&view.users),
         });
-        with_events(head, "events", &view.history)
+        if view.watching {
+            head.into()
+        } else {
+            with_events(head, "events", &view.history)
+        }
     }
 
     fn rooms(&self, list: &[RoomInfo], here: &RoomName) -> Utf8Bytes {
@@ -210,6 +216,10 @@ pub enum ClientFrame {
     Say {
         /// The line.
         text: String,
+        /// The room it is said in: a teacher's page says it in the room on screen, moving
+        /// the teacher there first; a student may only name its own room.
+        #[serde(default)]
+        room: Option<String>,
     },
     /// Change nickname.
     Nick {
@@ -300,11 +310,13 @@ fn room(state: &RoomState) -> RoomFrame<'_> {
     }
 }
 
-/// An open room and how many are in it.
+/// An open room, how many are in it, and its rules: a teacher's page shows every room's.
 #[derive(Serialize)]
 struct RoomEntry<'a> {
     name: &'a str,
     count: usize,
+    #[serde(flatten)]
+    rules: RoomFrame<'a>,
 }
 
 fn rooms(list: &[RoomInfo]) -> Vec<RoomEntry<'_>> {
@@ -312,6 +324,7 @@ fn rooms(list: &[RoomInfo]) -> Vec<RoomEntry<'_>> {
         .map(|info| RoomEntry {
             name: info.name.as_str(),
             count: info.count,
+            rules: room(&info.rules),
         })
         .collect()
 }
@@ -410,16 +423,20 @@ enum ServerFrame<'a> {
         /// The room the member is in.
         here: &'a str,
         rooms: Vec<RoomEntry<'a>>,
+        /// The teacher has fixed who is where: students may not move.
+        fixed: bool,
         users: Vec<UserFrame<'a>>,
         missed: u64,
     },
-    /// The member is now in another room; its latest events follow in `events`.
+    /// The member is now in another room (speaks there, for a teacher); a student's
+    /// latest events of it follow in `events`.
     Room {
         name: &'a str,
         topic: Option<&'a str>,
         locked: bool,
         slow: u64,
         private: bool,
+        users: Vec<UserFrame<'a>>,
     },
     /// The answer to `/rooms`.
     Rooms {
@@ -616,6 +633,7 @@ pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
         room: room(&welcome.room),
         here: welcome.place.as_str(),
         rooms: rooms(&welcome.rooms),
+        fixed: welcome.fixed,
         users: users(users_last),
         missed: welcome.missed,
     });
@@ -756,7 +774,10 @@ mod tests {
         assert!(ClientFrame::parse(r#"{"type":"say","text":"hi","x":1}"#).is_err());
         assert_eq!(
             ClientFrame::parse(r#"{"type":"say","text":"hi"}"#),
-            Ok(ClientFrame::Say { text: "hi".into() })
+            Ok(ClientFrame::Say {
+                text: "hi".into(),
+                room: None
+            })
         );
         assert!(ClientFrame::parse(r#"{"type":"dance"}"#).is_err());
         assert!(ClientFrame::parse("not json").is_err());

@@ -57,7 +57,7 @@ impl Encoding for Lines {
     /// Where the client is now, the room's topic, and its latest messages.
     fn entered(&self, view: &RoomView) -> Bytes {
         let catalog = self.catalog;
-        let mut text = notice_text(&catalog.entered(view.name.as_str()));
+        let mut text = notice_text(&catalog.entered(view.name.as_str(), view.watching));
         if let Some(topic) = &view.rules.topic {
             text.push_str(&notice_text(&catalog.topic_now(topic)));
         }
