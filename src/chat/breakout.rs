@@ -140,7 +140,11 @@ impl State {
             return;
         }
         let from = entry.room.clone();
+        if let Some(entry) = self.members.get_mut(&id) {
+            entry.room = to.clone();
+        }
         let mut view = self.rooms.view(to);
+        // Itself included, as it is in the room now.
         view.users = self.users_in(id, to);
         let Some(entry) = self.members.get(&id) else {
             return;
@@ -160,9 +164,6 @@ impl State {
             from: from.clone(),
             to: to.clone(),
         };
-        if let Some(entry) = self.members.get_mut(&id) {
-            entry.room = to.clone();
-        }
         self.publish_in(from, id, kind.clone(), config);
         self.publish_in(to.clone(), id, kind, config);
     }

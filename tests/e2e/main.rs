@@ -27,6 +27,7 @@ mod qr;
 mod reading;
 mod restart;
 mod rooms;
+mod rooms_page;
 mod seed;
 mod shutdown;
 mod tcp;
