@@ -57,6 +57,7 @@ function start() {
       wire.disconnected();
     },
     since: conversation.since,
+    room: rooms.hereRoom,
     traffic: wire.traffic,
   });
   users.init({

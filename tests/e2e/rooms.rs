@@ -289,6 +289,15 @@ async fn a_teachers_join_is_told_to_that_teacher_alone() {
         .filter_map(|user| user["nick"].as_str())
         .collect();
     assert_eq!(people, ["alice", "anne", "prof"]);
+    // Closing the room takes both teachers back to main, each told alone.
+    prof.send("/room close atelier").await;
+    prof.expect("Tu parles maintenant dans le salon main").await;
+    let room = page.expect("room").await;
+    assert_eq!(room["name"], "main");
+    alice.expect("Tu es maintenant dans le salon main").await;
+    prof.send("de retour").await;
+    let seen = alice.expect("de retour").await;
+    assert_eq!(seen, "<prof (prof)> de retour");
     app.stop().await;
 }
 
