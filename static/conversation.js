@@ -200,8 +200,10 @@ function show(frame, live) {
       put(frame, render.presence(frame, t("renamed", { old: frame.old, new: frame.new })));
       break;
     case "move":
-      // Told once in each room: a teacher, who reads both, counts it once.
-      if (live && (!users.amTeacher() || frame.room === frame.to)) {
+      // Told once in each room: a teacher, who reads both, counts it once; one's own move
+      // is counted by the room frame that follows it.
+      const mine = frame.nick === users.myNick();
+      if (live && !mine && (!users.amTeacher() || frame.room === frame.to)) {
         users.moved(frame.nick, frame.to, frame.via);
         rooms.counted(frame.from, -1);
         rooms.counted(frame.to, 1);
@@ -269,15 +271,12 @@ function entered(frame) {
   const rules = { topic: frame.topic, locked: frame.locked, slow: frame.slow, private: frame.private };
   if (users.amTeacher()) {
     const from = rooms.hereRoom();
-    if (from !== frame.name) {
-      rooms.counted(from, -1);
-      rooms.counted(frame.name, 1);
-    }
-    rooms.entered(frame.name, rules);
+    if (from !== frame.name) rooms.counted(from, -1);
+    rooms.entered(frame.name, rules, frame.users?.length);
     log.ensure(frame.name);
     log.showRoom(frame.name);
   } else {
-    rooms.entered(frame.name, rules);
+    rooms.entered(frame.name, rules, frame.users?.length);
     log.restart(frame.name);
     users.setAll(frame.users ?? []);
     log.append(render.notice(t("entered", { room: frame.name })));

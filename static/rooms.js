@@ -47,10 +47,11 @@ export function set(list, where, asTeacher, isFixed) {
   draw();
 }
 
-/** The room this member is in now (a `room` frame). */
-export function entered(name, rules) {
+/** The room this member is in now (a `room` frame), with `people` in it. */
+export function entered(name, rules, people) {
   const entry = rooms.get(name) ?? { count: 0, unread: 0, rules: rulesOf({}) };
   entry.rules = rulesOf(rules);
+  if (typeof people === "number") entry.count = people;
   rooms.set(name, entry);
   here = name;
   shown = name;
@@ -163,10 +164,14 @@ function button(name, entry) {
   const label = document.createElement("span");
   label.className = "room-name";
   label.textContent = name;
-  const people = document.createElement("span");
-  people.className = "room-count";
-  people.textContent = t("roomPeople", { count: entry.count });
-  button.append(label, " ", people);
+  button.append(label);
+  // A student reads its own room alone: the others' counts would be guesses.
+  if (teacher || name === here) {
+    const people = document.createElement("span");
+    people.className = "room-count";
+    people.textContent = t("roomPeople", { count: entry.count });
+    button.append(" ", people);
+  }
   if (teacher && entry.unread > 0) {
     const unread = document.createElement("span");
     unread.className = "room-unread";

@@ -125,6 +125,7 @@ async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_
     );
     teacher.say("consigne pour le groupe 2").await;
     teacher.wait_text("consigne pour le groupe 2").await;
+    teacher.screenshot("rooms-teacher").await;
     teacher.say("/announce fin").await;
     for (student, group) in students.iter_mut().zip(&groups) {
         let lines = lines_until(student, "fin").await;
@@ -186,6 +187,15 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
         ),
     )
     .await;
+    let count = lea
+        .js("return document.querySelector('#room-list button[aria-current=\"true\"] .room-count').textContent;")
+        .await;
+    let people = match expected.len() {
+        1 => "(1 personne)".to_owned(),
+        n => format!("({n} personnes)"),
+    };
+    assert_eq!(count, people, "the group's count on its button");
+    lea.screenshot("rooms-student").await;
     // What another group says never reaches the page.
     if let Some(n) = groups.iter().position(|group| *group != mine) {
         others[n].send("dans l'autre groupe").await;
