@@ -242,7 +242,11 @@ function notice(frame, live) {
   if (frame.kind === "kick" || frame.kind === "ban") users.left(frame.nick);
   rooms.noticed(frame);
   rooms.ruled(frame);
-  if (frame.kind === "room_close" && users.amTeacher()) log.drop(frame.text);
+  if (frame.kind === "room_close" && users.amTeacher()) {
+    // A teacher looking at the room that closed goes back to the room it speaks in.
+    if (log.shownRoom() === frame.text) view(rooms.hereRoom());
+    log.drop(frame.text);
+  }
   // A teacher's page shows the rules of the room on screen.
   if (!users.amTeacher() || [rooms.shownRoom(), "*", undefined].includes(frame.room)) room.apply(frame);
   if (frame.kind === "op") room.show();

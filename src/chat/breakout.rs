@@ -330,3 +330,72 @@ fn shuffle<T>(items: &mut [T]) {
         items.swap(i, j);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use crate::chat::{
+        Arrival, ChatError, Delivery, EventKind, Hub, HubConfig, Member, Replay, Reply, Via,
+    };
+
+    fn enter(hub: &Hub, nick: &str, teacher: bool) -> Member {
+        let replay = Replay::Last {
+            count: 0,
+            chat_only: false,
+        };
+        let arrival = Arrival {
+            nick: Some(nick),
+            teacher,
+            ..Arrival::guest(Via::Tcp, IpAddr::from([127, 0, 0, 1]), replay)
+        };
+        hub.join(arrival).expect("join").0
+    }
+
+    fn drain(member: &mut Member) -> Vec<Delivery> {
+        std::iter::from_fn(|| member.try_recv()).collect()
+    }
+
+    #[test]
+    fn a_teachers_move_publishes_nothing_and_a_student_may_only_name_its_own_room() {
+        let hub = Hub::new(HubConfig::default(), "test".into());
+        let mut prof = enter(&hub, "prof", true);
+        let mut alice = enter(&hub, "alice", false);
+        prof.handle("/room create atelier").expect("create");
+        drain(&mut alice);
+        drain(&mut prof);
+        let published = hub.published();
+        prof.handle_in("atelier", "bonjour").expect("said there");
+        let moved = prof.take_moved().expect("told where it speaks");
+        assert!(moved.watching && moved.history.is_empty());
+        assert_eq!(prof.room().as_str(), "atelier");
+        // One event only, the message, in the workshop: no move was published.
+        assert_eq!(hub.published(), published + 1);
+        let public: Vec<_> = drain(&mut prof)
+            .into_iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(public.len(), 1);
+        assert_eq!(public[0].room.as_str(), "atelier");
+        assert!(matches!(public[0].kind, EventKind::Message { .. }));
+        assert!(drain(&mut alice).is_empty(), "main heard nothing");
+        assert!(matches!(alice.handle_in("main", "ici"), Ok(Reply::Done)));
+        assert_eq!(
+            alice.handle_in("atelier", "là-bas").err(),
+            Some(ChatError::NotTeacher)
+        );
+        assert_eq!(
+            alice.handle_in("n'importe quoi", "là-bas").err(),
+            Some(ChatError::NotTeacher)
+        );
+        assert_eq!(alice.room().as_str(), "main");
+        assert_eq!(
+            prof.handle_in("fermee", "perdu").err(),
+            Some(ChatError::NoSuchRoom("fermee".into()))
+        );
+        assert_eq!(prof.room().as_str(), "atelier");
+    }
+}
