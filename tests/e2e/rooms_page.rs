@@ -214,6 +214,26 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
     .await;
     prof.send("tout le monde est revenu").await;
     lea.wait_text("tout le monde est revenu").await;
+    // Free to move again: a click on a room takes the student there.
+    prof.send("/room create atelier").await;
+    lea.wait(
+        "the workshop in the list",
+        &format!("{} !== null", button("atelier")),
+    )
+    .await;
+    lea.js(&format!("{}.click(); return null;", button("atelier")))
+        .await;
+    lea.wait_text("Tu es maintenant dans le salon atelier")
+        .await;
+    assert_eq!(
+        lea.js(&format!(
+            "return {}.getAttribute('aria-current');",
+            button("atelier")
+        ))
+        .await,
+        "true"
+    );
+    prof.expect("lea est passé·e de main à atelier").await;
     lea.close().await;
     app.stop().await;
 }
