@@ -145,27 +145,22 @@ impl Session {
         if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
             metrics.rate_limited();
         }
-        // A teacher's line that moved it is answered first with where it speaks now.
+        let frames = match handled {
+            Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => Vec::new(),
+            Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
+            Ok(Reply::Who(users)) => wire.who(&users),
+            Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
+            Ok(Reply::History(events)) => wire.history(&events),
+            Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
+            Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
+            Ok(Reply::Unwatched) => vec![wire.unwatched()],
+            Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
+            Ok(Reply::Quit) => return Handled::Leave,
+            Err(error) => vec![wire.refusal(&error)],
+        };
+        // A teacher's line that moved it (a silent move: nobody else is told) is answered
+        // first with where it speaks now, ahead of anything said there since.
         let moved = self.member.take_moved().map(|view| wire.entered(&view));
-        Handled::Answer(
-            moved
-                .into_iter()
-                .chain(match handled {
-                    Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => {
-                        Vec::new()
-                    }
-                    Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
-                    Ok(Reply::Who(users)) => wire.who(&users),
-                    Ok(Reply::Arrivals(arrivals)) => vec![wire.arrivals(&arrivals)],
-                    Ok(Reply::History(events)) => wire.history(&events),
-                    Ok(Reply::Sent(message)) => vec![wire.private(&message, true)],
-                    Ok(Reply::Wire(view)) => vec![wire.wire(&view)],
-                    Ok(Reply::Unwatched) => vec![wire.unwatched()],
-                    Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
-                    Ok(Reply::Quit) => return Handled::Leave,
-                    Err(error) => vec![wire.refusal(&error)],
-                })
-                .collect(),
-        )
+        Handled::Answer(moved.into_iter().chain(frames).collect())
     }
 }
