@@ -65,6 +65,8 @@ export function handle(frame) {
       if (!seen(frame)) show(frame, true);
       return;
     case "room":
+      frame.users = ahead.users.concat(frame.users ?? []);
+      ahead.users = [];
       return entered(frame);
     case "rooms":
       return listed(frame);

@@ -161,6 +161,6 @@ impl Session {
         // A teacher's line that moved it (a silent move: nobody else is told) is answered
         // first with where it speaks now, ahead of anything said there since.
         let moved = self.member.take_moved().map(|view| wire.entered(&view));
-        Handled::Answer(moved.into_iter().chain(frames).collect())
+        Handled::Answer(moved.into_iter().flatten().chain(frames).collect())
     }
 }

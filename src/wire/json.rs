@@ -32,8 +32,15 @@ impl Encoding for Frames {
     }
 
     /// A `room` frame: the room's name, rules and people, and its latest events; none for
-    /// a teacher, who has them already (it watches every room).
-    fn entered(&self, view: &RoomView) -> Utf8Bytes {
+    /// a teacher, who has them already (it watches every room). A long list of people is
+    /// cut into `roster` frames sent ahead, as in a welcome, so that no frame is large.
+    fn entered(&self, view: &RoomView) -> Vec<Utf8Bytes> {
+        let parts = parts(&view.users, user_size);
+        let (last, ahead) = last_and_rest(&parts);
+        let mut frames: Vec<Utf8Bytes> = ahead
+            .iter()
+            .map(|part| encode(&ServerFrame::Roster { users: users(part) }).into())
+            .collect();
         let RoomFrame {
             topic,
             locked,
@@ -46,13 +53,14 @@ impl Encoding for Frames {
             locked,
             slow,
             private,
-            users: users(&view.users),
+            users: users(last),
         });
-        if view.watching {
+        frames.push(if view.watching {
             head.into()
         } else {
             with_events(head, "events", &view.history)
-        }
+        });
+        frames
     }
 
     fn rooms(&self, list: &[RoomInfo], here: &RoomName) -> Utf8Bytes {
@@ -760,6 +768,41 @@ fn refusal(code: &str, args: &[(&'static str, Arg<'_>)], catalog: &Catalog) -> U
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{Nick, Via};
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_room_entered_with_many_people_comes_in_parts_that_add_up_to_everyone() {
+        let users: Vec<User> = (0..200)
+            .map(|n| User {
+                nick: Nick::restored(&format!("eleve_au_nom_long_{n:03}")),
+                via: Via::Tcp,
+                teacher: false,
+                room: RoomName::restored("groupe-1"),
+            })
+            .collect();
+        let view = RoomView {
+            name: RoomName::restored("groupe-1"),
+            rules: RoomState::default(),
+            history: Vec::new(),
+            users,
+            watching: false,
+        };
+        let frames = Frames {
+            catalog: Lang::Fr.catalog(),
+        }
+        .entered(&view);
+        assert!(frames.len() > 1, "{} frame(s)", frames.len());
+        let mut seen = 0;
+        for (n, frame) in frames.iter().enumerate() {
+            assert!(frame.len() <= 2 * PART, "frame {n}: {} bytes", frame.len());
+            let value: serde_json::Value = serde_json::from_str(frame.as_str()).expect("JSON");
+            let last = n + 1 == frames.len();
+            assert_eq!(value["type"], if last { "room" } else { "roster" });
+            seen += value["users"].as_array().map_or(0, Vec::len);
+        }
+        assert_eq!(seen, 200);
+    }
 
     #[test]
     fn client_frames_parse_and_unknown_types_are_errors() {
