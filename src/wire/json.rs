@@ -471,7 +471,7 @@ enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "is_zero")]
         missed: u64,
     },
-    /// Part of the welcome's user list, sent ahead of it.
+    /// Part of the user list of a welcome, a `users` answer or a `room` frame, sent ahead of it.
     Roster {
         users: Vec<UserFrame<'a>>,
     },
