@@ -161,6 +161,8 @@ function welcome(frame) {
     if (!seen(past)) show(past, false);
   }
   if (!resumed) log.append(render.notice(t("youAre", { nick: frame.nick })));
+  // A student put back in its group is told where it is, as on a move.
+  if (!resumed && !frame.teacher && here !== "main") log.append(render.notice(t("entered", { room: here })));
   composer.flushPending();
   wire.rejoined();
   if (!resumed) log.scrollToEnd();
