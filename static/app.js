@@ -3,6 +3,7 @@
 // - conversation.js: frames from the server → the room and the log.
 // - composer.js: the message box. users.js: who is here (moderation.js: the teacher's
 //   menu for each of them, and deleting messages). room.js: the rules and topic.
+//   rooms.js: the list of rooms (a teacher's unread counts, a student's moves).
 // - dialog.js: the nickname, the password, confirmations.
 // - attention.js: unread counts and notifications.
 // - wire.js: the `/wire` panel, the bytes of a connection (and a teacher's live view).
@@ -16,6 +17,7 @@ import * as conversation from "./conversation.js";
 import * as dialog from "./dialog.js";
 import { initialLanguage, language, languages, setLanguage, t } from "./i18n.js";
 import * as room from "./room.js";
+import * as rooms from "./rooms.js";
 import * as users from "./users.js";
 import * as wire from "./wire.js";
 
@@ -37,6 +39,7 @@ function chooseLanguage() {
     setLanguage(choice.value);
     users.redraw();
     room.show();
+    rooms.draw();
     wire.redraw();
     connection.invite();
     if (connection.isJoined()) connection.setStatus("online", t("connected", { nick: users.myNick() }));
@@ -54,6 +57,7 @@ function start() {
       wire.disconnected();
     },
     since: conversation.since,
+    room: rooms.hereRoom,
     traffic: wire.traffic,
   });
   users.init({
@@ -64,6 +68,10 @@ function start() {
   composer.init();
   dialog.init();
   room.init();
+  rooms.init({
+    enter: (name) => connection.send({ type: "say", text: `/join ${name}` }),
+    view: conversation.view,
+  });
   attention.init();
   wire.init();
   if (connection.identity.wanted) {

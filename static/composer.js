@@ -5,6 +5,7 @@
 // a nickname typed without `@`.
 
 import * as connection from "./connection.js";
+import * as rooms from "./rooms.js";
 import * as render from "./render.js";
 import * as users from "./users.js";
 
@@ -82,7 +83,7 @@ function submit(text) {
   sentLines.push(text);
   if (sentLines.length > RECALL) sentLines.shift();
   recall = -1;
-  if (connection.isJoined() && connection.send({ type: "say", text })) return;
+  if (connection.isJoined() && connection.send(rooms.sayFrame(text))) return;
   const item = render.pending(text);
   pending.push({ text, item });
   render.append(item);
@@ -95,7 +96,7 @@ export function flushPending() {
   pending = [];
   for (const { text, item } of waiting) {
     item.remove();
-    if (!connection.send({ type: "say", text })) {
+    if (!connection.send(rooms.sayFrame(text))) {
       pending.push({ text, item });
       render.append(item);
     }

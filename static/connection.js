@@ -123,6 +123,9 @@ export function hello() {
     frame.since = since;
     if (identity.epoch) frame.epoch = identity.epoch;
   }
+  // Back in the room the page was in (the server says where, if not there).
+  const room = handlers.room?.();
+  if (room && room !== "main") frame.room = room;
   if (identity.token) frame.token = identity.token;
   if (identity.teacherToken) frame.teacher = identity.teacherToken;
   if (identity.password) frame.password = identity.password;

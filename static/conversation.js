@@ -1,7 +1,8 @@
 // The conversation: every frame from the server, turned into the page's picture of the
 // room (who is here, the rules, where we are in the history) and into lines in the log.
 // Sentences are built here in the reader's language from the frames' codes and values,
-// whatever the server's own language.
+// whatever the server's own language. A student sees its own room; a teacher watches every
+// room, each event going to its room's log (announcements to every log).
 
 import * as attention from "./attention.js";
 import * as composer from "./composer.js";
@@ -12,6 +13,7 @@ import * as log from "./log.js";
 import * as moderation from "./moderation.js";
 import * as render from "./render.js";
 import * as room from "./room.js";
+import * as rooms from "./rooms.js";
 import * as users from "./users.js";
 import * as wire from "./wire.js";
 
@@ -59,8 +61,15 @@ export function handle(frame) {
     case "leave":
     case "nick":
     case "notice":
+    case "move":
       if (!seen(frame)) show(frame, true);
       return;
+    case "room":
+      frame.users = ahead.users.concat(frame.users ?? []);
+      ahead.users = [];
+      return entered(frame);
+    case "rooms":
+      return listed(frame);
     case "private": {
       const mine = frame.from === users.myNick();
       const onReply = (nick) => composer.prefill(`/msg ${nick} `);
@@ -127,7 +136,19 @@ function welcome(frame) {
   $("chat").hidden = false;
   users.setAll(frame.users);
   users.setMe(frame.nick, Boolean(frame.teacher));
-  room.set(frame.room);
+  const here = frame.here ?? "main";
+  const list = frame.rooms ?? [{ name: "main", count: frame.users.length }];
+  rooms.set(list, here, Boolean(frame.teacher), Boolean(frame.fixed));
+  if (frame.teacher) {
+    for (const name of list.map((entry) => entry.name)) log.ensure(name);
+    log.showRoom(rooms.shownRoom());
+    room.set(rooms.rulesIn(rooms.shownRoom()));
+  } else {
+    // A student that comes back in another room than its page showed starts afresh there.
+    if (log.shownRoom() !== here) log.restart(here);
+    room.set(frame.room);
+  }
+  users.showOnly(rooms.shownRoom());
   users.show();
   if (resumed && !sameConversation) {
     lastId = null;
@@ -140,6 +161,8 @@ function welcome(frame) {
     if (!seen(past)) show(past, false);
   }
   if (!resumed) log.append(render.notice(t("youAre", { nick: frame.nick })));
+  // A student put back in its group is told where it is, as on a move.
+  if (!resumed && !frame.teacher && here !== "main") log.append(render.notice(t("entered", { room: here })));
   composer.flushPending();
   wire.rejoined();
   if (!resumed) log.scrollToEnd();
@@ -154,24 +177,42 @@ function show(frame, live) {
       const mention = !mine && attention.mentions(frame.text);
       const onDelete = users.amTeacher() ? () => moderation.deleteMessage(frame) : null;
       const item = render.message(frame, { mine, mention, onDelete });
-      log.append(item);
+      put(frame, item);
       if (live && !mine) notifyReader(item, frame.from, frame.text, mention);
+      if (live && users.amTeacher()) rooms.said(frame.room);
       return;
     }
     case "notice":
       notice(frame, live);
       break;
     case "join":
-      if (live) users.arrived(frame.nick, frame.via);
-      log.append(render.presence(frame, t("joined", { nick: frame.nick, via: users.viaName(frame.via) })));
+      if (live) {
+        users.arrived(frame.nick, frame.via, frame.room);
+        rooms.counted(frame.room, 1);
+      }
+      put(frame, render.presence(frame, t("joined", { nick: frame.nick, via: users.viaName(frame.via) })));
       break;
     case "leave":
-      if (live) users.left(frame.nick);
-      log.append(render.presence(frame, t("left", { nick: frame.nick })));
+      if (live) {
+        users.left(frame.nick);
+        rooms.counted(frame.room, -1);
+      }
+      put(frame, render.presence(frame, t("left", { nick: frame.nick })));
       break;
     case "nick":
       if (live) renamed(frame);
-      log.append(render.presence(frame, t("renamed", { old: frame.old, new: frame.new })));
+      put(frame, render.presence(frame, t("renamed", { old: frame.old, new: frame.new })));
+      break;
+    case "move":
+      // Told once in each room: a teacher, who reads both, counts it once; one's own move
+      // is counted by the room frame that follows it.
+      const mine = frame.nick === users.myNick();
+      if (live && !mine && (!users.amTeacher() || frame.room === frame.to)) {
+        users.moved(frame.nick, frame.to, frame.via);
+        rooms.counted(frame.from, -1);
+        rooms.counted(frame.to, 1);
+      }
+      put(frame, render.presence(frame, t("moved", { nick: frame.nick, from: frame.from, to: frame.to })));
       break;
   }
   if (live) users.show();
@@ -197,14 +238,82 @@ function notice(frame, live) {
   const text = t(key, { nick: frame.nick, by: frame.by, text: frame.text, number: frame.number });
   const kind = frame.kind === "announce" ? "notice announce" : "notice";
   const item = render.notice(text, { ts: frame.ts, kind });
-  log.append(item);
+  if (frame.kind === "room_open") log.ensure(frame.text);
+  put(frame, item);
   if (frame.kind === "delete") log.forget(frame.number);
   if (!live) return;
   if (frame.kind === "op") users.becameTeacher(frame.nick);
   if (frame.kind === "kick" || frame.kind === "ban") users.left(frame.nick);
-  room.apply(frame);
+  rooms.noticed(frame);
+  rooms.ruled(frame);
+  if (frame.kind === "room_close" && users.amTeacher()) {
+    // A teacher looking at the room that closed goes back to the room it speaks in.
+    if (log.shownRoom() === frame.text) view(rooms.hereRoom());
+    log.drop(frame.text);
+  }
+  // A teacher's page shows the rules of the room on screen.
+  if (!users.amTeacher() || [rooms.shownRoom(), "*", undefined].includes(frame.room)) room.apply(frame);
   if (frame.kind === "op") room.show();
   if (frame.kind === "announce" || frame.kind === "topic") notifyReader(item, frame.by, frame.text, true);
+}
+
+/** Puts an event's item in the log: a student's one log, or a teacher's log of the event's
+ * room (every log, for an event of every room). */
+function put(frame, item) {
+  if (!users.amTeacher()) {
+    log.append(item);
+    return;
+  }
+  const where = frame.room ?? "main";
+  if (where !== "*") {
+    log.appendIn(where, item);
+    return;
+  }
+  const shown = log.shownRoom();
+  for (const name of log.rooms()) log.appendIn(name, name === shown ? item : item.cloneNode(true));
+}
+
+/** This member is in another room now (for a teacher: speaks there). A student starts a
+ * fresh log there; a teacher, who has every room's log, shows that room's. */
+function entered(frame) {
+  const rules = { topic: frame.topic, locked: frame.locked, slow: frame.slow, private: frame.private };
+  if (users.amTeacher()) {
+    const from = rooms.hereRoom();
+    if (from !== frame.name) rooms.counted(from, -1);
+    rooms.entered(frame.name, rules, frame.users?.length);
+    log.ensure(frame.name);
+    log.showRoom(frame.name);
+  } else {
+    rooms.entered(frame.name, rules, frame.users?.length);
+    log.restart(frame.name);
+    users.setAll(frame.users ?? []);
+    log.append(render.notice(t("entered", { room: frame.name })));
+    for (const past of frame.events ?? []) show(past, false);
+    log.scrollToEnd();
+  }
+  room.set(rules);
+  users.showOnly(frame.name);
+  users.show();
+}
+
+/** The answer to `/rooms`: shown, and the room list brought up to date. */
+function listed(frame) {
+  rooms.set(frame.rooms, frame.here, users.amTeacher());
+  log.append(render.notice(t("roomsAnswer")));
+  for (const entry of frame.rooms) {
+    const key = entry.name === frame.here ? "roomRowHere" : "roomRow";
+    log.append(render.notice(t(key, { room: entry.name, count: t("roomPeople", { count: entry.count }) })));
+  }
+}
+
+/** A teacher looks at room `name` (its log, its people, its rules); its next line goes there. */
+export function view(name) {
+  rooms.show(name);
+  log.ensure(name);
+  log.showRoom(name);
+  room.set(rooms.rulesIn(name));
+  users.showOnly(name);
+  users.show();
 }
 
 /** Something for the reader arrived: counted while they are away, the first of it marked. */

@@ -2,18 +2,29 @@
 // and what makes a long conversation easy to read: a divider where the day changes, one
 // name for a run of messages from one person, runs of arrivals and departures folded into
 // one line, and a line before what arrived while the reader was away.
+//
+// A teacher watches every room: the log keeps one list per room, each bounded like the
+// first, and shows one of them (the list on screen carries the id `log`). A student has one
+// list, started afresh when it changes room.
 
 import { t } from "./i18n.js";
 import * as render from "./render.js";
 
-/** Most items kept on the page, folded ones included: older ones go, so long sessions stay fast. */
+/** Most items kept in one room's list, folded ones included: older ones go, so long
+ * sessions stay fast. A teacher's page holds one list per open room (the server opens at
+ * most 64). */
 const MAX_ITEMS = 1000;
 /** Messages from one person closer than this share one name, as in Slack or The Lounge. */
 const RUN_GAP_MS = 5 * 60 * 1000;
 /** Most notices in one folded line: past that a new one starts, so trimming stays gradual. */
 const MAX_FOLDED = 100;
 
-const log = document.getElementById("log");
+/** The list on screen. */
+let log = document.getElementById("log");
+/** Room name → its list; the first list is the main room's. */
+const lists = new Map([["main", log]]);
+/** The room on screen. */
+let onScreen = "main";
 /** What scrolls: the live region around the list. */
 const view = document.getElementById("log-view");
 const jump = document.getElementById("jump");
@@ -26,8 +37,8 @@ let unseenBelow = 0;
 let following = true;
 /** The first item that arrived while the reader was away, until it is placed. */
 let firstUnread = null;
-/** The day of the last item placed, and the day the dividers' labels were written on. */
-let lastDay = null;
+/** The day the dividers' labels were written on (each list keeps the day of its last item
+ * in `data-last-day`). */
 let labelledOn = null;
 
 /** When an item happened: its event's time, or now for the page's own lines. */
@@ -56,7 +67,13 @@ let flushing = false;
  * after each item would lay the page out again for every message of a burst.
  */
 export function append(...items) {
-  queued.push(...items);
+  appendIn(onScreen, ...items);
+}
+
+/** Adds items at the end of room `name`'s list, shown or not. */
+export function appendIn(name, ...items) {
+  const list = listOf(name);
+  queued.push(...items.map((item) => [list, item]));
   if (flushing) return;
   flushing = true;
   requestAnimationFrame(flush);
@@ -72,26 +89,33 @@ export function flush() {
   const items = queued.length > MAX_ITEMS ? queued.slice(-MAX_ITEMS) : queued;
   queued = [];
   relabelDays();
-  for (const item of items) place(item);
-  trim();
+  const touched = new Set();
+  for (const [list, item] of items) {
+    place(list, item);
+    touched.add(list);
+  }
+  for (const list of touched) trim(list);
+  const here = items.filter(([list]) => list === log).length;
+  if (here === 0) return;
   if (following) {
     pin();
   } else {
-    unseenBelow += items.length;
+    unseenBelow += here;
     jump.hidden = false;
     jump.textContent = t("newBelow", { count: unseenBelow });
   }
 }
 
 /** One item at the end of the log, with the dividers it needs, grouped or folded. */
-function place(item) {
+function place(log, item) {
   item.dataset.placed = item.dataset.ts || Date.now();
-  const day = render.dayOf(timeOf(item));
+  const day = String(render.dayOf(timeOf(item)));
+  const lastDay = log.dataset.lastDay ?? null;
   // The first day needs no divider when it is today: everything is, so far.
-  if (day !== lastDay && (lastDay !== null || day !== render.dayOf(Date.now()))) {
+  if (day !== lastDay && (lastDay !== null || day !== String(render.dayOf(Date.now())))) {
     log.append(render.dayDivider(timeOf(item)));
   }
-  lastDay = day;
+  log.dataset.lastDay = day;
   if (item === firstUnread) {
     firstUnread = null;
     removeUnreadDivider();
@@ -146,7 +170,7 @@ function fold(previous, item) {
 }
 
 /** Drops the oldest items past the limit, counting the notices inside folded lines. */
-function trim() {
+function trim(log) {
   let count = log.getElementsByTagName("li").length;
   if (count <= MAX_ITEMS) return;
   // Room for a divider naming the day of what is now the first item.
@@ -166,7 +190,7 @@ function trim() {
 function relabelDays() {
   const today = render.dayOf(Date.now());
   if (labelledOn !== null && today !== labelledOn) {
-    for (const divider of log.querySelectorAll(".divider.day")) render.relabelDay(divider);
+    for (const divider of view.querySelectorAll(".divider.day")) render.relabelDay(divider);
   }
   labelledOn = today;
 }
@@ -187,7 +211,7 @@ export function markFirstUnread(item) {
 
 /** One such line at a time: the one from an earlier absence goes, rejoining what it split. */
 function removeUnreadDivider() {
-  const divider = log.querySelector(".divider.unread");
+  const divider = view.querySelector(".divider.unread");
   if (!divider) return;
   const next = divider.nextElementSibling;
   divider.remove();
@@ -206,11 +230,74 @@ export function scrollToEnd() {
 /** Removes a message everyone was told was deleted; the next one may now need its name. */
 export function forget(id) {
   flush();
-  const item = log.querySelector(`[data-id="${Number(id)}"]`);
+  const item = view.querySelector(`[data-id="${Number(id)}"]`);
   if (!item) return;
   const next = item.nextElementSibling;
   item.remove();
   regroup(next);
+}
+
+/** Makes room `name`'s list, if it has none yet. */
+export function ensure(name) {
+  listOf(name);
+}
+
+/** Room `name`'s list, made (hidden) the first time. */
+function listOf(name) {
+  let list = lists.get(name);
+  if (!list) {
+    list = document.createElement("ol");
+    list.className = "log";
+    list.dataset.room = name;
+    list.hidden = true;
+    view.append(list);
+    lists.set(name, list);
+  }
+  return list;
+}
+
+/** Shows room `name`'s list, at its newest items. */
+export function showRoom(name) {
+  flush();
+  if (name === onScreen) return;
+  const next = listOf(name);
+  log.hidden = true;
+  log.removeAttribute("id");
+  next.id = "log";
+  next.hidden = false;
+  log = next;
+  onScreen = name;
+  scrollToEnd();
+}
+
+/** The room whose list is on screen. */
+export function shownRoom() {
+  return onScreen;
+}
+
+/** Every room with a list. */
+export function rooms() {
+  return [...lists.keys()];
+}
+
+/** Empties the list on screen and names it after room `name`: a student starts afresh in
+ * the room it entered. */
+export function restart(name) {
+  flush();
+  log.replaceChildren();
+  delete log.dataset.lastDay;
+  lists.delete(onScreen);
+  lists.set(name, log);
+  log.dataset.room = name;
+  onScreen = name;
+}
+
+/** Drops the list of a room that closed (the one on screen stays until another is shown). */
+export function drop(name) {
+  const list = lists.get(name);
+  if (!list || list === log) return;
+  list.remove();
+  lists.delete(name);
 }
 
 view.addEventListener("scroll", () => {

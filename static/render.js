@@ -110,6 +110,7 @@ export function presence(frame, text) {
   item.dataset.presence = frame.type;
   item.dataset.nick = frame.type === "nick" ? frame.old : frame.nick;
   if (frame.type === "nick") item.dataset.renamed = frame.new;
+  if (frame.type === "move") item.dataset.to = frame.to;
   return item;
 }
 
@@ -160,10 +161,13 @@ function foldSummary(notices) {
   const joined = [];
   const left = [];
   const renamed = new Map();
+  /** Who changed room, and where to last. */
+  const moved = new Map();
   for (const notice of notices) {
-    const { presence: kind, nick, renamed: now } = notice.dataset;
+    const { presence: kind, nick, renamed: now, to } = notice.dataset;
     if (kind === "join") joined.push(nick);
     else if (kind === "leave") left.push(nick);
+    else if (kind === "move") moved.set(nick, to);
     else if (joined.includes(nick)) joined[joined.indexOf(nick)] = now;
     else {
       // Followed through successive renames: a → b → c is one person, now c.
@@ -175,6 +179,12 @@ function foldSummary(notices) {
   const distinct = (names) => [...new Set(names)];
   if (joined.length) parts.push(people("foldJoined", distinct(joined)));
   if (left.length) parts.push(people("foldLeft", distinct(left)));
+  if (moved.size === 1) {
+    const [[nick, room]] = moved;
+    parts.push(t("foldMovedOne", { names: nick, room }));
+  } else if (moved.size > 1) {
+    parts.push(people("foldMoved", [...moved.keys()]));
+  }
   if (renamed.size === 1) {
     const [[old, now]] = renamed;
     parts.push(t("renamed", { old, new: now }));

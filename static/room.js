@@ -3,6 +3,7 @@
 // marks them.
 
 import * as connection from "./connection.js";
+import * as rooms from "./rooms.js";
 import { t } from "./i18n.js";
 import * as users from "./users.js";
 
@@ -11,7 +12,8 @@ const $ = (id) => document.getElementById(id);
 let room = { topic: null, locked: false, slow: 0, private: true };
 
 export function init() {
-  const command = (text) => connection.send({ type: "say", text });
+  // A teacher's tools act on the room on screen.
+  const command = (text) => connection.send(rooms.sayFrame(text));
   $("lock").addEventListener("click", () => command(room.locked ? "/unlock" : "/lock"));
   $("slow").addEventListener("change", () => command(`/slow ${$("slow").value}`));
   $("private").addEventListener("change", () => command(`/private ${$("private").checked ? "on" : "off"}`));

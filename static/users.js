@@ -10,6 +10,10 @@ const $ = (id) => document.getElementById(id);
 
 /** Nickname → transport ("tcp" or "web"). */
 let users = new Map();
+/** Nickname → the room they are in, when not `main`. */
+let places = new Map();
+/** The room whose people are listed (the room on screen). */
+let only = "main";
 let teachers = new Set();
 let me = null;
 let teacher = false;
@@ -36,6 +40,7 @@ export function init(given) {
 /** Everyone present, as a welcome lists them. */
 export function setAll(list) {
   users = new Map(list.map((user) => [user.nick, user.via]));
+  places = new Map(list.filter((user) => user.room).map((user) => [user.nick, user.room]));
   teachers = new Set(list.filter((user) => user.teacher).map((user) => user.nick));
   changed = true;
 }
@@ -46,19 +51,39 @@ export function setTeachers(list) {
   changed = true;
 }
 
-export function arrived(nick, via) {
+export function arrived(nick, via, room = "main") {
   users.set(nick, via);
-  changed = true;
+  moved(nick, room);
 }
 
 export function left(nick) {
   users.delete(nick);
+  places.delete(nick);
+  changed = true;
+}
+
+/** `nick` is in room `room` now (someone this page had not listed, if `via` is given). */
+export function moved(nick, room, via) {
+  if (via && !users.has(nick)) users.set(nick, via);
+  if (room && room !== "main") places.set(nick, room);
+  else places.delete(nick);
+  changed = true;
+}
+
+/** Lists only the people of room `room` (the room on screen). */
+export function showOnly(room) {
+  if (only === room) return;
+  only = room;
   changed = true;
 }
 
 export function renamed(old, nick, via) {
   users.delete(old);
   users.set(nick, via);
+  if (places.has(old)) {
+    places.set(nick, places.get(old));
+    places.delete(old);
+  }
   if (teachers.delete(old)) teachers.add(nick);
   if (silenced.has(old)) {
     silenced.set(nick, silenced.get(old));
@@ -132,12 +157,13 @@ export function show() {
   const focusedNick = focused?.dataset.nick;
   const focusedKind = focused?.className;
   const byName = (a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }) || (a < b ? -1 : 1);
-  const sorted = [...users].sort(
+  const here = [...users].filter(([nick]) => (places.get(nick) ?? "main") === only);
+  const sorted = here.sort(
     ([a], [b]) => Number(teachers.has(b)) - Number(teachers.has(a)) || byName(a, b),
   );
   $("user-list").replaceChildren(...sorted.map(([nick, via]) => entry(nick, via)));
-  $("users-heading").textContent = t("usersHere", { count: users.size });
-  $("toggle-users-count").textContent = String(users.size);
+  $("users-heading").textContent = t("usersHere", { count: here.length });
+  $("toggle-users-count").textContent = String(here.length);
   moderation.redrawn(users);
   if (focusedNick !== undefined) {
     const again = [...$("user-list").querySelectorAll("button")].find(

@@ -101,12 +101,15 @@ pub struct Welcome {
     pub place: RoomName,
     /// Every open room, the main room first.
     pub rooms: Vec<RoomInfo>,
+    /// The teacher has fixed who is where (`/groups`): students may not move.
+    pub fixed: bool,
     /// The rules and topic of the member's room.
     pub room: RoomState,
     /// Everyone present, the new member included, sorted by nickname; empty unless the
     /// arrival asked for the roster.
     pub users: Vec<User>,
-    /// Past events, oldest first, as asked by [`Replay`].
+    /// Past events, oldest first, as asked by [`Replay`]: of the member's room (and
+    /// announcements) for a student, of every room for a teacher.
     pub history: Vec<Arc<Event>>,
     /// Events asked for by [`Replay::Since`] that are no longer kept.
     pub missed: u64,

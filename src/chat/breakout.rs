@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::Alert;
+use super::event::Direct;
 use super::moderation::notice;
-use super::rooms::{MAX_GROUPS, Switch, group_name};
+use super::rooms::{MAX_GROUPS, RoomView, Switch, group_name};
 use super::state::State;
-use super::{ChatError, EventKind, Hub, HubConfig, MemberId, Nick, NoticeKind, RoomInfo, RoomName};
+use super::{
+    ChatError, EventKind, Hub, HubConfig, MemberId, Nick, NoticeKind, RoomInfo, RoomName, User,
+};
 
 impl Hub {
     /// `/join ROOM`: member `id` goes to an open room; a student only while the teacher has
@@ -21,12 +24,31 @@ impl Hub {
     /// # Errors
     /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`], [`ChatError::AlreadyInRoom`],
     /// [`ChatError::RoomsFixed`], [`ChatError::Muted`], [`ChatError::Locked`],
-    /// [`ChatError::Slow`], or [`ChatError::NotSaved`] while nothing can be saved.
-    pub(super) fn join_room(&self, id: MemberId, name: &str) -> Result<(), ChatError> {
+    /// [`ChatError::Slow`], or [`ChatError::NotSaved`] while nothing can be saved (a
+    /// student's move is published).
+    ///
+    /// # Returns
+    /// For a teacher that moved, what it is shown of the room it speaks in now (its move
+    /// is silent, so it is the answer to its line).
+    pub(super) fn join_room(
+        &self,
+        id: MemberId,
+        name: &str,
+    ) -> Result<Option<RoomView>, ChatError> {
         let name = RoomName::parse(name)?;
         let mut state = self.lock();
-        state.check_saving()?;
         state.rooms.open(&name)?;
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(None);
+        };
+        if entry.room == name {
+            return Err(ChatError::AlreadyInRoom(name.to_string()));
+        }
+        // A teacher's move publishes nothing, so it needs nothing saved and no rule holds it.
+        if entry.teacher {
+            return Ok(state.move_teacher(id, &name));
+        }
+        state.check_saving()?;
         let now = Instant::now();
         let State {
             members,
@@ -35,24 +57,43 @@ impl Hub {
             ..
         } = &mut *state;
         let Some(entry) = members.get(&id) else {
-            return Ok(());
+            return Ok(None);
         };
-        if entry.room == name {
-            return Err(ChatError::AlreadyInRoom(name.to_string()));
+        if rooms.fixed {
+            return Err(ChatError::RoomsFixed);
         }
-        if !entry.teacher {
-            if rooms.fixed {
-                return Err(ChatError::RoomsFixed);
-            }
-            let (left, entered) = (rooms.rules(&entry.room), rooms.rules(&name));
-            entry.may_write(now, left, people)?;
-            entry.may_write(now, entered, people)?;
-            if left.slow.is_some() || entered.slow.is_some() {
-                people.record(entry.person()).last_post = Some(now);
-            }
+        let (left, entered) = (rooms.rules(&entry.room), rooms.rules(&name));
+        entry.may_write(now, left, people)?;
+        entry.may_write(now, entered, people)?;
+        if left.slow.is_some() || entered.slow.is_some() {
+            people.record(entry.person()).last_post = Some(now);
         }
         state.relocate(id, &name, &self.shared.config);
-        Ok(())
+        Ok(None)
+    }
+
+    /// Where member `id` says its next line: a teacher moves to open room `name` (silently,
+    /// as with `/join`); a student may only name the room it is in.
+    ///
+    /// # Errors
+    /// [`ChatError::NotTeacher`] for a student naming another room (or no room at all);
+    /// [`ChatError::RoomInvalid`], [`ChatError::NoSuchRoom`] for a teacher naming a room
+    /// that is not open.
+    pub(super) fn act_in(&self, id: MemberId, name: &str) -> Result<Option<RoomView>, ChatError> {
+        let parsed = RoomName::parse(name);
+        let mut state = self.lock();
+        let Some(entry) = state.members.get(&id) else {
+            return Ok(None);
+        };
+        if parsed.as_ref() == Ok(&entry.room) {
+            return Ok(None);
+        }
+        if !entry.teacher {
+            return Err(ChatError::NotTeacher);
+        }
+        let name = parsed?;
+        state.rooms.open(&name)?;
+        Ok(state.move_teacher(id, &name))
     }
 
     /// The open rooms with how many are in each, and the room member `id` is in.
@@ -129,15 +170,23 @@ impl State {
             .into_iter()
             .map(|name| RoomInfo {
                 count: counts.get(&name).copied().unwrap_or(0),
+                rules: self.rooms.rules(&name).state(),
                 name,
             })
             .collect()
     }
 
-    /// Moves member `id` to room `to`: both rooms are told (the teachers once for each), and
-    /// a student is left the new room's ring, which it takes once the move's event in the
-    /// old room reaches it.
+    /// Moves member `id` to room `to`. A student's move is seen by both rooms (the teachers
+    /// once for each), and the student is left the new room's ring, which it takes once the
+    /// move's event in the old room reaches it. A teacher's move is silent: a teacher
+    /// already watches every room, so only where it speaks changes, and it alone is told
+    /// (through its own queue, as nothing public happened).
     pub(super) fn relocate(&mut self, id: MemberId, to: &RoomName, config: &HubConfig) {
+        let teacher = self.members.get(&id).is_some_and(|entry| entry.teacher);
+        if teacher {
+            self.relocate_teacher(id, to);
+            return;
+        }
         // A move is seen by both rooms: a member nobody was told of yet is told of first.
         let _ = self.announce(id, config);
         let Some(entry) = self.members.get(&id) else {
@@ -147,14 +196,22 @@ impl State {
             return;
         }
         let from = entry.room.clone();
+        if let Some(entry) = self.members.get_mut(&id) {
+            entry.room = to.clone();
+        }
+        let mut view = self.rooms.view(to);
+        // Itself included, as it is in the room now.
+        view.users = self.users_in(id, to);
+        let Some(entry) = self.members.get(&id) else {
+            return;
+        };
         let switch = Switch {
             // The first of the two events below.
             trigger: self.last_id + 1,
             old: Some(from.clone()),
-            // A teacher already reads every room.
-            receiver: (!entry.teacher).then(|| self.rooms.get(to).subscribe()),
+            receiver: Some(self.rooms.get(to).subscribe()),
             room: to.clone(),
-            view: Some(self.rooms.view(to)),
+            view: Some(view),
         };
         entry.switcher.set(switch);
         let kind = EventKind::Moved {
@@ -163,9 +220,6 @@ impl State {
             from: from.clone(),
             to: to.clone(),
         };
-        if let Some(entry) = self.members.get_mut(&id) {
-            entry.room = to.clone();
-        }
         self.publish_in(from, id, kind.clone(), config);
         self.publish_in(to.clone(), id, kind, config);
     }
@@ -207,6 +261,39 @@ impl State {
         {
             entry.switcher.set_now(switch);
         }
+    }
+
+    /// A teacher moved by someone else (a room closing around it): told through its own
+    /// queue.
+    fn relocate_teacher(&mut self, id: MemberId, to: &RoomName) {
+        if let Some(view) = self.move_teacher(id, to) {
+            self.tell(id, Direct::Entered(view));
+        }
+    }
+
+    /// A teacher's move: where it speaks changes and nobody else is told. Returns what it
+    /// is shown of the room (its rules and people; not its events, which it has seen,
+    /// watching every room), or `None` if it was there already.
+    pub(super) fn move_teacher(&mut self, id: MemberId, to: &RoomName) -> Option<RoomView> {
+        let entry = self.members.get_mut(&id)?;
+        if entry.room == *to {
+            return None;
+        }
+        entry.room = to.clone();
+        Some(RoomView {
+            name: to.clone(),
+            rules: self.rooms.rules(to).state(),
+            history: Vec::new(),
+            users: self.users_in(id, to),
+            watching: true,
+        })
+    }
+
+    /// Those in room `room` as member `viewer` sees them.
+    fn users_in(&self, viewer: MemberId, room: &RoomName) -> Vec<User> {
+        let mut users = self.users(Some(viewer));
+        users.retain(|user| user.room == *room);
+        users
     }
 
     /// `/room create NAME`.
@@ -396,21 +483,17 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::chat::{Arrival, Delivery, Journal, MAX_ROOMS, Member, Past, Replay, Via};
+    use crate::chat::{Arrival, Delivery, Journal, MAX_ROOMS, Member, Past, Replay, Reply, Via};
 
     fn enter(hub: &Hub, nick: &str, teacher: bool) -> Member {
+        let replay = Replay::Last {
+            count: 0,
+            chat_only: false,
+        };
         let arrival = Arrival {
-            via: Via::Tcp,
-            addr: IpAddr::from([127, 0, 0, 1]),
             nick: Some(nick),
-            replay: Replay::Last {
-                count: 0,
-                chat_only: false,
-            },
-            takeover: None,
             teacher,
-            roster: false,
-            room: None,
+            ..Arrival::guest(Via::Tcp, IpAddr::from([127, 0, 0, 1]), replay)
         };
         hub.join(arrival).expect("join").0
     }
@@ -545,5 +628,48 @@ mod tests {
             "{seen:?}"
         );
         drain(&mut prof);
+    }
+
+    #[test]
+    fn a_teachers_move_publishes_nothing_and_a_student_may_only_name_its_own_room() {
+        let hub = Hub::new(HubConfig::default(), "test".into());
+        let mut prof = enter(&hub, "prof", true);
+        let mut alice = enter(&hub, "alice", false);
+        prof.handle("/room create atelier").expect("create");
+        drain(&mut alice);
+        drain(&mut prof);
+        let published = hub.published();
+        prof.handle_in("atelier", "bonjour").expect("said there");
+        let moved = prof.take_moved().expect("told where it speaks");
+        assert!(moved.watching && moved.history.is_empty());
+        assert_eq!(prof.room().as_str(), "atelier");
+        // One event only, the message, in the workshop: no move was published.
+        assert_eq!(hub.published(), published + 1);
+        let public: Vec<_> = drain(&mut prof)
+            .into_iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(public.len(), 1);
+        assert_eq!(public[0].room.as_str(), "atelier");
+        assert!(matches!(public[0].kind, EventKind::Message { .. }));
+        assert!(drain(&mut alice).is_empty(), "main heard nothing");
+        assert!(matches!(alice.handle_in("main", "ici"), Ok(Reply::Done)));
+        assert_eq!(
+            alice.handle_in("atelier", "là-bas").err(),
+            Some(ChatError::NotTeacher)
+        );
+        assert_eq!(
+            alice.handle_in("n'importe quoi", "là-bas").err(),
+            Some(ChatError::NotTeacher)
+        );
+        assert_eq!(alice.room().as_str(), "main");
+        assert_eq!(
+            prof.handle_in("fermee", "perdu").err(),
+            Some(ChatError::NoSuchRoom("fermee".into()))
+        );
+        assert_eq!(prof.room().as_str(), "atelier");
     }
 }

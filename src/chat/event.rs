@@ -346,6 +346,8 @@ pub(crate) enum Direct {
     Private(Arc<Private>),
     /// Something for this member alone.
     Alert(Alert),
+    /// A teacher's silent move: where it speaks now.
+    Entered(super::RoomView),
 }
 
 /// Milliseconds since the Unix epoch; 0 if the clock is before 1970.

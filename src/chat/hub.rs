@@ -151,7 +151,12 @@ impl Hub {
         } else {
             state.rooms.get(&room).subscribe()
         };
-        let (history, missed) = state.rooms.get(&room).replay(arrival.replay);
+        // A teacher is shown every room's past, as it watches every room from now on.
+        let (history, missed) = if teacher {
+            state.replay(arrival.replay)
+        } else {
+            state.rooms.get(&room).replay(arrival.replay)
+        };
         let welcome = Welcome {
             nick: nick.clone(),
             token,
@@ -159,6 +164,7 @@ impl Hub {
             teacher,
             place: room.clone(),
             rooms: state.room_list(),
+            fixed: state.rooms.fixed,
             room: state.rooms.rules(&room).state(),
             users: if arrival.roster {
                 state.users(Some(id))

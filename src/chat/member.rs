@@ -33,6 +33,9 @@ pub struct Member {
     skip: Option<(u64, Option<RoomName>)>,
     /// A delivery made by the last change of room, to pass on next.
     pending: Option<Delivery>,
+    /// Where this teacher's own line just moved it: the session answers the line with it,
+    /// ahead of anything said in the room since.
+    moved: Option<RoomView>,
     /// Private messages and alerts for this member; the sender sits in the hub's entry.
     direct: mpsc::Receiver<Box<Direct>>,
     /// Told once if the hub ends this member's session; the sender sits in the hub's entry.
@@ -130,6 +133,7 @@ impl Member {
             switcher,
             skip: None,
             pending: None,
+            moved: None,
             direct,
             end: Some(end),
             strikes: Cell::new(0),
@@ -201,6 +205,34 @@ impl Member {
         self.run(Command::parse(line)?)
     }
 
+    /// Acts on one line of input said in room `room` (the room a teacher's page has on
+    /// screen): a teacher first moves there, as with `/join`, so its message and its room
+    /// commands go to that room; a student may only name its own room. One line for flood
+    /// control, the move included.
+    ///
+    /// # Errors
+    /// [`ChatError::NotTeacher`] for a student naming another room, or whatever refuses
+    /// the move or the line; a refused move says nothing.
+    pub fn handle_in(&mut self, room: &str, line: &str) -> Result<Reply, ChatError> {
+        self.check_flood()?;
+        let moved = self.hub.act_in(self.id, room)?;
+        self.moved_to(moved);
+        self.run(Command::parse(line)?)
+    }
+
+    /// Where this member's last line moved it, if it is a teacher that moved: told to it
+    /// alone, as the answer to the line.
+    pub fn take_moved(&mut self) -> Option<RoomView> {
+        self.moved.take()
+    }
+
+    fn moved_to(&mut self, view: Option<RoomView>) {
+        if let Some(view) = view {
+            self.room = view.name.clone();
+            self.moved = Some(view);
+        }
+    }
+
     /// Takes another nickname: the same as `/nick NAME`, flood control included.
     ///
     /// # Errors
@@ -254,7 +286,11 @@ impl Member {
                 let (rooms, here) = self.hub.rooms_for(self.id);
                 Ok(Reply::Rooms(rooms, here))
             }
-            Command::Join(room) => self.hub.join_room(self.id, room).map(|()| Reply::Done),
+            Command::Join(room) => {
+                let moved = self.hub.join_room(self.id, room)?;
+                self.moved_to(moved);
+                Ok(Reply::Done)
+            }
             Command::Help => Ok(Reply::Help),
             Command::Quit => Ok(Reply::Quit),
             Command::Op(token) => Ok(Reply::TeacherToken(token.to_owned())),
@@ -352,6 +388,11 @@ impl Member {
                 event.id
             }
             Delivery::Missed(_) => u64::MAX,
+            // A teacher's silent move comes through its own queue.
+            Delivery::Entered(view) => {
+                self.room = view.name.clone();
+                return Some(delivery);
+            }
             // Only a switch left to be taken at once (its event was never saved).
             _ => 0,
         };
@@ -385,6 +426,7 @@ fn direct_delivery(direct: Direct) -> Delivery {
     match direct {
         Direct::Private(message) => Delivery::Private(message),
         Direct::Alert(alert) => Delivery::Alert(alert),
+        Direct::Entered(view) => Delivery::Entered(view),
     }
 }
 

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::{ChatError, Event, EventKind, NoticeKind, Replay, RoomState};
+use super::{ChatError, Event, EventKind, NoticeKind, Replay, RoomState, User};
 
 /// Most rooms a conversation holds, closed ones included (a closed room keeps its history
 /// and its ring, see [`Place`]): each costs a ring of `--backlog` slots.
@@ -132,6 +132,8 @@ pub struct RoomInfo {
     pub name: RoomName,
     /// How many members are in it now (teachers count where they speak).
     pub count: usize,
+    /// Its rules and topic, so that a teacher watching every room sees each one's state.
+    pub rules: RoomState,
 }
 
 /// What a member is shown on entering a room: its name, rules and latest events.
@@ -141,8 +143,13 @@ pub struct RoomView {
     pub name: RoomName,
     /// Its rules and topic.
     pub rules: RoomState,
-    /// Its latest events, oldest first.
+    /// Its latest events, oldest first; none for a teacher, who has seen them already
+    /// (teachers watch every room).
     pub history: Vec<Arc<Event>>,
+    /// Who is in it (those others were told of, and the member itself).
+    pub users: Vec<User>,
+    /// The member is a teacher: it now speaks in this room and still sees every room.
+    pub watching: bool,
 }
 
 /// What a teacher decided about one room.
@@ -492,6 +499,8 @@ impl Rooms {
             name: name.clone(),
             rules: place.rules.state(),
             history: place.replay(last).0,
+            users: Vec::new(),
+            watching: false,
         }
     }
 }

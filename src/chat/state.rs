@@ -322,6 +322,13 @@ impl State {
         }
     }
 
+    /// Hands `id` something for it alone; dropped if its queue is full (it is not reading).
+    pub(super) fn tell(&self, id: MemberId, direct: Direct) {
+        if let Some(entry) = self.members.get(&id) {
+            let _ = entry.direct.try_send(Box::new(direct));
+        }
+    }
+
     /// Tells every teacher present about something.
     pub(super) fn alert_teachers(&self, alert: &Alert) {
         for entry in self.members.values().filter(|entry| entry.teacher) {

@@ -66,6 +66,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     group_name: "group-{number}",
     moved: "{nick} went from {from} to {to}",
     entered: "You are now in the room {room}.",
+    entered_watching: "You now speak in the room {room} (you still see every room).",
     rooms: "Rooms:",
     room_row_one: "  {room}: {count} person",
     room_row_other: "  {room}: {count} people",

@@ -66,6 +66,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     group_name: "groupe-{number}",
     moved: "{nick} est passé·e de {from} à {to}",
     entered: "Tu es maintenant dans le salon {room}.",
+    entered_watching: "Tu parles maintenant dans le salon {room} (tu vois toujours tous les salons).",
     rooms: "Salons :",
     room_row_one: "  {room} : {count} personne",
     room_row_other: "  {room} : {count} personnes",

@@ -252,6 +252,8 @@ sentences! {
     moved,
     /// To a member now in another room: `{room}`.
     entered,
+    /// To a teacher now speaking in another room (it still sees them all): `{room}`.
+    entered_watching,
     /// Heading of `/rooms`.
     rooms,
     /// One room of `/rooms`, one person in it: `{room}`, `{count}`.
@@ -680,9 +682,15 @@ impl Catalog {
         fill(self.saving_failed, &[("text", reason.into())])
     }
 
-    /// What a member is told on entering `room`.
-    pub fn entered(&self, room: &str) -> String {
-        fill(self.entered, &[("room", room.into())])
+    /// What a member is told on entering `room`; a teacher (`watching` every room), that
+    /// it speaks there now.
+    pub fn entered(&self, room: &str, watching: bool) -> String {
+        let sentence = if watching {
+            self.entered_watching
+        } else {
+            self.entered
+        };
+        fill(sentence, &[("room", room.into())])
     }
 
     /// One row of `/rooms`.

@@ -35,6 +35,8 @@ pub(crate) struct Hello<'a> {
 pub(crate) enum Input<'a> {
     /// A line typed: a message, or a `/` command.
     Line(&'a str),
+    /// A line typed in a room (the first): the room a teacher's page has on screen.
+    LineIn(&'a str, &'a str),
     /// Another nickname, asked for without a command (the page's rename frame).
     Rename(&'a str),
 }
@@ -127,6 +129,7 @@ impl Session {
         metrics.received(1);
         let mut handled = match input {
             Input::Line(text) => self.member.handle(text),
+            Input::LineIn(room, text) => self.member.handle_in(room, text),
             Input::Rename(nick) => self.member.rename(nick),
         };
         if let Ok(Reply::TeacherToken(token)) = &handled {
@@ -142,7 +145,7 @@ impl Session {
         if matches!(handled, Err(ChatError::Flood | ChatError::Dropped)) {
             metrics.rate_limited();
         }
-        Handled::Answer(match handled {
+        let frames = match handled {
             Ok(Reply::Done | Reply::TeacherToken(_)) | Err(ChatError::Dropped) => Vec::new(),
             Ok(Reply::Help) => vec![wire.help(self.member.is_teacher())],
             Ok(Reply::Who(users)) => wire.who(&users),
@@ -154,6 +157,10 @@ impl Session {
             Ok(Reply::Rooms(rooms, here)) => vec![wire.rooms(&rooms, &here)],
             Ok(Reply::Quit) => return Handled::Leave,
             Err(error) => vec![wire.refusal(&error)],
-        })
+        };
+        // A teacher's line that moved it (a silent move: nobody else is told) is answered
+        // first with where it speaks now, ahead of anything said there since.
+        let moved = self.member.take_moved().map(|view| wire.entered(&view));
+        Handled::Answer(moved.into_iter().flatten().chain(frames).collect())
     }
 }

@@ -16,6 +16,7 @@ mod door;
 mod farewell;
 mod input;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
@@ -139,6 +140,7 @@ impl Session {
             ended: None,
             echo: E::ECHO,
             own: false,
+            ahead: VecDeque::new(),
         }
     }
 
@@ -195,6 +197,8 @@ pub(crate) struct Batch<'s, E: Encoding> {
     echo: bool,
     /// Whether the frame last yielded was the client's own doing.
     own: bool,
+    /// Frames of one delivery still to yield (a room entered with many people in it).
+    ahead: VecDeque<E::Frame>,
 }
 
 impl<E: Encoding> Batch<'_, E> {
@@ -221,6 +225,10 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
     type Item = E::Frame;
 
     fn next(&mut self) -> Option<E::Frame> {
+        if let Some(frame) = self.ahead.pop_front() {
+            self.delivered += 1;
+            return Some(frame);
+        }
         let member = &mut self.session.member;
         loop {
             let delivery = match self.next.take() {
@@ -253,7 +261,12 @@ impl<E: Encoding> Iterator for Batch<'_, E> {
                 }
                 Delivery::Entered(view) => {
                     self.own = false;
-                    self.wire.entered(&view)
+                    let mut frames = self.wire.entered(&view).into_iter();
+                    let Some(first) = frames.next() else {
+                        continue;
+                    };
+                    self.ahead.extend(frames);
+                    first
                 }
                 Delivery::Private(message) => {
                     self.own = false;

@@ -45,14 +45,15 @@ impl Reader {
         })
     }
 
-    /// Events of `room` (announcements included) with `after < id < before`, oldest first;
+    /// Events of `room` (announcements included; of every room for `None`) with
+    /// `after < id < before`, oldest first;
     /// at most `limit`, the newest ones.
     ///
     /// # Errors
     /// SQLite's error.
     pub fn between(
         &self,
-        room: &RoomName,
+        room: Option<&RoomName>,
         after: u64,
         before: u64,
         limit: usize,
@@ -61,31 +62,37 @@ impl Reader {
             &self.connection,
             &format!(
                 "SELECT {COLUMNS} FROM {}
-                 WHERE id > ?1 AND id < ?2 AND room IN (?4, '*') ORDER BY id DESC LIMIT ?3",
+                 WHERE id > ?1 AND id < ?2 AND (?4 IS NULL OR room IN (?4, '*')) ORDER BY id DESC LIMIT ?3",
                 self.events
             ),
             params![
                 sql(after),
                 sql(before),
                 i64::try_from(limit).unwrap_or(i64::MAX),
-                room.as_str(),
+                room.map(RoomName::as_str),
             ],
         )?;
         events.reverse();
         Ok(events)
     }
 
-    /// How many events of `room` (announcements included) have `after < id < before`.
+    /// How many events of `room` (announcements included; of every room for `None`) have
+    /// `after < id < before`.
     ///
     /// # Errors
     /// SQLite's error.
-    pub fn count_between(&self, room: &RoomName, after: u64, before: u64) -> rusqlite::Result<u64> {
+    pub fn count_between(
+        &self,
+        room: Option<&RoomName>,
+        after: u64,
+        before: u64,
+    ) -> rusqlite::Result<u64> {
         let count: i64 = self.connection.query_row(
             &format!(
-                "SELECT COUNT(*) FROM {} WHERE id > ?1 AND id < ?2 AND room IN (?3, '*')",
+                "SELECT COUNT(*) FROM {} WHERE id > ?1 AND id < ?2 AND (?3 IS NULL OR room IN (?3, '*'))",
                 self.events
             ),
-            params![sql(after), sql(before), room.as_str()],
+            params![sql(after), sql(before), room.map(RoomName::as_str)],
             |row| row.get(0),
         )?;
         Ok(u64::try_from(count).unwrap_or(0))
@@ -178,7 +185,7 @@ mod tests {
             .expect("read");
         assert_eq!((all.len(), main.len(), other.len()), (2, 2, 0));
         assert!(all.iter().all(|event| event.room.is_main()));
-        assert_eq!(reader.count_between(&RoomName::main(), 0, 10), Ok(2));
+        assert_eq!(reader.count_between(Some(&RoomName::main()), 0, 10), Ok(2));
         let version: i64 = old
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");

@@ -266,7 +266,7 @@ impl Connection {
                     Incoming::Frame(frame, bytes) => {
                         heard = Instant::now();
                         let made = if frame.is_ok() { Made::FRAME } else { Made::FRAME | Made::REFUSED };
-                        let private = matches!(&frame, Ok(ClientFrame::Say { text }) if Command::is_private(text));
+                        let private = matches!(&frame, Ok(ClientFrame::Say { text, .. }) if Command::is_private(text));
                         self.session.frame_read(&bytes, made, private);
                         if let Err(end) = self.handle(frame, &mut replies) {
                             return end;
@@ -295,7 +295,11 @@ impl Connection {
                 replies.push(json::already_joined(catalog));
                 return Ok(());
             }
-            Ok(ClientFrame::Say { text }) => Input::Line(text),
+            Ok(ClientFrame::Say {
+                text,
+                room: Some(room),
+            }) => Input::LineIn(room, text),
+            Ok(ClientFrame::Say { text, room: None }) => Input::Line(text),
             Ok(ClientFrame::Nick { nick }) => Input::Rename(nick),
         };
         match self.session.handle(input, &self.wire) {

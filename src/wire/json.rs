@@ -31,8 +31,16 @@ impl Encoding for Frames {
         event(past)
     }
 
-    /// A `room` frame: the room's name and rules, and its latest events.
-    fn entered(&self, view: &RoomView) -> Utf8Bytes {
+    /// A `room` frame: the room's name, rules and people, and its latest events; none for
+    /// a teacher, who has them already (it watches every room). A long list of people is
+    /// cut into `roster` frames sent ahead, as in a welcome, so that no frame is large.
+    fn entered(&self, view: &RoomView) -> Vec<Utf8Bytes> {
+        let parts = parts(&view.users, user_size);
+        let (last, ahead) = last_and_rest(&parts);
+        let mut frames: Vec<Utf8Bytes> = ahead
+            .iter()
+            .map(|part| encode(&ServerFrame::Roster { users: users(part) }).into())
+            .collect();
         let RoomFrame {
             topic,
             locked,
@@ -45,8 +53,14 @@ impl Encoding for Frames {
             locked,
             slow,
             private,
+            users: users(last),
         });
-        with_events(head, "events", &view.history)
+        frames.push(if view.watching {
+            head.into()
+        } else {
+            with_events(head, "events", &view.history)
+        });
+        frames
     }
 
     fn rooms(&self, list: &[RoomInfo], here: &RoomName) -> Utf8Bytes {
@@ -218,6 +232,10 @@ pub enum ClientFrame {
     Say {
         /// The line.
         text: String,
+        /// The room it is said in: a teacher's page says it in the room on screen, moving
+        /// the teacher there first; a student may only name its own room.
+        #[serde(default)]
+        room: Option<String>,
     },
     /// Change nickname.
     Nick {
@@ -308,11 +326,13 @@ fn room(state: &RoomState) -> RoomFrame<'_> {
     }
 }
 
-/// An open room and how many are in it.
+/// An open room, how many are in it, and its rules: a teacher's page shows every room's.
 #[derive(Serialize)]
 struct RoomEntry<'a> {
     name: &'a str,
     count: usize,
+    #[serde(flatten)]
+    rules: RoomFrame<'a>,
 }
 
 fn rooms(list: &[RoomInfo]) -> Vec<RoomEntry<'_>> {
@@ -320,6 +340,7 @@ fn rooms(list: &[RoomInfo]) -> Vec<RoomEntry<'_>> {
         .map(|info| RoomEntry {
             name: info.name.as_str(),
             count: info.count,
+            rules: room(&info.rules),
         })
         .collect()
 }
@@ -418,16 +439,20 @@ enum ServerFrame<'a> {
         /// The room the member is in.
         here: &'a str,
         rooms: Vec<RoomEntry<'a>>,
+        /// The teacher has fixed who is where: students may not move.
+        fixed: bool,
         users: Vec<UserFrame<'a>>,
         missed: u64,
     },
-    /// The member is now in another room; its latest events follow in `events`.
+    /// The member is now in another room (speaks there, for a teacher); a student's
+    /// latest events of it follow in `events`.
     Room {
         name: &'a str,
         topic: Option<&'a str>,
         locked: bool,
         slow: u64,
         private: bool,
+        users: Vec<UserFrame<'a>>,
     },
     /// The answer to `/rooms`.
     Rooms {
@@ -454,7 +479,7 @@ enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "is_zero")]
         missed: u64,
     },
-    /// Part of the welcome's user list, sent ahead of it.
+    /// Part of the user list of a welcome, a `users` answer or a `room` frame, sent ahead of it.
     Roster {
         users: Vec<UserFrame<'a>>,
     },
@@ -624,6 +649,7 @@ pub fn welcome(welcome: &Welcome) -> Vec<Utf8Bytes> {
         room: room(&welcome.room),
         here: welcome.place.as_str(),
         rooms: rooms(&welcome.rooms),
+        fixed: welcome.fixed,
         users: users(users_last),
         missed: welcome.missed,
     });
@@ -750,6 +776,41 @@ fn refusal(code: &str, args: &[(&'static str, Arg<'_>)], catalog: &Catalog) -> U
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{Nick, Via};
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_room_entered_with_many_people_comes_in_parts_that_add_up_to_everyone() {
+        let users: Vec<User> = (0..200)
+            .map(|n| User {
+                nick: Nick::restored(&format!("eleve_au_nom_long_{n:03}")),
+                via: Via::Tcp,
+                teacher: false,
+                room: RoomName::restored("groupe-1"),
+            })
+            .collect();
+        let view = RoomView {
+            name: RoomName::restored("groupe-1"),
+            rules: RoomState::default(),
+            history: Vec::new(),
+            users,
+            watching: false,
+        };
+        let frames = Frames {
+            catalog: Lang::Fr.catalog(),
+        }
+        .entered(&view);
+        assert!(frames.len() > 1, "{} frame(s)", frames.len());
+        let mut seen = 0;
+        for (n, frame) in frames.iter().enumerate() {
+            assert!(frame.len() <= 2 * PART, "frame {n}: {} bytes", frame.len());
+            let value: serde_json::Value = serde_json::from_str(frame.as_str()).expect("JSON");
+            let last = n + 1 == frames.len();
+            assert_eq!(value["type"], if last { "room" } else { "roster" });
+            seen += value["users"].as_array().map_or(0, Vec::len);
+        }
+        assert_eq!(seen, 200);
+    }
 
     #[test]
     fn client_frames_parse_and_unknown_types_are_errors() {
@@ -764,7 +825,10 @@ mod tests {
         assert!(ClientFrame::parse(r#"{"type":"say","text":"hi","x":1}"#).is_err());
         assert_eq!(
             ClientFrame::parse(r#"{"type":"say","text":"hi"}"#),
-            Ok(ClientFrame::Say { text: "hi".into() })
+            Ok(ClientFrame::Say {
+                text: "hi".into(),
+                room: None
+            })
         );
         assert!(ClientFrame::parse(r#"{"type":"dance"}"#).is_err());
         assert!(ClientFrame::parse("not json").is_err());

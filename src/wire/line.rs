@@ -55,9 +55,9 @@ impl Encoding for Lines {
     }
 
     /// Where the client is now, the room's topic, and its latest messages.
-    fn entered(&self, view: &RoomView) -> Bytes {
+    fn entered(&self, view: &RoomView) -> Vec<Bytes> {
         let catalog = self.catalog;
-        let mut text = notice_text(&catalog.entered(view.name.as_str()));
+        let mut text = notice_text(&catalog.entered(view.name.as_str(), view.watching));
         if let Some(topic) = &view.rules.topic {
             text.push_str(&notice_text(&catalog.topic_now(topic)));
         }
@@ -70,7 +70,7 @@ impl Encoding for Lines {
         if let Some(history) = history(&chat, catalog, ANSWER_BUDGET) {
             text.push_str(&String::from_utf8_lossy(&history));
         }
-        Bytes::from(text)
+        vec![Bytes::from(text)]
     }
 
     fn rooms(&self, rooms: &[RoomInfo], here: &RoomName) -> Bytes {

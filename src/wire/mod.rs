@@ -82,8 +82,9 @@ pub(crate) trait Encoding {
     fn event_elsewhere(&self, event: &Event) -> Self::Frame {
         self.event(event)
     }
-    /// The client is now in another room: its name, rules and latest events.
-    fn entered(&self, view: &RoomView) -> Self::Frame;
+    /// The client is now in another room: its name, rules, people and latest events (a
+    /// long list of people may come in parts, as in a welcome).
+    fn entered(&self, view: &RoomView) -> Vec<Self::Frame>;
     /// The answer to `/rooms`: the open rooms, and the one the client is in.
     fn rooms(&self, rooms: &[RoomInfo], here: &RoomName) -> Self::Frame;
     /// A private message, to its recipient (`sent` false) or back to its sender.

@@ -78,6 +78,71 @@ async fn a_teacher_page_on_a_phone_has_no_serious_accessibility_violation() {
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
 
+/// Opens the page in a class split into two groups (eight TCP students, dealt by
+/// `/groups 2`) and audits it: as the teacher, watching the second group with the first's
+/// line unread; or as a student, in its group.
+async fn audit_in_groups(screen: Screen, teacher: bool) -> Vec<String> {
+    let app = spawn_app().await;
+    let mut class = Vec::new();
+    for n in 1..=8 {
+        class.push(app.tcp_named(&format!("eleve{n:02}")).await);
+    }
+    let mut prof = app.tcp_teacher("prof").await;
+    let page = Browser::open(screen).await;
+    let address = format!("http://{}/", app.http);
+    if teacher {
+        page.visit(&format!("{address}?teacher={TEACHER}")).await;
+    } else {
+        page.visit(&address).await;
+    }
+    page.join("lea").await;
+    prof.expect("lea").await;
+    prof.send("/groups 2").await;
+    let mut groups = Vec::new();
+    for student in &mut class {
+        let line = student.expect("Tu es maintenant dans le salon").await;
+        groups.push(if line.ends_with("groupe-1.") { 1 } else { 2 });
+    }
+    page.wait(
+        "the room list",
+        "!document.getElementById('rooms').hidden && document.querySelectorAll('#room-list button').length === 3",
+    )
+    .await;
+    for (student, group) in class.iter_mut().zip(&groups) {
+        student.send(&format!("travail du groupe {group}")).await;
+    }
+    if teacher {
+        page.js("document.querySelector('#room-list button[data-room=\"groupe-2\"]').click(); return null;")
+            .await;
+        page.wait_text("travail du groupe 2").await;
+        page.wait(
+            "an unread count on group 1",
+            "document.querySelector('#room-list button[data-room=\"groupe-1\"]').textContent.includes('non lu')",
+        )
+        .await;
+        page.say("consigne").await;
+        page.wait_text("consigne").await;
+    } else {
+        page.say("merci !").await;
+        page.wait_text("merci !").await;
+    }
+    let found = serious_violations(&page).await;
+    page.close().await;
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_page_on_a_phone_watching_groups_has_no_serious_accessibility_violation() {
+    let found = audit_in_groups(Screen::Phone, true).await;
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_page_in_a_group_on_a_lab_pc_has_no_serious_accessibility_violation() {
+    let found = audit_in_groups(Screen::Desktop, false).await;
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
+
 /// Every hue a nickname can get, in the light and the dark theme, measured as the browser
 /// draws it, against every background a name sits on, as the stylesheet declares them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,6 +29,7 @@ mod restart;
 mod rooms;
 mod rooms_durable;
 mod rooms_limits;
+mod rooms_page;
 mod seed;
 mod shutdown;
 mod tcp;

@@ -181,7 +181,7 @@ async fn lock_and_slow_mode_hold_a_students_move_in_either_room() {
     alice.expect("Tu es maintenant dans le salon a").await;
     // Room a is locked: alice may not leave it, bob may not enter it.
     prof.send("/join a").await;
-    prof.expect("Tu es maintenant dans le salon a").await;
+    prof.expect("Tu parles maintenant dans le salon a").await;
     prof.send("/lock").await;
     prof.expect("a verrouillé").await;
     alice.send("/join main").await;
@@ -204,7 +204,7 @@ async fn lock_and_slow_mode_hold_a_students_move_in_either_room() {
     assert!(refusal["args"]["seconds"].as_u64() > Some(50), "{refusal}");
     // Teachers move freely.
     prof.send("/join main").await;
-    prof.expect("Tu es maintenant dans le salon main").await;
+    prof.expect("Tu parles maintenant dans le salon main").await;
     app.stop().await;
 }
 
