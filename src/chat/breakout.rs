@@ -119,13 +119,13 @@ impl State {
             && let Some(room) = self.rooms.assigned.get(&nick.key())
             && self.rooms.open(room).is_ok()
         {
-            return room.clone();
+            return self.rooms.name(room);
         }
         if !fixed
             && let Some(room) = wish.and_then(|wish| RoomName::parse(wish).ok())
             && self.rooms.open(&room).is_ok()
         {
-            return room;
+            return self.rooms.name(&room);
         }
         RoomName::main()
     }
@@ -187,6 +187,7 @@ impl State {
             self.relocate_teacher(id, to);
             return;
         }
+        let to = &self.rooms.name(to);
         // A move is seen by both rooms: a member nobody was told of yet is told of first.
         let _ = self.announce(id, config);
         let Some(entry) = self.members.get(&id) else {
@@ -275,6 +276,7 @@ impl State {
     /// is shown of the room (its rules and people; not its events, which it has seen,
     /// watching every room), or `None` if it was there already.
     pub(super) fn move_teacher(&mut self, id: MemberId, to: &RoomName) -> Option<RoomView> {
+        let to = &self.rooms.name(to);
         let entry = self.members.get_mut(&id)?;
         if entry.room == *to {
             return None;

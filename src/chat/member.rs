@@ -79,8 +79,9 @@ pub enum Delivery {
     Alert(Alert),
     /// This many public events were skipped because the client read too slowly.
     Missed(u64),
-    /// The member is now in another room: what it is shown of it.
-    Entered(RoomView),
+    /// The member is now in another room: what it is shown of it. Boxed: it is rare and
+    /// large, and every delivery is moved a few times on its way to the client.
+    Entered(Box<RoomView>),
     /// The hub ended this member's session; nothing more will come.
     Ended(Ending),
 }
@@ -402,7 +403,7 @@ impl Member {
                 self.skip = Some((switch.trigger, switch.old));
             }
             self.room = switch.room;
-            self.pending = switch.view.map(Delivery::Entered);
+            self.pending = switch.view.map(|view| Delivery::Entered(Box::new(view)));
         }
         Some(delivery)
     }
@@ -426,7 +427,7 @@ fn direct_delivery(direct: Direct) -> Delivery {
     match direct {
         Direct::Private(message) => Delivery::Private(message),
         Direct::Alert(alert) => Delivery::Alert(alert),
-        Direct::Entered(view) => Delivery::Entered(view),
+        Direct::Entered(view) => Delivery::Entered(Box::new(view)),
     }
 }
 
@@ -443,5 +444,19 @@ fn public_delivery(received: Result<Arc<Event>, broadcast::error::RecvError>) ->
 impl Drop for Member {
     fn drop(&mut self) {
         self.hub.leave(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Delivery;
+
+    #[test]
+    fn a_delivery_stays_small_as_every_one_is_moved_on_its_way_to_the_client() {
+        assert!(
+            size_of::<Delivery>() <= 32,
+            "{} bytes",
+            size_of::<Delivery>()
+        );
     }
 }

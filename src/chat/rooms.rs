@@ -23,7 +23,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -49,9 +49,29 @@ const DROPS_KEPT: usize = 1024;
 const ENTER_HISTORY: usize = 20;
 
 /// A room's name: lower-case letters, digits, `-` and `_`, so that it reads the same on
-/// every transport and in `[name]` prefixes. Cheap to clone: every event carries one.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// every transport and in `[name]` prefixes. Cheap to clone: every event carries one. Every
+/// member and event of a room shares one allocation of its name ([`Rooms::name`]), so that
+/// the comparison each delivery makes is one of pointers.
+#[derive(Clone)]
 pub struct RoomName(Arc<str>);
+
+/// The names of the main room and of every room, shared by everyone (see [`RoomName`]).
+static MAIN: LazyLock<RoomName> = LazyLock::new(|| RoomName(Arc::from(RoomName::MAIN)));
+static EVERYWHERE: LazyLock<RoomName> = LazyLock::new(|| RoomName(Arc::from(RoomName::EVERYWHERE)));
+
+impl PartialEq for RoomName {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for RoomName {}
+
+impl std::hash::Hash for RoomName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl RoomName {
     /// The room everyone lands in, on every server and in every language: clients that know
@@ -62,12 +82,12 @@ impl RoomName {
 
     /// The main room.
     pub fn main() -> Self {
-        Self(Arc::from(Self::MAIN))
+        MAIN.clone()
     }
 
     /// The scope of events for every room.
     pub fn everywhere() -> Self {
-        Self(Arc::from(Self::EVERYWHERE))
+        EVERYWHERE.clone()
     }
 
     /// A name typed by someone, or read back from storage.
@@ -327,6 +347,14 @@ impl Rooms {
         for place in self.places.values_mut() {
             place.on_disk = place.on_disk.max(id);
         }
+    }
+
+    /// Room `name` under the allocation everyone in it shares (see [`RoomName`]); `name`
+    /// itself for a room there never was.
+    pub(super) fn name(&self, name: &RoomName) -> RoomName {
+        self.places
+            .get_key_value(name)
+            .map_or_else(|| name.clone(), |(shared, _)| shared.clone())
     }
 
     /// The open room called `name`.

@@ -39,8 +39,9 @@ const MIN_FRAME: usize = 64 * 1024;
 const READ_BUFFER: usize = 1024;
 /// Bytes gathered before tungstenite writes to the socket; a flush always writes at once.
 /// tungstenite keeps its write buffer at the largest size it reached, so this bounds what a
-/// page costs once idle, while a burst still leaves in writes of a dozen frames or more.
-const WRITE_BUFFER: usize = 2 * 1024;
+/// page costs once idle, while a burst still leaves in writes of two dozen frames or more:
+/// at 2 KiB, the `room` every event carries cost a busy room one write in eight more.
+const WRITE_BUFFER: usize = 3 * 1024;
 
 /// Serves HTTP until the server stops.
 pub(crate) async fn serve(listener: TcpListener, context: Context) {
