@@ -541,7 +541,8 @@ pub(crate) struct Switcher {
     /// leaves (0: none waiting; [`NOW`]: at once, whatever comes next). Read by the member
     /// at every event without locking.
     at: AtomicU64,
-    next: Mutex<Option<Switch>>,
+    /// Boxed: every connection has a switcher, and a switch is rare and large.
+    next: Mutex<Option<Box<Switch>>>,
 }
 
 /// [`Switcher::at`] for a switch to take at once.
@@ -572,7 +573,7 @@ impl Switcher {
             switch.old = waiting.old;
         }
         self.at.store(switch.trigger, Ordering::Release);
-        *next = Some(switch);
+        *next = Some(Box::new(switch));
     }
 
     /// Takes back the switch waiting for the member, if any: the event that was to
@@ -580,7 +581,7 @@ impl Switcher {
     pub(super) fn cancel(&self) -> Option<Switch> {
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
         self.at.store(0, Ordering::Release);
-        next.take()
+        next.take().map(|switch| *switch)
     }
 
     /// Leaves a switch for the member to take at once, with whatever it receives next
@@ -589,7 +590,7 @@ impl Switcher {
     pub(super) fn set_now(&self, switch: Switch) {
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
         self.at.store(NOW, Ordering::Release);
-        *next = Some(switch);
+        *next = Some(Box::new(switch));
     }
 
     /// The switch to take now, if event `id` (or a gap, `id` = `u64::MAX`) reached it, or
@@ -602,7 +603,7 @@ impl Switcher {
         }
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
         self.at.store(0, Ordering::Release);
-        next.take()
+        next.take().map(|switch| *switch)
     }
 }
 

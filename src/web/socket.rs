@@ -224,11 +224,13 @@ impl Connection {
         loop {
             if !replies.is_empty() {
                 let frames = std::mem::take(&mut replies);
+                // One write each: answers are few, and a welcome's parts gathered together
+                // would leave tungstenite's write buffer (which never shrinks) twice the size.
                 let write = async {
                     for frame in frames {
-                        self.socket.feed(Message::Text(frame)).await?;
+                        self.socket.send(Message::Text(frame)).await?;
                     }
-                    self.socket.flush().await
+                    Ok::<(), axum::Error>(())
                 };
                 if let Err(end) = bounded(write, &shutdown).await {
                     return end;
