@@ -3,7 +3,6 @@
 //! member its new ring (see `rooms`).
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use super::Alert;
 use super::event::Direct;
@@ -49,24 +48,12 @@ impl Hub {
             return Ok(state.move_teacher(id, &name));
         }
         state.check_saving()?;
-        let now = Instant::now();
-        let State {
-            members,
-            rooms,
-            people,
-            ..
-        } = &mut *state;
-        let Some(entry) = members.get(&id) else {
-            return Ok(None);
-        };
-        if rooms.fixed {
+        if state.rooms.fixed {
             return Err(ChatError::RoomsFixed);
         }
-        let (left, entered) = (rooms.rules(&entry.room), rooms.rules(&name));
-        entry.may_write(now, left, people)?;
-        entry.may_write(now, entered, people)?;
-        if left.slow.is_some() || entered.slow.is_some() {
-            people.record(entry.person()).last_post = Some(now);
+        // Both rooms are shown the move.
+        if !state.check_post(id, Some(&name))? {
+            return Ok(None);
         }
         state.relocate(id, &name, &self.shared.config);
         Ok(None)

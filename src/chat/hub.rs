@@ -266,20 +266,8 @@ impl Hub {
         }
         let mut state = self.lock();
         state.check_saving()?;
-        let now = Instant::now();
-        let State {
-            members,
-            rooms,
-            people,
-            ..
-        } = &mut *state;
-        let Some(entry) = members.get(&id) else {
+        if !state.check_post(id, None)? {
             return Ok(());
-        };
-        let rules = rooms.rules(&entry.room);
-        entry.may_write(now, rules, people)?;
-        if rules.slow.is_some() && !entry.teacher {
-            people.record(entry.person()).last_post = Some(now);
         }
         let _ = state.announce(id, &self.shared.config);
         let Some(entry) = state.members.get(&id) else {

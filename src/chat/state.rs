@@ -182,6 +182,39 @@ impl State {
         }
     }
 
+    /// Holds what member `id` posts to the rules (mute, lock, slow mode) of the room it is in
+    /// and of room `to` as well, if it goes there (a move is shown in both), then starts slow
+    /// mode's interval again where there is one. False for a member gone.
+    ///
+    /// # Errors
+    /// [`ChatError::Muted`], [`ChatError::Locked`] or [`ChatError::Slow`]: nothing changed.
+    pub(super) fn check_post(
+        &mut self,
+        id: MemberId,
+        to: Option<&RoomName>,
+    ) -> Result<bool, ChatError> {
+        let now = Instant::now();
+        let State {
+            members,
+            rooms,
+            people,
+            ..
+        } = self;
+        let Some(entry) = members.get(&id) else {
+            return Ok(false);
+        };
+        let mut slow = false;
+        for room in std::iter::once(&entry.room).chain(to) {
+            let rules = rooms.rules(room);
+            entry.may_write(now, rules, people)?;
+            slow |= rules.slow.is_some();
+        }
+        if slow && !entry.teacher {
+            people.record(entry.person()).last_post = Some(now);
+        }
+        Ok(true)
+    }
+
     /// Queues a fact to be saved with the next events, for a durable hub. Sent under the
     /// lock like events, so it is saved no later than any event that follows it.
     fn keep(&self, fact: Fact) {

@@ -159,6 +159,29 @@ pub struct TcpClient {
 }
 
 impl TcpClient {
+    /// Every line read up to the one holding `needle`, that one included.
+    pub async fn lines_until(&mut self, needle: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self.line().await;
+            let done = line.contains(needle);
+            lines.push(line);
+            if done {
+                return lines;
+            }
+        }
+    }
+
+    /// The room this client was put in, from its `Tu es maintenant dans le salon NAME.`.
+    pub async fn room_entered(&mut self) -> String {
+        let line = self.expect("Tu es maintenant dans le salon").await;
+        line.rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+            .to_owned()
+    }
+
     /// Connects, reads the greeting and presses Enter, as a person at `nc` does: a client
     /// that ends its lines is sent everything as it comes.
     pub async fn connect(addr: SocketAddr) -> Self {
@@ -323,6 +346,19 @@ pub struct WsClient {
 }
 
 impl WsClient {
+    /// Every frame read up to the message saying `text`, that one included.
+    pub async fn frames_until(&mut self, text: &str) -> Vec<Value> {
+        let mut frames = Vec::new();
+        loop {
+            let frame = self.next().await;
+            let done = frame["type"] == "message" && frame["text"] == text;
+            frames.push(frame);
+            if done {
+                return frames;
+            }
+        }
+    }
+
     /// Opens `/ws` without saying anything yet.
     pub async fn connect(http: SocketAddr) -> Self {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{http}/ws"))

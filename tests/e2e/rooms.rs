@@ -6,33 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TEACHER, TcpClient, WsClient, spawn_app};
-
-/// Every line a TCP client reads up to the one holding `needle`, that one included.
-async fn lines_until(client: &mut TcpClient, needle: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = client.line().await;
-        let done = line.contains(needle);
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-}
-
-/// Every frame a page reads up to the message saying `text`, that one included.
-async fn frames_until(client: &mut WsClient, text: &str) -> Vec<Value> {
-    let mut frames = Vec::new();
-    loop {
-        let frame = client.next().await;
-        let done = frame["type"] == "message" && frame["text"] == text;
-        frames.push(frame);
-        if done {
-            return frames;
-        }
-    }
-}
+use crate::helpers::{TEACHER, WsClient, spawn_app};
 
 #[tokio::test]
 async fn messages_stay_in_their_room_and_a_tcp_teacher_sees_every_room_prefixed() {
@@ -57,15 +31,15 @@ async fn messages_stay_in_their_room_and_a_tcp_teacher_sees_every_room_prefixed(
     );
     // Bob and the page, in main, never see the workshop's line; alice never sees main's.
     prof.send("/announce fin dans 5 minutes").await;
-    let bobs = lines_until(&mut bob, "fin dans 5 minutes").await;
+    let bobs = bob.lines_until("fin dans 5 minutes").await;
     assert!(!bobs.iter().any(|line| line.contains("secret")), "{bobs:?}");
-    let alices = lines_until(&mut alice, "fin dans 5 minutes").await;
+    let alices = alice.lines_until("fin dans 5 minutes").await;
     assert!(
         !alices.iter().any(|line| line.contains("principal")),
         "{alices:?}"
     );
     zoe.send(json!({"type": "say", "text": "fin"})).await;
-    let frames = frames_until(&mut zoe, "fin").await;
+    let frames = zoe.frames_until("fin").await;
     assert!(
         !frames
             .iter()
@@ -188,7 +162,7 @@ async fn a_page_resumes_in_its_room_without_gap_or_duplicate_after_a_room_change
         .collect();
     assert_eq!(shown, ["avant"], "the room's latest lines on entering");
     bob.send("un").await;
-    let frames = frames_until(&mut zoe, "un").await;
+    let frames = zoe.frames_until("un").await;
     let last = frames
         .iter()
         .filter_map(|frame| frame["id"].as_u64())
@@ -263,7 +237,7 @@ async fn a_teachers_join_is_told_to_that_teacher_alone() {
     );
     // Nobody, in the room left or the room entered, was told of the teacher's move.
     prof.send("/announce fin").await;
-    let alices = lines_until(&mut alice, "fin").await;
+    let alices = alice.lines_until("fin").await;
     assert!(
         !alices.iter().any(|line| line.contains("prof est passé")),
         "{alices:?}"
@@ -318,7 +292,7 @@ async fn a_say_frame_names_the_room_a_teacher_speaks_in_and_never_takes_a_studen
         .await;
     let room = prof.expect("room").await;
     assert_eq!(room["name"], "atelier");
-    let said = frames_until(&mut prof, "bonjour l'atelier").await;
+    let said = prof.frames_until("bonjour l'atelier").await;
     assert_eq!(
         said.last().map(|frame| frame["room"].clone()),
         Some(json!("atelier"))
@@ -349,7 +323,7 @@ async fn a_say_frame_names_the_room_a_teacher_speaks_in_and_never_takes_a_studen
     // Nothing of the intrusion reached the workshop.
     prof.send(json!({"type": "say", "room": "atelier", "text": "fin"}))
         .await;
-    let alices = lines_until(&mut alice, "fin").await;
+    let alices = alice.lines_until("fin").await;
     assert!(
         !alices.iter().any(|line| line.contains("intrusion")),
         "{alices:?}"

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TcpClient, TestApp, WsClient, http_get, one_line_failure, spawn_app_with, tchat, temp_db,
+    TestApp, WsClient, http_get, one_line_failure, spawn_app_with, tchat, temp_db,
 };
 
 /// tchat on the database `db`, keeping only `memory` events per room in memory (so that a
@@ -22,29 +22,6 @@ async fn on(db: &Path, memory: usize) -> TestApp {
         config.tcp_history = memory;
     })
     .await
-}
-
-/// The room a TCP student was put in, from its `Tu es maintenant dans le salon NAME.`.
-async fn moved_to(client: &mut TcpClient) -> String {
-    let line = client.expect("Tu es maintenant dans le salon").await;
-    line.rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.')
-        .to_owned()
-}
-
-/// Reads frames until the message saying `text`, and returns them all.
-async fn frames_until(page: &mut WsClient, text: &str) -> Vec<Value> {
-    let mut frames = Vec::new();
-    loop {
-        let frame = page.next().await;
-        let done = frame["type"] == "message" && frame["text"] == text;
-        frames.push(frame);
-        if done {
-            return frames;
-        }
-    }
 }
 
 /// The ids and texts of a list of event frames.
@@ -105,7 +82,7 @@ async fn a_page_in_a_group_resumes_across_a_restart_in_its_group_without_gap_or_
         .to_owned();
     let mut other = None;
     for student in &mut students {
-        if moved_to(student).await != group {
+        if student.room_entered().await != group {
             other = Some(student.nick.clone());
         }
     }
@@ -115,7 +92,7 @@ async fn a_page_in_a_group_resumes_across_a_restart_in_its_group_without_gap_or_
     prof.send(&format!("/join {group}")).await;
     prof.expect(&format!("dans le salon {group}")).await;
     prof.send("vu").await;
-    let seen = frames_until(&mut zoe, "vu").await;
+    let seen = zoe.frames_until("vu").await;
     let seen = seen
         .last()
         .and_then(|frame| frame["id"].as_u64())
@@ -139,7 +116,7 @@ async fn a_page_in_a_group_resumes_across_a_restart_in_its_group_without_gap_or_
     let app = on(&db, 3).await;
     let mut prof = app.tcp_teacher("prof").await;
     let mut back = app.tcp_named(&other).await;
-    assert_ne!(moved_to(&mut back).await, group, "back in the other group");
+    assert_ne!(back.room_entered().await, group, "back in the other group");
     back.send("ailleurs après").await;
     prof.expect("ailleurs après").await;
     // What zoe should get: every event of her group and of every room after `seen`, as the
@@ -167,7 +144,7 @@ async fn a_page_in_a_group_resumes_across_a_restart_in_its_group_without_gap_or_
     assert_eq!(welcome["missed"], 0);
     prof.send(&format!("/join {group}")).await;
     prof.send("après").await;
-    let live = frames_until(&mut zoe, "après").await;
+    let live = zoe.frames_until("après").await;
     let newest = expected.last().copied().unwrap_or(seen);
     let again: Vec<u64> = live
         .iter()
@@ -202,7 +179,7 @@ async fn rooms_their_rules_and_the_groups_survive_a_restart() {
         .as_str()
         .expect("a group")
         .to_owned();
-    let anas = moved_to(&mut ana).await;
+    let anas = ana.room_entered().await;
     // A rename takes the group along.
     zoe.send(json!({"type": "nick", "nick": "zoette"})).await;
     while zoe.expect("nick").await["new"] != "zoette" {}
@@ -226,13 +203,13 @@ async fn rooms_their_rules_and_the_groups_survive_a_restart() {
     // A TCP student arrives as a guest in main; taking its name takes it to its group,
     // which it may not leave: the groups are still fixed.
     let mut ana = app.tcp_named("ana").await;
-    assert_eq!(moved_to(&mut ana).await, anas);
+    assert_eq!(ana.room_entered().await, anas);
     ana.send("/join main").await;
     ana.expect("Le prof a fixé les groupes").await;
     // The workshop's rules, once the groups end and a student may go there.
     let mut prof = app.tcp_teacher("prof").await;
     prof.send("/groups end").await;
-    assert_eq!(moved_to(&mut ana).await, "main");
+    assert_eq!(ana.room_entered().await, "main");
     // Locked: a student may not come in to be seen there.
     ana.send("/join atelier").await;
     ana.expect("verrouillée").await;
@@ -240,7 +217,7 @@ async fn rooms_their_rules_and_the_groups_survive_a_restart() {
     prof.send("/unlock").await;
     prof.expect("a rouvert la conversation").await;
     ana.send("/join atelier").await;
-    assert_eq!(moved_to(&mut ana).await, "atelier");
+    assert_eq!(ana.room_entered().await, "atelier");
     ana.expect("Atelier du jour").await;
     ana.send("/msg zoette coucou").await;
     ana.expect("privés entre élèves sont coupés").await;
@@ -272,7 +249,7 @@ async fn the_transcript_of_a_room_holds_only_that_room_and_every_rooms_says_wher
 
     prof.send("/room create atelier").await;
     alice.send("/join atelier").await;
-    moved_to(&mut alice).await;
+    alice.room_entered().await;
     alice.send("secret").await;
     prof.expect("[atelier] <alice> secret").await;
     bob.send("public").await;

@@ -3,34 +3,11 @@
 //! main room.
 
 use crate::chromium::{Browser, Screen};
-use crate::helpers::{TEACHER, TcpClient, spawn_app};
-
-/// The group a TCP student was put in, from what it was told.
-async fn group_of(client: &mut TcpClient) -> String {
-    let line = client.expect("Tu es maintenant dans le salon").await;
-    line.rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.')
-        .to_owned()
-}
+use crate::helpers::{TEACHER, spawn_app};
 
 /// JavaScript for the text of room `name`'s button.
 fn button(name: &str) -> String {
     format!("document.querySelector('#room-list button[data-room=\"{name}\"]')")
-}
-
-/// Every line a TCP client reads up to the one holding `needle`, that one included.
-async fn lines_until(client: &mut TcpClient, needle: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = client.line().await;
-        let done = line.contains(needle);
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +34,7 @@ async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_
     teacher.say("/groups 2").await;
     let mut groups = Vec::new();
     for student in &mut students {
-        groups.push(group_of(student).await);
+        groups.push(student.room_entered().await);
     }
     lea.wait_text("Tu es maintenant dans le salon groupe-")
         .await;
@@ -128,7 +105,7 @@ async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_
     teacher.screenshot("rooms-teacher").await;
     teacher.say("/announce fin").await;
     for (student, group) in students.iter_mut().zip(&groups) {
-        let lines = lines_until(student, "fin").await;
+        let lines = student.lines_until("fin").await;
         let heard = lines
             .iter()
             .any(|line| line.contains("consigne pour le groupe 2"));
@@ -154,7 +131,7 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
     prof.send("/groups 2").await;
     let mut groups = Vec::new();
     for other in &mut others {
-        groups.push(group_of(other).await);
+        groups.push(other.room_entered().await);
     }
     lea.wait_text("Tu es maintenant dans le salon groupe-")
         .await;
