@@ -66,4 +66,19 @@ export function show() {
   $("lock").textContent = room.locked ? t("unlock") : t("lock");
   $("slow").value = String(room.slow || 0);
   $("private").checked = room.private;
+  const here = rooms.shownRoom();
+  $("transcript-room").href = transcript("txt", here);
+  $("transcript-room-csv").href = transcript("csv", here);
+  $("transcript-all").href = transcript("txt");
+  $("transcript-all-csv").href = transcript("csv");
+}
+
+/** The address of a transcript, of room `name` or of every room, that lets the teacher in
+ * from another machine than the server's (the token is in it, as in the teacher's address). */
+function transcript(format, name) {
+  const query = new URLSearchParams();
+  if (name) query.set("room", name);
+  if (connection.identity.teacherToken) query.set("teacher", connection.identity.teacherToken);
+  const search = query.toString();
+  return `/transcript.${format}${search ? `?${search}` : ""}`;
 }

@@ -3,7 +3,7 @@
 //! main room.
 
 use crate::chromium::{Browser, Screen};
-use crate::helpers::{TEACHER, spawn_app};
+use crate::helpers::{TEACHER, http_get, spawn_app};
 
 /// JavaScript for the text of room `name`'s button.
 fn button(name: &str) -> String {
@@ -212,5 +212,62 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
     );
     prof.expect("lea est passé·e de main à atelier").await;
     lea.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teachers_page_links_to_the_transcript_of_the_room_on_screen_and_of_every_room() {
+    let app = spawn_app().await;
+    let teacher = Browser::open(Screen::Desktop).await;
+    teacher
+        .visit(&format!("http://{}/?teacher={TEACHER}", app.http))
+        .await;
+    teacher.join("prof").await;
+    teacher.say("/room create atelier").await;
+    let mut alice = app.tcp_named("alice").await;
+    let mut bob = app.tcp_named("bob").await;
+    bob.send("/join atelier").await;
+    assert_eq!(bob.room_entered().await, "atelier");
+    alice.send("dans main").await;
+    bob.send("dans l'atelier").await;
+    teacher
+        .js(&format!("{}.click(); return null;", button("atelier")))
+        .await;
+    teacher.wait_text("dans l'atelier").await;
+    let link = |id: &str| format!("return document.getElementById('{id}').getAttribute('href');");
+    let room = teacher.js(&link("transcript-room")).await;
+    let room = room.as_str().expect("a link").to_owned();
+    // The teacher's token is in it, so the link works from another machine than the server.
+    assert!(
+        room.starts_with("/transcript.txt?") && room.contains("room=atelier"),
+        "{room}"
+    );
+    assert!(room.contains(&format!("teacher={TEACHER}")), "{room}");
+    let (status, headers, body) = http_get(app.http, &room).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        headers
+            .iter()
+            .any(|(_, value)| value.contains("tchat-transcript-atelier.txt")),
+        "{headers:?}"
+    );
+    assert!(
+        body.contains("dans l'atelier") && !body.contains("dans main"),
+        "{body}"
+    );
+    let every = teacher.js(&link("transcript-all-csv")).await;
+    let every = every.as_str().expect("a link").to_owned();
+    let (_, _, body) = http_get(app.http, &every).await;
+    assert!(
+        body.lines()
+            .next()
+            .is_some_and(|head| head.ends_with("room")),
+        "{body}"
+    );
+    assert!(
+        body.contains("dans l'atelier") && body.contains("dans main"),
+        "{body}"
+    );
+    teacher.close().await;
     app.stop().await;
 }
