@@ -295,7 +295,7 @@ impl State {
     ) -> Result<(), ChatError> {
         let name = RoomName::parse(name)?;
         self.check_saving()?;
-        self.rooms.create(&name)?;
+        self.rooms.check_new(&name)?;
         let kind = notice(NoticeKind::Open, by, None, name.to_string(), 0);
         self.publish_in(RoomName::everywhere(), id, kind, config);
         Ok(())
@@ -341,7 +341,6 @@ impl State {
         }
         let kind = notice(NoticeKind::Close, by, None, name.to_string(), 0);
         self.publish_in(RoomName::everywhere(), id, kind, config);
-        self.rooms.close(name);
     }
 
     /// `/groups N`: the students present, in a random order, dealt into N groups in turn,
@@ -375,7 +374,6 @@ impl State {
         self.rooms.check_room_for(&names)?;
         for name in &names {
             if self.rooms.open(name).is_err() {
-                self.rooms.create(name)?;
                 let kind = notice(NoticeKind::Open, by.clone(), None, name.to_string(), 0);
                 self.publish_in(RoomName::everywhere(), id, kind, config);
             }
@@ -660,5 +658,56 @@ mod tests {
             Some(ChatError::NoSuchRoom("fermee".into()))
         );
         assert_eq!(prof.room().as_str(), "atelier");
+    }
+    #[test]
+    fn the_rooms_are_what_their_notices_say_live_and_read_back() {
+        let hub = Hub::new(HubConfig::default(), "test".into());
+        let mut prof = enter(&hub, "prof", true);
+        for line in [
+            "/room create atelier",
+            "/join atelier",
+            "/topic Atelier du jour",
+            "/lock",
+            "/slow 30",
+            "/private off",
+            "/room create b",
+            "/join main",
+            "/room close b",
+            "/announce bonjour",
+            "/topic Sujet principal",
+        ] {
+            prof.handle(line).expect(line);
+        }
+        let notices: Vec<_> = drain(&mut prof)
+            .into_iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => Some(event),
+                _ => None,
+            })
+            .collect();
+        let mut read_back = crate::chat::rooms::Rooms::new(8);
+        for event in &notices {
+            read_back.apply_notice(event);
+        }
+        let live = &hub.lock().rooms;
+        assert_eq!(read_back.names(), live.names());
+        assert_eq!(
+            live.names()
+                .iter()
+                .map(RoomName::to_string)
+                .collect::<Vec<_>>(),
+            ["main", "atelier"]
+        );
+        for name in live.names() {
+            assert_eq!(
+                read_back.rules(&name).state(),
+                live.rules(&name).state(),
+                "{name}"
+            );
+        }
+        assert!(
+            live.rules(&RoomName::parse("atelier").expect("name"))
+                .locked
+        );
     }
 }

@@ -173,8 +173,7 @@ impl Hub {
                 notice(NoticeKind::Announce, by, None, text, 0)
             }
         };
-        // The room changes as its notice says, the very notice a restart replays.
-        state.rooms.rules_mut(&room).apply(&kind);
+        // The room changes as its notice is numbered (`State::publish_in`).
         state.publish_in(room, id, kind, config);
         Ok(())
     }

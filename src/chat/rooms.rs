@@ -395,21 +395,17 @@ impl Rooms {
             .or_insert_with(|| Place::new(backlog, on_disk))
     }
 
-    /// Opens room `name` (again).
+    /// Checks that room `name` may be opened (again); its `Open` notice opens it.
     ///
     /// # Errors
     /// [`ChatError::RoomExists`] if it is open, [`ChatError::TooManyRooms`] past
     /// [`MAX_ROOMS`].
-    pub(super) fn create(&mut self, name: &RoomName) -> Result<(), ChatError> {
+    pub(super) fn check_new(&self, name: &RoomName) -> Result<(), ChatError> {
         match self.places.get(name) {
-            Some(place) if place.open => return Err(ChatError::RoomExists(name.to_string())),
-            None if self.places.len() >= MAX_ROOMS => {
-                return Err(ChatError::TooManyRooms(MAX_ROOMS));
-            }
-            _ => {}
+            Some(place) if place.open => Err(ChatError::RoomExists(name.to_string())),
+            None if self.places.len() >= MAX_ROOMS => Err(ChatError::TooManyRooms(MAX_ROOMS)),
+            _ => Ok(()),
         }
-        self.place_mut(name).open = true;
-        Ok(())
     }
 
     /// Checks that rooms `names` can all be opened (those not yet known count against
@@ -483,20 +479,21 @@ impl Rooms {
         }
     }
 
-    /// Applies a saved notice on a restart: rooms opened and closed, and each room's rules.
-    pub(super) fn replay_notice(&mut self, event: &Event) {
-        match &event.kind {
-            EventKind::Notice {
-                kind: NoticeKind::Open,
-                text,
-                ..
-            } => self.place_mut(&RoomName::restored(text)).open = true,
-            EventKind::Notice {
-                kind: NoticeKind::Close,
-                text,
-                ..
-            } => self.close(&RoomName::restored(text)),
-            kind => self.rules_mut(&event.room).apply(kind),
+    /// Applies a teacher's notice to the rooms: a room opened or closed, or a room's rules
+    /// ([`NoticeKind::ROOM`]); any other event leaves them as they are. Called as each
+    /// notice is numbered and as a restart reads the saved ones back, so that what a notice
+    /// does is written once, and the conversation is what its events say.
+    pub(super) fn apply_notice(&mut self, event: &Event) {
+        let EventKind::Notice { kind, text, .. } = &event.kind else {
+            return;
+        };
+        match kind {
+            NoticeKind::Open => self.place_mut(&RoomName::restored(text)).open = true,
+            NoticeKind::Close => self.close(&RoomName::restored(text)),
+            kind if NoticeKind::ROOM.contains(kind) => {
+                self.rules_mut(&event.room).apply(&event.kind);
+            }
+            _ => {}
         }
     }
 

@@ -112,7 +112,7 @@ impl State {
     ) -> Self {
         let mut rooms = Rooms::new(config.backlog);
         for notice in &past.room {
-            rooms.replay_notice(notice);
+            rooms.apply_notice(notice);
         }
         rooms.fixed = past.groups_fixed;
         rooms.assigned = past.assigned.into_iter().collect();
@@ -172,6 +172,9 @@ impl State {
     ) {
         self.last_id += 1;
         let event = Arc::new(Event::new(self.last_id, origin, room, kind));
+        // What a teacher's notice does to the rooms, it does as it is numbered: a restart
+        // reading it back does the same (`State::new`).
+        self.rooms.apply_notice(&event);
         match &self.journal {
             // Sent under the lock, so the journal receives events in id order. It is only
             // gone once the storage thread has stopped, and then nothing can be saved.
