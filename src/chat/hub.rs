@@ -152,10 +152,12 @@ impl Hub {
             state.rooms.get(&room).subscribe()
         };
         // A teacher is shown every room's past, as it watches every room from now on.
-        let (history, missed) = if teacher {
-            state.replay(arrival.replay)
-        } else {
-            state.rooms.get(&room).replay(arrival.replay)
+        let (history, missed) = match arrival.replay {
+            Replay::Last { count, chat_only } if teacher => {
+                (state.rooms.latest_of_every_room(count, chat_only), 0)
+            }
+            replay if teacher => state.replay(replay),
+            replay => state.rooms.get(&room).replay(replay),
         };
         let welcome = Welcome {
             nick: nick.clone(),

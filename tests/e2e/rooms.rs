@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TEACHER, WsClient, spawn_app};
+use crate::helpers::{TEACHER, WsClient, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn messages_stay_in_their_room_and_a_tcp_teacher_sees_every_room_prefixed() {
@@ -415,6 +415,39 @@ async fn a_teacher_page_is_welcomed_with_every_room_and_resumes_in_all_of_them()
         texts(&theirs["history"]).is_empty(),
         "{}",
         theirs["history"]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_teacher_page_is_welcomed_with_the_latest_of_each_room_however_busy_the_others() {
+    let app = spawn_app_with(|config| config.history = 5).await;
+    let mut prof = app.tcp_teacher("prof").await;
+    prof.send("/room create calme").await;
+    let mut bob = app.tcp_named("bob").await;
+    bob.send("/join calme").await;
+    bob.room_entered().await;
+    bob.send("seule ligne du salon calme").await;
+    prof.expect("seule ligne du salon calme").await;
+    let mut alice = app.tcp_named("alice").await;
+    for n in 1..=12 {
+        alice.send(&format!("main {n}")).await;
+    }
+    prof.expect("main 12").await;
+    let (_page, welcome) = ws_teacher(&app, "anne", json!({})).await;
+    let history = texts(&welcome["history"]);
+    assert!(
+        history.contains(&"seule ligne du salon calme".to_owned()),
+        "the quiet room is not crowded out: {history:?}"
+    );
+    let mains: Vec<_> = history
+        .iter()
+        .filter(|text| text.starts_with("main "))
+        .collect();
+    assert_eq!(
+        mains,
+        ["main 8", "main 9", "main 10", "main 11", "main 12"],
+        "{history:?}"
     );
     app.stop().await;
 }
