@@ -281,10 +281,10 @@ export function rooms() {
 }
 
 /** Empties the list on screen and names it after room `name`: a student starts afresh in
- * the room it entered. */
+ * the room it entered. Its private messages stay: they are its own, not the room's. */
 export function restart(name) {
   flush();
-  log.replaceChildren();
+  log.replaceChildren(...log.querySelectorAll(":scope > li.private"));
   delete log.dataset.lastDay;
   lists.delete(onScreen);
   lists.set(name, log);

@@ -271,3 +271,22 @@ async fn a_teachers_page_links_to_the_transcript_of_the_room_on_screen_and_of_ev
     teacher.close().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_students_private_messages_stay_on_its_page_when_it_changes_room() {
+    let app = spawn_app().await;
+    let mut prof = app.tcp_teacher("prof").await;
+    let lea = Browser::open(Screen::Desktop).await;
+    lea.visit(&format!("http://{}/", app.http)).await;
+    lea.join("lea").await;
+    prof.send("/msg lea rejoins le groupe 1 avec ton code")
+        .await;
+    lea.wait_text("rejoins le groupe 1 avec ton code").await;
+    prof.send("/groups 1").await;
+    lea.wait_text("Tu es maintenant dans le salon groupe-1")
+        .await;
+    let log = lea.log_text().await;
+    assert!(log.contains("rejoins le groupe 1 avec ton code"), "{log}");
+    lea.close().await;
+    app.stop().await;
+}
