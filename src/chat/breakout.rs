@@ -118,8 +118,9 @@ impl State {
     }
 
     /// After member `id` renamed itself from nickname key `old`, while groups are fixed: a
-    /// student whose new name has a group goes there; otherwise its group goes with it to the
-    /// new name (a guest's being the group it was dealt into).
+    /// student in no group whose new name has one goes there; a student in a group stays,
+    /// and its group goes with it to the new name (a guest's being the group it was dealt
+    /// into).
     pub(super) fn regroup(&mut self, id: MemberId, old: &str, config: &HubConfig) {
         let Some(entry) = self.members.get(&id) else {
             return;
@@ -128,21 +129,26 @@ impl State {
             return;
         }
         let (new, here) = (entry.nick.key(), entry.room.clone());
-        if let Some(room) = self.rooms.assigned.get(&new).cloned() {
-            if self.rooms.open(&room).is_ok() {
-                self.relocate(id, &room, config);
+        let own = self.rooms.assigned.get(old).cloned();
+        let group = own.clone().or_else(|| (!here.is_main()).then_some(here));
+        match (group, self.rooms.assigned.get(&new).cloned()) {
+            // Someone in no group taking a name that has one: a student back under its
+            // name (a TCP client arrives as a guest in main) goes back to its group.
+            (None, Some(room)) => {
+                if self.rooms.open(&room).is_ok() {
+                    self.relocate(id, &room, config);
+                }
             }
-            return;
-        }
-        let group = match self.rooms.assigned.get(old).cloned() {
-            Some(room) => {
-                self.assign(old.to_owned(), None);
-                Some(room)
+            // Someone in a group stays there whatever name it takes, so that a classmate's
+            // name is no way into another group; its group goes with its name, unless that
+            // name has a group of its own.
+            (Some(room), None) => {
+                if own.is_some() {
+                    self.assign(old.to_owned(), None);
+                }
+                self.assign(new, Some(room));
             }
-            None => (!here.is_main()).then_some(here),
-        };
-        if let Some(room) = group {
-            self.assign(new, Some(room));
+            (Some(_), Some(_)) | (None, None) => {}
         }
     }
 

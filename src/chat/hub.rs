@@ -355,7 +355,10 @@ impl Hub {
             };
             // A student may always write to a teacher, whatever the rules of the moment.
             if !recipient.teacher && !sender.teacher {
-                if !state.rooms.rules(&sender.room).private {
+                // The rules of both rooms: a group with private messages off is not written
+                // to from a room with them on.
+                let rules = |room| state.rooms.rules(room).private;
+                if !rules(&sender.room) || !rules(&recipient.room) {
                     return Err(ChatError::PrivateOff);
                 }
                 sender.check_mute(Instant::now(), &state.people)?;

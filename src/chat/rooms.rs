@@ -454,9 +454,14 @@ impl Rooms {
     /// open room's, for an announcement) and to the teachers' ring.
     pub(super) fn deliver(&mut self, event: &Arc<Event>, recent: usize) {
         if event.room.is_everywhere() {
-            for place in self.places.values_mut().filter(|place| place.open) {
-                place.keep(event, recent);
-                // An error only means nobody is subscribed, which is fine.
+            for place in self.places.values_mut() {
+                if place.open {
+                    place.keep(event, recent);
+                }
+                // Closed rooms too: a room closes as its notice is numbered, and its members
+                // read its ring until their move back to main comes through, after which
+                // what they have seen is skipped (`Member::sift`). An error only means nobody
+                // is subscribed, which is fine.
                 let _ = place.ring.send(event.clone());
             }
         } else {

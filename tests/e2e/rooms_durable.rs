@@ -392,3 +392,30 @@ async fn a_database_from_before_rooms_is_all_in_main_and_ids_go_on() {
         .expect("rooms");
     assert_eq!(rooms, ["main"]);
 }
+
+#[tokio::test]
+async fn the_end_of_the_groups_tells_every_student_that_every_group_closed() {
+    let (_dir, db) = temp_db();
+    let app = on(&db, 50).await;
+    let mut prof = app.tcp_teacher("prof").await;
+    let mut students = vec![app.tcp_named("ana").await, app.tcp_named("bea").await];
+    prof.send("/groups 2").await;
+    for student in &mut students {
+        student.room_entered().await;
+    }
+    prof.send("/groups end").await;
+    prof.send("/announce c'est fini").await;
+    // Whichever group it was in, and whichever closed first, each is told of both.
+    for student in &mut students {
+        let lines = student.lines_until("c'est fini").await;
+        for group in ["groupe-1", "groupe-2"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|line| line.contains(&format!("a fermé le salon {group}"))),
+                "{group}: {lines:?}"
+            );
+        }
+    }
+    app.stop().await;
+}

@@ -448,3 +448,54 @@ async fn a_reader_resuming_in_a_room_is_told_what_it_missed_there_not_elsewhere(
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_classmates_name_is_no_way_into_another_group() {
+    let app = spawn_app().await;
+    let mut prof = app.tcp_teacher("prof").await;
+    let mut students = Vec::new();
+    for nick in ["s0", "s1", "s2", "s3"] {
+        students.push(app.tcp_named(nick).await);
+    }
+    prof.send("/groups 2").await;
+    let mut groups = Vec::new();
+    for student in &mut students {
+        groups.push(student.room_entered().await);
+    }
+    // Someone of the other group leaves; s0 takes its name.
+    let other = (1..4)
+        .find(|&n| groups[n] != groups[0])
+        .expect("another group");
+    let absent = format!("s{other}");
+    drop(students.remove(other));
+    prof.expect(&format!("{absent} a quitté la conversation"))
+        .await;
+    let s0 = &mut students[0];
+    s0.send(&format!("/nick {absent}")).await;
+    prof.expect(&format!("s0 s'appelle maintenant {absent}"))
+        .await;
+    s0.send("toujours là ?").await;
+    // The teacher sees each line with its room: s0 is still in its own group.
+    let line = prof.expect("toujours là ?").await;
+    assert!(line.starts_with(&format!("[{}]", groups[0])), "{line}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn private_messages_off_in_a_group_hold_from_another_room_too() {
+    let app = spawn_app().await;
+    let mut prof = app.tcp_teacher("prof").await;
+    prof.send("/room create calme").await;
+    let mut bob = app.tcp_named("bob").await;
+    bob.send("/join calme").await;
+    bob.room_entered().await;
+    prof.send("/join calme").await;
+    prof.send("/private off").await;
+    prof.expect("a coupé les messages privés").await;
+    let mut alice = app.tcp_named("alice").await;
+    alice.send("/msg bob psst").await;
+    alice
+        .expect("Les messages privés entre élèves sont coupés")
+        .await;
+    app.stop().await;
+}
