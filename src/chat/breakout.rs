@@ -232,18 +232,39 @@ impl State {
         if let Some(assigned) = self.rooms.assigned.get_mut(&entry.nick.key()) {
             *assigned = from.clone();
         }
-        if entry.switcher.cancel().is_none() {
-            // Its session took the new room already (a gap in its ring let it): it is
-            // given the old one back at once.
-            let switch = Switch {
-                trigger: self.last_id,
-                old: Some(to.clone()),
-                receiver: (!entry.teacher).then(|| self.rooms.get(from).subscribe()),
-                room: from.clone(),
-                view: Some(self.rooms.view(from)),
-            };
-            entry.switcher.set_now(switch);
-        }
+        // The ring its session reads now: the one it left, unless the switch it had not
+        // taken yet began earlier (two moves, or a move and an `/op`, merge into one switch).
+        let (old, receiver) = match entry.switcher.cancel() {
+            // It took the new room already (a gap in its ring let it); a teacher keeps the
+            // ring of every room it reads.
+            None => (
+                Some(to.clone()),
+                (!entry.teacher).then(|| self.rooms.get(from).subscribe()),
+            ),
+            Some(waiting) if waiting.old.as_ref() != Some(from) || entry.teacher => {
+                let receiver = if entry.teacher {
+                    self.rooms.watch_all()
+                } else {
+                    self.rooms.get(from).subscribe()
+                };
+                (waiting.old, Some(receiver))
+            }
+            // It still reads the room it is back in: nothing to change.
+            Some(_) => {
+                self.alert(id, Alert::MoveNotSaved(from.clone()));
+                return;
+            }
+        };
+        // It is given the room the hub says it is in, and the ring that goes with it, at
+        // once: the event that was to trigger its switch will never come.
+        let switch = Switch {
+            trigger: self.last_id,
+            old,
+            receiver,
+            room: from.clone(),
+            view: Some(self.rooms.view(from)),
+        };
+        entry.switcher.set_now(switch);
         self.alert(id, Alert::MoveNotSaved(from.clone()));
     }
 
@@ -715,5 +736,41 @@ mod tests {
             live.rules(&RoomName::parse("atelier").expect("name"))
                 .locked
         );
+    }
+
+    #[test]
+    fn a_second_move_that_is_not_saved_leaves_the_student_reading_the_room_of_the_first() {
+        let (hub, journal) = Hub::durable(HubConfig::default(), Past::default(), "t".into());
+        let mut prof = enter(&hub, "prof", true);
+        let mut alice = enter(&hub, "alice", false);
+        prof.handle("/room create a").expect("open");
+        prof.handle("/room create b").expect("open");
+        save(&journal);
+        drain(&mut alice);
+        // Saved, but not read yet when the second move comes and is lost.
+        alice.handle("/join a").expect("move");
+        save(&journal);
+        alice.handle("/join b").expect("move");
+        fail(&journal);
+        journal.recovered();
+        let mut bob = enter(&hub, "bob", false);
+        bob.handle("/join a").expect("move");
+        save(&journal);
+        bob.handle("dans a").expect("say");
+        save(&journal);
+        let heard: Vec<_> = drain(&mut alice)
+            .into_iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) => match &event.kind {
+                    EventKind::Message { text, .. } => Some(text.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(alice.room().as_str(), "a");
+        assert_eq!(hub.rooms_for(alice.id()).1.as_str(), "a");
+        assert_eq!(heard, ["dans a"]);
+        drain(&mut prof);
     }
 }
