@@ -234,37 +234,36 @@ impl State {
         }
         // The ring its session reads now: the one it left, unless the switch it had not
         // taken yet began earlier (two moves, or a move and an `/op`, merge into one switch).
-        let (old, receiver) = match entry.switcher.cancel() {
+        let reading = match entry.switcher.cancel() {
             // It took the new room already (a gap in its ring let it); a teacher keeps the
             // ring of every room it reads.
-            None => (
+            None => Some((
                 Some(to.clone()),
                 (!entry.teacher).then(|| self.rooms.get(from).subscribe()),
-            ),
+            )),
             Some(waiting) if waiting.old.as_ref() != Some(from) || entry.teacher => {
                 let receiver = if entry.teacher {
                     self.rooms.watch_all()
                 } else {
                     self.rooms.get(from).subscribe()
                 };
-                (waiting.old, Some(receiver))
+                Some((waiting.old, Some(receiver)))
             }
             // It still reads the room it is back in: nothing to change.
-            Some(_) => {
-                self.alert(id, Alert::MoveNotSaved(from.clone()));
-                return;
-            }
+            Some(_) => None,
         };
         // It is given the room the hub says it is in, and the ring that goes with it, at
         // once: the event that was to trigger its switch will never come.
-        let switch = Switch {
-            trigger: self.last_id,
-            old,
-            receiver,
-            room: from.clone(),
-            view: Some(self.rooms.view(from)),
-        };
-        entry.switcher.set_now(switch);
+        if let Some((old, receiver)) = reading {
+            let switch = Switch {
+                trigger: self.last_id,
+                old,
+                receiver,
+                room: from.clone(),
+                view: Some(self.rooms.view(from)),
+            };
+            entry.switcher.set_now(switch);
+        }
         self.alert(id, Alert::MoveNotSaved(from.clone()));
     }
 
@@ -418,12 +417,7 @@ impl State {
             self.relocate(student, room, config);
         }
         // Groups of an earlier, larger `/groups`: empty of students now.
-        for number in count + 1..=MAX_GROUPS {
-            let name = group_name(config.group_name, number);
-            if self.rooms.open(&name).is_ok() {
-                self.close(id, by.clone(), &name, config);
-            }
-        }
+        self.close_groups_from(count + 1, id, &by, config);
         if count < asked {
             self.alert(id, Alert::GroupsCapped { asked, made: count });
         }
@@ -441,15 +435,21 @@ impl State {
     ) -> Result<(), ChatError> {
         self.check_saving()?;
         self.fix_groups(false);
-        for number in 1..=MAX_GROUPS {
+        self.close_groups_from(1, id, &by, config);
+        let kind = notice(NoticeKind::GroupsEnd, by, None, String::new(), 0);
+        self.publish_in(RoomName::everywhere(), id, kind, config);
+        Ok(())
+    }
+
+    /// Closes the open groups numbered `first` and above, their members going back to
+    /// main.
+    fn close_groups_from(&mut self, first: u64, id: MemberId, by: &Nick, config: &HubConfig) {
+        for number in first..=MAX_GROUPS {
             let name = group_name(config.group_name, number);
             if self.rooms.open(&name).is_ok() {
                 self.close(id, by.clone(), &name, config);
             }
         }
-        let kind = notice(NoticeKind::GroupsEnd, by, None, String::new(), 0);
-        self.publish_in(RoomName::everywhere(), id, kind, config);
-        Ok(())
     }
 }
 

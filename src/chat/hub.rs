@@ -157,7 +157,7 @@ impl Hub {
                 (state.rooms.latest_of_every_room(count, chat_only), 0)
             }
             replay if teacher => state.replay(replay),
-            replay => state.rooms.get(&room).replay(replay),
+            replay => state.rooms.replay(&room, replay),
         };
         let welcome = Welcome {
             nick: nick.clone(),
@@ -244,7 +244,7 @@ impl Hub {
             chat_only: true,
         };
         let state = self.lock();
-        state.rooms.get(&state.room_of(id)).replay(replay).0
+        state.rooms.replay(&state.room_of(id), replay).0
     }
 
     /// Events after `id` still kept in memory, oldest first.

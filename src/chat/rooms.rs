@@ -242,13 +242,10 @@ pub(super) struct Place {
     drops: VecDeque<u64>,
     /// How many events were pushed out before those in `drops`.
     dropped_before: u64,
-    /// Events up to this id were saved before this run and not read back: any of them may
-    /// be this room's, which only the database knows.
-    on_disk: u64,
 }
 
 impl Place {
-    fn new(backlog: usize, on_disk: u64) -> Self {
+    fn new(backlog: usize) -> Self {
         Self {
             rules: Rules::default(),
             open: false,
@@ -256,7 +253,6 @@ impl Place {
             recent: VecDeque::new(),
             drops: VecDeque::new(),
             dropped_before: 0,
-            on_disk,
         }
     }
 
@@ -282,17 +278,18 @@ impl Place {
     /// What a member entering or resuming in this room is shown, and how many events of
     /// this room asked for are no longer in memory: exact for the last [`DROPS_KEPT`]
     /// forgotten, an upper bound further back (which the database then makes exact).
-    pub(super) fn replay(&self, replay: Replay) -> (Vec<Arc<Event>>, u64) {
+    /// Events up to `on_disk` were saved before this run and not read back.
+    fn replay(&self, replay: Replay, on_disk: u64) -> (Vec<Arc<Event>>, u64) {
         let (picked, _) = replay_from(&self.recent, replay, 0);
         let missed = match replay {
-            Replay::Since(after) => self.forgotten_after(after),
+            Replay::Since(after) => self.forgotten_after(after, on_disk),
             Replay::Last { .. } => 0,
         };
         (picked, missed)
     }
 
     /// How many events of this room after id `after` were pushed out of memory.
-    fn forgotten_after(&self, after: u64) -> u64 {
+    fn forgotten_after(&self, after: u64, on_disk: u64) -> u64 {
         let known = self.drops.len() - self.drops.partition_point(|&id| id <= after);
         // Those forgotten before the ids kept lie between `after` and the oldest kept id.
         let older = self.drops.front().map_or(0, |&oldest| {
@@ -301,7 +298,7 @@ impl Place {
         });
         // Those saved before this run and not read back: an upper bound, which the
         // database makes exact.
-        known as u64 + older + self.on_disk.saturating_sub(after)
+        known as u64 + older + on_disk.saturating_sub(after)
     }
 
     /// Drops message `id` from what newcomers are shown.
@@ -328,7 +325,7 @@ pub(super) struct Rooms {
 
 impl Rooms {
     pub(super) fn new(backlog: usize) -> Self {
-        let mut main = Place::new(backlog, 0);
+        let mut main = Place::new(backlog);
         main.open = true;
         Self {
             places: HashMap::from([(RoomName::main(), main)]),
@@ -344,9 +341,6 @@ impl Rooms {
     /// resuming from before it asks the database.
     pub(super) fn on_disk_up_to(&mut self, id: u64) {
         self.on_disk = self.on_disk.max(id);
-        for place in self.places.values_mut() {
-            place.on_disk = place.on_disk.max(id);
-        }
     }
 
     /// Room `name` under the allocation everyone in it shares (see [`RoomName`]); `name`
@@ -389,10 +383,10 @@ impl Rooms {
     /// The room called `name`, made (closed) if there was none: events read back from
     /// storage or saved after a close always have a room.
     fn place_mut(&mut self, name: &RoomName) -> &mut Place {
-        let (backlog, on_disk) = (self.backlog, self.on_disk);
+        let backlog = self.backlog;
         self.places
             .entry(name.clone())
-            .or_insert_with(|| Place::new(backlog, on_disk))
+            .or_insert_with(|| Place::new(backlog))
     }
 
     /// Checks that room `name` may be opened (again); its `Open` notice opens it.
@@ -502,6 +496,12 @@ impl Rooms {
         }
     }
 
+    /// What a member entering or resuming in room `name` is shown, and how many of that
+    /// room's events asked for are no longer in memory (see [`Place`]).
+    pub(super) fn replay(&self, name: &RoomName, replay: Replay) -> (Vec<Arc<Event>>, u64) {
+        self.get(name).replay(replay, self.on_disk)
+    }
+
     /// What a teacher, who watches every room, is shown of the past on joining: the latest
     /// `count` events of each open room, in id order, so that a busy room does not crowd the
     /// quiet ones out (an announcement, kept by every room, comes once).
@@ -511,7 +511,7 @@ impl Rooms {
             .places
             .values()
             .filter(|place| place.open)
-            .flat_map(|place| place.replay(last).0)
+            .flat_map(|place| place.replay(last, self.on_disk).0)
             .collect();
         events.sort_by_key(|event| event.id);
         events.dedup_by_key(|event| event.id);
@@ -544,7 +544,7 @@ impl Rooms {
         RoomView {
             name: name.clone(),
             rules: place.rules.state(),
-            history: place.replay(last).0,
+            history: place.replay(last, self.on_disk).0,
             users: Vec::new(),
             watching: false,
         }
@@ -692,25 +692,27 @@ mod tests {
         assert_eq!(group_name("groupe-{number}", 3).as_str(), "groupe-3");
     }
 
+    /// A notice of room `room` numbered `id`.
+    fn event(id: u64, room: &RoomName) -> Arc<Event> {
+        let kind = EventKind::Notice {
+            kind: NoticeKind::Topic,
+            by: super::super::Nick::restored("prof"),
+            target: None,
+            text: String::new(),
+            number: 0,
+        };
+        Arc::new(Event::new(
+            id,
+            super::super::MemberId(0),
+            room.clone(),
+            kind,
+        ))
+    }
+
     #[test]
     fn a_room_counts_what_it_forgot_of_its_own_events_not_the_ids_of_other_rooms() {
         let (main, elsewhere) = (RoomName::main(), RoomName::restored("atelier"));
-        let event = |id, room: &RoomName| {
-            let kind = EventKind::Notice {
-                kind: NoticeKind::Topic,
-                by: super::super::Nick::restored("prof"),
-                target: None,
-                text: String::new(),
-                number: 0,
-            };
-            Arc::new(Event::new(
-                id,
-                super::super::MemberId(0),
-                room.clone(),
-                kind,
-            ))
-        };
-        let mut place = Place::new(4, 0);
+        let mut place = Place::new(4);
         // Ids 1..=40: every fourth in this room, the others elsewhere; it keeps 3.
         for id in 1..=40 {
             if id % 4 == 0 {
@@ -719,40 +721,27 @@ mod tests {
                 let _ = event(id, &elsewhere);
             }
         }
-        let (kept, missed) = place.replay(Replay::Since(10));
+        let (kept, missed) = place.replay(Replay::Since(10), 0);
         let ids: Vec<u64> = kept.iter().map(|event| event.id).collect();
         assert_eq!(ids, [32, 36, 40]);
         assert_eq!(
             missed, 5,
             "12 to 28, of its own, were forgotten: not 21 ids"
         );
-        assert_eq!(place.replay(Replay::Since(0)).1, 7);
-        assert_eq!(place.replay(Replay::Since(36)).1, 0);
+        assert_eq!(place.replay(Replay::Since(0), 0).1, 7);
+        assert_eq!(place.replay(Replay::Since(36), 0).1, 0);
     }
 
     #[test]
     fn a_room_past_its_kept_drops_still_gives_an_upper_bound() {
-        let mut place = Place::new(4, 0);
-        let kind = EventKind::Notice {
-            kind: NoticeKind::Topic,
-            by: super::super::Nick::restored("prof"),
-            target: None,
-            text: String::new(),
-            number: 0,
-        };
+        let mut place = Place::new(4);
         let total = DROPS_KEPT as u64 + 100;
         for id in 1..=total {
-            let event = Event::new(
-                id * 2,
-                super::super::MemberId(0),
-                RoomName::main(),
-                kind.clone(),
-            );
-            place.keep(&Arc::new(event), 1);
+            place.keep(&event(id * 2, &RoomName::main()), 1);
         }
         // Every even id up to 2 * total was this room's; all but the last forgotten.
-        assert_eq!(place.replay(Replay::Since(0)).1, total - 1);
-        assert_eq!(place.replay(Replay::Since(2 * (total - 10))).1, 9);
+        assert_eq!(place.replay(Replay::Since(0), 0).1, total - 1);
+        assert_eq!(place.replay(Replay::Since(2 * (total - 10)), 0).1, 9);
     }
 
     #[test]

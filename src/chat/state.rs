@@ -353,9 +353,7 @@ impl State {
 
     /// Tells `id` alone about something; dropped if its queue is full (it is not reading).
     pub(super) fn alert(&self, id: MemberId, alert: Alert) {
-        if let Some(entry) = self.members.get(&id) {
-            let _ = entry.direct.try_send(Box::new(Direct::Alert(alert)));
-        }
+        self.tell(id, Direct::Alert(alert));
     }
 
     /// Hands `id` something for it alone; dropped if its queue is full (it is not reading).

@@ -108,22 +108,15 @@ impl Reader {
         since_ms: i64,
         room: Option<&RoomName>,
     ) -> rusqlite::Result<Vec<Event>> {
-        let events = self.events;
-        match room {
-            None => query(
-                &self.connection,
-                &format!("SELECT {COLUMNS} FROM {events} WHERE ts >= ?1 ORDER BY id"),
-                params![since_ms],
+        query(
+            &self.connection,
+            &format!(
+                "SELECT {COLUMNS} FROM {}
+                 WHERE ts >= ?1 AND (?2 IS NULL OR room IN (?2, '*')) ORDER BY id",
+                self.events
             ),
-            Some(room) => query(
-                &self.connection,
-                &format!(
-                    "SELECT {COLUMNS} FROM {events}
-                     WHERE ts >= ?1 AND room IN (?2, '*') ORDER BY id"
-                ),
-                params![since_ms, room.as_str()],
-            ),
-        }
+            params![since_ms, room.map(RoomName::as_str)],
+        )
     }
 }
 
