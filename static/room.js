@@ -31,29 +31,11 @@ export function set(state) {
 
 /** Applies a teacher's notice to the room. */
 export function apply(frame) {
-  switch (frame.kind) {
-    case "topic":
-      room.topic = frame.text || null;
-      break;
-    case "lock":
-    case "unlock":
-      room.locked = frame.kind === "lock";
-      break;
-    case "slow":
-      room.slow = frame.number;
-      break;
-    case "private_off":
-    case "private_on":
-      room.private = frame.kind === "private_on";
-      break;
-    case "mute":
-    case "unmute":
-      users.muted(frame.nick, frame.kind === "mute" ? frame.number : 0);
-      return;
-    default:
-      return;
+  if (frame.kind === "mute" || frame.kind === "unmute") {
+    users.muted(frame.nick, frame.kind === "mute" ? frame.number : 0);
+  } else if (rooms.applyRule(room, frame)) {
+    show();
   }
-  show();
 }
 
 /** Draws the banners and, for a teacher, the controls. */

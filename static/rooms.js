@@ -92,23 +92,29 @@ export function counted(name, delta) {
 /** A teacher's notice that sets room `frame.room`'s rules, kept for when it is shown. */
 export function ruled(frame) {
   const entry = rooms.get(frame.room);
-  if (!entry) return;
-  const rules = entry.rules;
+  if (entry) applyRule(entry.rules, frame);
+}
+
+/** Changes `rules` as a teacher's notice says; false for a notice that sets no rule. The
+ * one definition of what each notice does to a room, on the page as on the server. */
+export function applyRule(rules, frame) {
   switch (frame.kind) {
     case "topic":
       rules.topic = frame.text || null;
-      break;
+      return true;
     case "lock":
     case "unlock":
       rules.locked = frame.kind === "lock";
-      break;
+      return true;
     case "slow":
       rules.slow = frame.number;
-      break;
+      return true;
     case "private_off":
     case "private_on":
       rules.private = frame.kind === "private_on";
-      break;
+      return true;
+    default:
+      return false;
   }
 }
 
