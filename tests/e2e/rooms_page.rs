@@ -10,6 +10,16 @@ fn button(name: &str) -> String {
     format!("document.querySelector('#room-list button[data-room=\"{name}\"]')")
 }
 
+/// The group a student's page was put in, once it says so: the room on screen.
+async fn group_on_screen(page: &Browser) -> String {
+    page.wait_text("Tu es maintenant dans le salon groupe-")
+        .await;
+    let room = page
+        .js("return document.querySelector('#room-list button[aria-current=\"true\"]').dataset.room;")
+        .await;
+    room.as_str().expect("the page's room").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_second() {
     let app = spawn_app().await;
@@ -36,12 +46,7 @@ async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_
     for student in &mut students {
         groups.push(student.room_entered().await);
     }
-    lea.wait_text("Tu es maintenant dans le salon groupe-")
-        .await;
-    let leas = lea
-        .js("return document.querySelector('#room-list button[aria-current=\"true\"]').dataset.room;")
-        .await;
-    let leas = leas.as_str().expect("lea's room").to_owned();
+    let leas = group_on_screen(&lea).await;
     teacher
         .wait(
             "three rooms in the teacher's list",
@@ -133,12 +138,7 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
     for other in &mut others {
         groups.push(other.room_entered().await);
     }
-    lea.wait_text("Tu es maintenant dans le salon groupe-")
-        .await;
-    let mine = lea
-        .js("return document.querySelector('#room-list button[aria-current=\"true\"]').dataset.room;")
-        .await;
-    let mine = mine.as_str().expect("lea's room").to_owned();
+    let mine = group_on_screen(&lea).await;
     // The other rooms cannot be chosen while the groups are fixed, and the page says why.
     let refused = lea
         .js("return [...document.querySelectorAll('#room-list button:not([aria-current])')].map((b) => b.getAttribute('aria-disabled'));")
