@@ -499,3 +499,37 @@ async fn private_messages_off_in_a_group_hold_from_another_room_too() {
         .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_student_can_neither_open_close_nor_deal_rooms_nor_land_in_one_that_is_not_open() {
+    let app = spawn_app().await;
+    let mut prof = app.tcp_teacher("prof").await;
+    prof.send("/room create atelier").await;
+    prof.expect("a ouvert le salon atelier").await;
+    let mut eve = app.tcp_named("eve").await;
+    for command in [
+        "/room create repaire",
+        "/room close atelier",
+        "/groups 2",
+        "/groups end",
+    ] {
+        eve.send(command).await;
+        eve.expect("Seul un prof peut faire ça.").await;
+    }
+    eve.send("/rooms").await;
+    let listed = eve.lines_until("atelier").await;
+    assert!(
+        listed.iter().all(|line| !line.contains("repaire")),
+        "{listed:?}"
+    );
+    // A page asking, as it reconnects, for a room that is not open, or for no room at all,
+    // lands in main.
+    for (n, wish) in ["repaire", "*", "../main"].into_iter().enumerate() {
+        let mut page = WsClient::connect(app.http).await;
+        page.send(json!({"type": "hello", "nick": format!("page{n}"), "room": wish}))
+            .await;
+        let welcome = page.welcome().await;
+        assert_eq!(welcome["here"], "main", "{wish}: {welcome}");
+    }
+    app.stop().await;
+}
