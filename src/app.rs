@@ -42,6 +42,14 @@ pub enum StartError {
     /// The storage thread could not be started.
     #[error("cannot start the storage thread: {0}")]
     Thread(#[source] std::io::Error),
+    /// The cluster could not be joined.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    /// A cluster node keeps the conversation on disk.
+    #[error(
+        "--cluster needs a history database: with --db :memory: a node keeps nothing of the cluster's conversation"
+    )]
+    ClusterInMemory,
     /// No secret can be made without randomness.
     #[error("cannot make secret tokens: {0}")]
     Randomness(#[from] NoRandomness),
@@ -68,6 +76,8 @@ pub struct App {
     context: Context,
     /// The thread saving events, when there is a database.
     writer: Option<JoinHandle<()>>,
+    /// In a cluster, the node's tasks on the log.
+    cluster: Option<crate::cluster::Running>,
     /// Where the log goes, when the terminal is to be the console (see [`App::with_console`]).
     console: Option<Logs>,
 }
@@ -103,21 +113,31 @@ impl App {
         };
         let tcp = listen("TCP", config.tcp).await?;
         let http = listen("HTTP", config.http).await?;
-        let (hub, writer) = match config.db_path() {
-            None => {
+        let (hub, writer, cluster) = match (config.db_path(), config.cluster()) {
+            (None, Some(_)) => return Err(StartError::ClusterInMemory),
+            (None, None) => {
                 config.teacher_token.get_or_insert(fresh_token);
-                (Hub::new(config.hub(), fresh_epoch), None)
+                (Hub::new(config.hub(), fresh_epoch), None, None)
             }
-            Some(path) => {
+            (Some(path), cluster) => {
                 let mut store = Store::open(path)?;
                 if config.teacher_token.is_none() {
                     config.teacher_token = Some(store.teacher_token(&fresh_token)?);
                 }
-                let past = store.past(config.hub().recent)?;
-                let epoch = store.epoch(&fresh_epoch)?;
-                let (hub, journal) = Hub::durable(config.hub(), past, epoch);
-                let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
-                (hub, Some(writer))
+                match cluster {
+                    None => {
+                        let past = store.past(config.hub().recent)?;
+                        let epoch = store.epoch(&fresh_epoch)?;
+                        let (hub, journal) = Hub::durable(config.hub(), past, epoch);
+                        let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
+                        (hub, Some(writer), None)
+                    }
+                    Some(settings) => {
+                        let (hub, writer, running) =
+                            join_cluster(&config, &settings, store).await?;
+                        (hub, Some(writer), Some(running))
+                    }
+                }
             }
         };
         let entrances = Entrances::new(
@@ -140,6 +160,7 @@ impl App {
             http,
             context,
             writer,
+            cluster,
             console: None,
         })
     }
@@ -186,6 +207,7 @@ impl App {
             http,
             context,
             writer,
+            cluster,
             console,
         } = self;
         // Before anyone else can arrive: the console's nickname is the teacher's.
@@ -221,6 +243,9 @@ impl App {
         // what is left.
         drop(listeners);
         drop(context);
+        if let Some(cluster) = cluster {
+            cluster.finish(STORE_GRACE).await;
+        }
         if let Some(writer) = writer {
             let saved = tokio::task::spawn_blocking(move || writer.join());
             if tokio::time::timeout(STORE_GRACE, saved).await.is_err() {
@@ -228,4 +253,29 @@ impl App {
             }
         }
     }
+}
+
+/// Joins the cluster: checks the database against its log, then reads the log until this
+/// node has everything the others had when it connected, before anyone is let in.
+async fn join_cluster(
+    config: &Config,
+    settings: &crate::cluster::Settings,
+    mut store: Store,
+) -> Result<(Hub, JoinHandle<()>, crate::cluster::Running), StartError> {
+    let bus = crate::cluster::Bus::connect(settings).await?;
+    let start = bus.begin(&mut store).await?;
+    let past = store.past(config.hub().recent)?;
+    let (progress_tx, progress) = tokio::sync::watch::channel(0);
+    let (hub, journal, sink, drafts) = Hub::clustered(
+        config.hub(),
+        past,
+        bus.epoch().to_owned(),
+        bus.home(),
+        progress_tx,
+    );
+    let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
+    tracing::info!(node = %settings.node, "reading the cluster's conversation");
+    let mut running = bus.run(&hub, sink, drafts, start, progress);
+    running.catch_up(&hub).await;
+    Ok((hub, writer, running))
 }

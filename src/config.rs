@@ -194,11 +194,46 @@ pub struct Config {
     #[arg(long, env = "TCHAT_QUIET_MS", default_value_t = 300)]
     pub quiet_ms: u64,
 
+    /// NATS servers (JetStream on) of a cluster this node joins, comma-separated, e.g.
+    /// nats://10.0.0.5:4222: several tchat nodes then share one conversation. Without it,
+    /// tchat runs alone.
+    #[arg(long, env = "TCHAT_CLUSTER", value_delimiter = ',')]
+    pub cluster: Vec<String>,
+
+    /// This node's name in the cluster, unique there: letters, digits, - and _ [default:
+    /// the machine's name].
+    #[arg(long, env = "TCHAT_NODE", value_parser = parse_node)]
+    pub node: Option<String>,
+
+    /// How many NATS servers keep a copy of the conversation: 3 with three servers, so
+    /// that it outlives one of them.
+    #[arg(long, env = "TCHAT_CLUSTER_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub cluster_replicas: u8,
+
     /// Milliseconds of silence after which lines that arrived together (a paste into `nc`
     /// or telnet) are sent as one message: longer than the gaps inside a paste, far
     /// shorter than a person takes to type a line. 0 makes every line a message.
     #[arg(long, env = "TCHAT_PASTE_MS", default_value_t = 50, hide = true)]
     pub paste_ms: u64,
+}
+
+/// Longest node name.
+const MAX_NODE_CHARS: usize = 32;
+
+/// A node name: one token of a NATS subject, and short.
+fn parse_node(name: &str) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_NODE_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "a node name is 1 to {MAX_NODE_CHARS} letters, digits, - or _"
+        ))
+    }
 }
 
 /// When the startup output is in colour (`--color`).
@@ -258,6 +293,38 @@ impl Config {
             announce_after: Duration::from_secs(self.announce_after),
             group_name: self.lang().catalog().group_name,
         }
+    }
+
+    /// How this node joins its cluster, if it is in one.
+    pub fn cluster(&self) -> Option<crate::cluster::Settings> {
+        if self.cluster.is_empty() {
+            return None;
+        }
+        let node = self.node.clone().unwrap_or_else(|| {
+            let host = hostname::get().unwrap_or_default();
+            let name: String = host
+                .to_string_lossy()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(MAX_NODE_CHARS)
+                .collect();
+            if name.is_empty() {
+                "tchat".to_owned()
+            } else {
+                name
+            }
+        });
+        Some(crate::cluster::Settings {
+            urls: self.cluster.clone(),
+            node,
+            replicas: usize::from(self.cluster_replicas),
+        })
     }
 
     /// Silence that ends a message sent without a newline.

@@ -28,6 +28,7 @@
 
 pub mod app;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod entrances;

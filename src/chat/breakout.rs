@@ -155,8 +155,9 @@ impl State {
     /// The open rooms, the main room first, with how many members are in each.
     pub(super) fn room_list(&self) -> Vec<RoomInfo> {
         let mut counts: HashMap<&RoomName, usize> = HashMap::new();
-        for entry in self.members.values() {
-            *counts.entry(&entry.room).or_default() += 1;
+        let rooms = self.members.values().map(|entry| &entry.room);
+        for room in rooms.chain(self.roster.iter().map(|remote| &remote.room)) {
+            *counts.entry(room).or_default() += 1;
         }
         self.rooms
             .names()
@@ -201,7 +202,7 @@ impl State {
         };
         let switch = Switch {
             // The first of the two events below.
-            trigger: self.last_id + 1,
+            trigger: self.next_id(),
             old: Some(from.clone()),
             receiver: Some(self.rooms.get(to).subscribe()),
             room: to.clone(),
@@ -515,7 +516,7 @@ mod tests {
     /// Saves (delivers) everything waiting in the journal.
     fn save(journal: &Journal) {
         while let Ok(Some(batch)) = journal.next_batch_within(1000, std::time::Duration::ZERO) {
-            journal.deliver(&batch.events);
+            journal.deliver(&batch);
         }
     }
 

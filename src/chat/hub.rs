@@ -5,11 +5,12 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc as sync_mpsc};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Direct, now_ms};
 use super::people::Person;
 use super::rooms::Switcher;
+use super::sequencer::{Draft, LogSink, OUTBOX, Sequencer};
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
@@ -40,7 +41,7 @@ impl Hub {
     /// Creates an empty conversation called `epoch` that delivers events as soon as they
     /// happen.
     pub fn new(config: HubConfig, epoch: String) -> Self {
-        let state = State::new(&config, Past::default(), None);
+        let state = State::new(&config, Past::default(), Sequencer::Immediate);
         Self::with_state(config, state, epoch)
     }
 
@@ -50,13 +51,38 @@ impl Hub {
     /// [`Journal`] hands them back.
     pub fn durable(config: HubConfig, past: Past, epoch: String) -> (Self, Journal) {
         let (tx, rx) = sync_mpsc::channel();
-        let state = State::new(&config, past, Some(tx));
+        let state = State::new(&config, past, Sequencer::Journal(tx));
         let hub = Self::with_state(config, state, epoch);
         let journal = Journal {
             pending: rx,
             hub: Arc::downgrade(&hub.shared),
+            progress: None,
         };
         (hub, journal)
+    }
+
+    /// Creates a conversation shared with the cluster's other nodes through its log (see
+    /// `sequencer`): what it publishes goes to `outbox`, for the node's publisher; what the
+    /// log holds, in order, comes back through the returned [`LogSink`] to the returned
+    /// [`Journal`], which applies it, has it saved and delivers it, and tells `progress`
+    /// how far it got. `home` is this run of this node; `epoch` names the log.
+    pub fn clustered(
+        config: HubConfig,
+        past: Past,
+        epoch: String,
+        home: Arc<str>,
+        progress: watch::Sender<u64>,
+    ) -> (Self, Journal, LogSink, mpsc::Receiver<Draft>) {
+        let (tx, rx) = sync_mpsc::channel();
+        let (outbox, drafts) = mpsc::channel(OUTBOX);
+        let state = State::new(&config, past, Sequencer::Cluster { outbox, home });
+        let hub = Self::with_state(config, state, epoch);
+        let journal = Journal {
+            pending: rx,
+            hub: Arc::downgrade(&hub.shared),
+            progress: Some(progress),
+        };
+        (hub, journal, LogSink(tx), drafts)
     }
 
     fn with_state(config: HubConfig, state: State, epoch: String) -> Self {
@@ -649,7 +675,7 @@ mod tests {
         let batch = journal.next_batch(10).expect("the join");
         assert_eq!(batch.events.iter().map(|e| e.id).collect::<Vec<_>>(), [42]);
         assert_eq!(batch.facts, [crate::chat::Fact::Guest(1)]);
-        journal.deliver(&batch.events);
+        journal.deliver(&batch);
         assert!(matches!(member.try_recv(), Some(Delivery::Public(e)) if e.id == 42));
         assert_eq!(hub.since(0).len(), 2);
         drop(member);

@@ -5,8 +5,11 @@
 use std::sync::{Arc, PoisonError, Weak, mpsc};
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use super::hub::Shared;
-use super::{Alert, Event, EventKind, NoticeKind, RoomName};
+use super::sequencer::Logged;
+use super::{Alert, Event, RoomName};
 
 /// Something the hub keeps across restarts that is not an event. It goes through the same
 /// queue as events, so it is saved no later than any event that shows it: a saved `join`
@@ -29,6 +32,8 @@ pub enum Fact {
 pub(super) enum Pending {
     Event(Arc<Event>),
     Fact(Fact),
+    /// In a cluster, a record of the log, applied as its batch is taken.
+    Logged(Box<Logged>),
 }
 
 /// What the storage thread saves in one transaction.
@@ -38,6 +43,11 @@ pub struct Batch {
     pub events: Vec<Arc<Event>>,
     /// Facts learnt meanwhile, oldest first.
     pub facts: Vec<Fact>,
+    /// In a cluster, the last record of the log these come from: saved with them, so a
+    /// restarted node goes on from the next one.
+    pub seq: Option<u64>,
+    /// In a cluster, the log's records, until they are applied.
+    logged: Vec<Logged>,
 }
 
 impl Batch {
@@ -45,11 +55,12 @@ impl Batch {
         match pending {
             Pending::Event(event) => self.events.push(event),
             Pending::Fact(fact) => self.facts.push(fact),
+            Pending::Logged(logged) => self.logged.push(*logged),
         }
     }
 
     fn len(&self) -> usize {
-        self.events.len() + self.facts.len()
+        self.events.len() + self.facts.len() + self.logged.len()
     }
 }
 
@@ -61,6 +72,8 @@ pub struct Journal {
     /// Weak, so that the hub (and with it the sending side) can go away when the server
     /// stops, which ends the storage thread's loop.
     pub(super) hub: Weak<Shared>,
+    /// In a cluster, the last record of the log delivered, for those waiting to catch up.
+    pub(super) progress: Option<watch::Sender<u64>>,
 }
 
 impl Journal {
@@ -86,7 +99,8 @@ impl Journal {
         Ok(Some(self.batch_from(first, max)))
     }
 
-    /// `first` and whatever else is already waiting, up to `max` in all.
+    /// `first` and whatever else is already waiting, up to `max` in all, with the log's
+    /// records applied.
     fn batch_from(&self, first: Pending, max: usize) -> Batch {
         let mut batch = Batch::default();
         batch.push(first);
@@ -96,7 +110,26 @@ impl Journal {
                 Err(_) => break,
             }
         }
+        self.apply(&mut batch);
         batch
+    }
+
+    /// Applies the log's records of `batch` to the hub, in the log's order, leaving the
+    /// events and facts they hold to be saved and delivered.
+    fn apply(&self, batch: &mut Batch) {
+        if batch.logged.is_empty() {
+            return;
+        }
+        let Some(shared) = self.hub.upgrade() else {
+            return;
+        };
+        let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        for logged in std::mem::take(&mut batch.logged) {
+            batch.seq = Some(logged.seq);
+            let (event, fact) = state.apply_logged(logged, &shared.config);
+            batch.events.extend(event);
+            batch.facts.extend(fact);
+        }
     }
 
     /// Events that could not be saved: nobody is shown them. Whoever caused one is told,
@@ -112,25 +145,7 @@ impl Journal {
         }
         state.saving_failed = Some(reason.to_owned());
         for event in batch {
-            match &event.kind {
-                // Arrivals and departures are not anyone's doing to be told about.
-                EventKind::Join { .. } | EventKind::Leave { .. } => {}
-                // A move is two events, one in each room: the first undoes it.
-                EventKind::Moved { from, to, .. } => {
-                    if event.room == *from {
-                        state.undo_move(event.origin, from, to);
-                    }
-                }
-                // The new teacher keeps every room even if nobody could be told.
-                EventKind::Notice {
-                    kind: NoticeKind::Op,
-                    ..
-                } => {
-                    state.switch_now(event.origin);
-                    state.alert(event.origin, Alert::NotSaved);
-                }
-                _ => state.alert(event.origin, Alert::NotSaved),
-            }
+            state.refuse_event(event);
         }
     }
 
@@ -145,14 +160,18 @@ impl Journal {
         }
     }
 
-    /// Hands saved events to every member, in order.
-    pub fn deliver(&self, batch: &[Arc<Event>]) {
+    /// Hands a saved batch's events to every member, in order.
+    pub fn deliver(&self, batch: &Batch) {
         let Some(shared) = self.hub.upgrade() else {
             return;
         };
         let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
-        for event in batch {
+        for event in &batch.events {
             state.deliver(event.clone(), &shared.config);
+        }
+        drop(state);
+        if let (Some(progress), Some(seq)) = (&self.progress, batch.seq) {
+            progress.send_replace(seq);
         }
     }
 }

@@ -26,6 +26,7 @@
 //!   people between rooms (`/join`, `/room`, `/groups`).
 //! - `wiretap`: the last bytes read from each connection, for `/wire`.
 
+mod apply;
 mod arrival;
 mod breakout;
 mod command;
@@ -39,6 +40,8 @@ mod nick;
 mod past;
 mod people;
 mod rooms;
+mod roster;
+mod sequencer;
 mod state;
 mod text;
 mod wiretap;
@@ -46,6 +49,7 @@ mod wiretap;
 pub use arrival::{Arrival, Replay, RoomState, User, Welcome};
 pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherCommand, Verb, WireOf};
 pub use error::ChatError;
+pub(crate) use event::now_ms;
 pub use event::{Alert, Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use hub::Hub;
 pub use journal::{Batch, Fact, Journal};
@@ -53,6 +57,7 @@ pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use past::Past;
 pub use rooms::{MAX_GROUPS, MAX_ROOM_CHARS, MAX_ROOMS, RoomInfo, RoomName, RoomView};
+pub use sequencer::{Draft, LogSink, Logged, OUTBOX, WeakHub};
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};

@@ -21,7 +21,7 @@ impl Hub {
         let mut state = self.lock();
         let _ = state.announce(id, &self.shared.config);
         // A teacher watches every room: from its Op notice on, it reads the teachers' ring.
-        let (trigger, receiver) = (state.last_id + 1, state.rooms.watch_all());
+        let (trigger, receiver) = (state.next_id(), state.rooms.watch_all());
         let Some(entry) = state.members.get_mut(&id) else {
             return;
         };
@@ -71,17 +71,19 @@ impl Hub {
             TeacherCommand::GroupsEnd => return state.groups_end(id, by, config),
             TeacherCommand::Kick { nick, reason } => {
                 let (target, nick) = state.target(nick, id)?;
-                room = state.room_of(target);
+                room = state.room_of_named(target, &nick);
                 let reason = sanitize(reason);
                 // They may not come straight back under the same name. (A guest has no name
                 // of their own: holding their address back would hold back every newcomer
-                // behind it.)
-                let person = state.members.get(&target).map(|entry| entry.person());
-                if let Some(person @ Person::Named(_)) = person {
-                    let until = Instant::now() + config.kick_cooldown;
-                    state.people.record(person).kicked_until = Some(until);
+                // behind it.) On another node, its node does this as it reads the notice.
+                if let Some(target) = target {
+                    let person = state.members.get(&target).map(|entry| entry.person());
+                    if let Some(person @ Person::Named(_)) = person {
+                        let until = Instant::now() + config.kick_cooldown;
+                        state.people.record(person).kicked_until = Some(until);
+                    }
+                    state.remove(target, Ending::Kicked(reason.clone()), config);
                 }
-                state.remove(target, Ending::Kicked(reason.clone()), config);
                 notice(NoticeKind::Kick, by, Some(nick), reason, 0)
             }
             TeacherCommand::Ban(address) if let Ok(addr) = address.parse::<IpAddr>() => {
@@ -118,28 +120,30 @@ impl Hub {
             TeacherCommand::Arrivals => return Ok(()),
             TeacherCommand::Ban(nick) => {
                 let (target, nick) = state.target(nick, id)?;
-                room = state.room_of(target);
-                if let Some(entry) = state.members.get(&target) {
-                    let addr = entry.addr;
-                    state.banned.insert(addr);
+                room = state.room_of_named(target, &nick);
+                if let Some(target) = target {
+                    if let Some(entry) = state.members.get(&target) {
+                        let addr = entry.addr;
+                        state.banned.insert(addr);
+                    }
+                    state.remove(target, Ending::Banned, config);
                 }
-                state.remove(target, Ending::Banned, config);
                 notice(NoticeKind::Ban, by, Some(nick), String::new(), 0)
             }
             TeacherCommand::Mute { nick, minutes } => {
                 let minutes = minutes.min(MAX_MUTE_MINUTES);
                 let (target, nick) = state.target(nick, id)?;
-                room = state.room_of(target);
-                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
-                    let until = Instant::now() + Duration::from_secs(minutes * 60);
+                room = state.room_of_named(target, &nick);
+                let until = Instant::now() + Duration::from_secs(minutes * 60);
+                if let Some(person) = state.person_named(target, &nick) {
                     state.people.record(person).muted_until = Some(until);
                 }
                 notice(NoticeKind::Mute, by, Some(nick), String::new(), minutes)
             }
             TeacherCommand::Unmute(nick) => {
                 let (target, nick) = state.target(nick, id)?;
-                room = state.room_of(target);
-                if let Some(person) = state.members.get(&target).map(|entry| entry.person()) {
+                room = state.room_of_named(target, &nick);
+                if let Some(person) = state.person_named(target, &nick) {
                     state.people.record(person).muted_until = None;
                 }
                 notice(NoticeKind::Unmute, by, Some(nick), String::new(), 0)
@@ -180,11 +184,15 @@ impl Hub {
 }
 
 impl State {
-    /// The member a teacher's command names, who must not be the teacher themself.
-    fn target(&self, name: &str, me: MemberId) -> Result<(MemberId, Nick), ChatError> {
-        let target = self
-            .find(name)
-            .ok_or_else(|| ChatError::NoSuchUser(sanitize(name)))?;
+    /// The member a teacher's command names, who must not be the teacher themself: one of
+    /// this node's (its id), or, in a cluster, one of another node's (no id).
+    fn target(&self, name: &str, me: MemberId) -> Result<(Option<MemberId>, Nick), ChatError> {
+        let gone = || ChatError::NoSuchUser(sanitize(name));
+        let Some(target) = self.find(name) else {
+            let key = Nick::parse(name).map_err(|_| gone())?.key();
+            let remote = self.roster.get(&key).ok_or_else(gone)?;
+            return Ok((None, remote.nick.clone()));
+        };
         if target == me {
             return Err(ChatError::SelfMessage);
         }
@@ -192,8 +200,29 @@ impl State {
             .members
             .get(&target)
             .map(|entry| entry.nick.clone())
-            .ok_or_else(|| ChatError::NoSuchUser(sanitize(name)))?;
-        Ok((target, nick))
+            .ok_or_else(gone)?;
+        Ok((Some(target), nick))
+    }
+
+    /// The room of the member a command named: this node's member `id`, or the member of
+    /// another node called `nick`.
+    fn room_of_named(&self, id: Option<MemberId>, nick: &Nick) -> RoomName {
+        match id {
+            Some(id) => self.room_of(id),
+            None => self
+                .roster
+                .get(&nick.key())
+                .map_or_else(RoomName::main, |remote| remote.room.clone()),
+        }
+    }
+
+    /// Who the limits follow for the member a command named: a member of another node by
+    /// its name (its own node knows whether it is a guest, and does the same).
+    fn person_named(&self, id: Option<MemberId>, nick: &Nick) -> Option<Person> {
+        match id {
+            Some(id) => self.members.get(&id).map(|entry| entry.person()),
+            None => Some(Person::Named(nick.key())),
+        }
     }
 
     /// Drops message `id` from what newcomers are shown; returns its author and room.

@@ -566,6 +566,10 @@ pub(crate) struct Switcher {
 /// [`Switcher::at`] for a switch to take at once.
 const NOW: u64 = u64::MAX;
 
+/// A switch's trigger while its event is not numbered yet (in a cluster, until the log
+/// numbers it: see [`Switcher::arm`]). No event reaches it.
+pub(super) const UNNUMBERED: u64 = u64::MAX - 1;
+
 /// What a member does when its switch comes.
 pub(crate) struct Switch {
     /// The event that triggers it; events up to it of the old scope came on the old ring.
@@ -592,6 +596,18 @@ impl Switcher {
         }
         self.at.store(switch.trigger, Ordering::Release);
         *next = Some(Box::new(switch));
+    }
+
+    /// Gives the switch waiting for its event's number that number, `id`, now the log gave
+    /// it (a switch with a trigger already keeps it).
+    pub(super) fn arm(&self, id: u64) {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(switch) = next.as_mut()
+            && switch.trigger == UNNUMBERED
+        {
+            switch.trigger = id;
+            self.at.store(id, Ordering::Release);
+        }
     }
 
     /// Takes back the switch waiting for the member, if any: the event that was to

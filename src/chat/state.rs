@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
-use std::sync::{Arc, mpsc as sync_mpsc};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +13,8 @@ use super::event::Direct;
 use super::journal::Pending;
 use super::people::{People, Person};
 use super::rooms::{Rooms, Rules, Switcher, replay_from};
+use super::roster::Roster;
+use super::sequencer::{Draft, Sequencer};
 use super::wiretap::Wiretap;
 use super::{
     Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
@@ -47,9 +49,10 @@ pub(super) struct State {
     /// The rooms, each with its fan-out ring and recent events, and the teachers' ring.
     /// Only used under the lock, so every ring's order is the id order.
     pub(super) rooms: Rooms,
-    /// For a durable hub, where numbered events and facts wait to be saved; the `Journal`
-    /// holds the receiving end and delivers events back once they are.
-    pub(super) journal: Option<sync_mpsc::Sender<Pending>>,
+    /// Who numbers events, and where they wait to be saved (see `sequencer`).
+    pub(super) sequencer: Sequencer,
+    /// In a cluster, everyone present on the other nodes.
+    pub(super) roster: Roster,
     /// The last id given out (delivered or not).
     pub(super) last_id: u64,
     /// The last id delivered: a member subscribing now gets every later one live.
@@ -105,11 +108,7 @@ pub(super) struct Entry {
 
 impl State {
     /// The state of a conversation that continues from `past` (empty for a new one).
-    pub(super) fn new(
-        config: &HubConfig,
-        past: Past,
-        journal: Option<sync_mpsc::Sender<Pending>>,
-    ) -> Self {
+    pub(super) fn new(config: &HubConfig, past: Past, sequencer: Sequencer) -> Self {
         let mut rooms = Rooms::new(config.backlog);
         for notice in &past.room {
             rooms.apply_notice(notice);
@@ -137,7 +136,8 @@ impl State {
             delivered: recent.back().map_or(0, |event| event.id).max(past.last_id),
             recent,
             rooms,
-            journal,
+            sequencer,
+            roster: Roster::default(),
             saving_failed: None,
             people,
             arrivals: VecDeque::new(),
@@ -162,7 +162,8 @@ impl State {
             .map_or_else(RoomName::main, |entry| entry.room.clone())
     }
 
-    /// Numbers the event in `room`, then delivers it, or queues it to be saved first.
+    /// Numbers the event in `room`, then delivers it, or queues it to be saved first; in a
+    /// cluster, hands it to the log, which numbers it.
     pub(super) fn publish_in(
         &mut self,
         room: RoomName,
@@ -170,18 +171,37 @@ impl State {
         kind: EventKind,
         config: &HubConfig,
     ) {
+        if let Sequencer::Cluster { outbox, .. } = &self.sequencer {
+            let event = Event::new(0, origin, room, kind);
+            // Sent under the lock, so the publisher has them in the order they were decided.
+            if let Err(full) = outbox.try_send(Draft::Event(event))
+                && let Draft::Event(event) = full.into_inner()
+            {
+                self.refuse_event(&event);
+            }
+            return;
+        }
         self.last_id += 1;
         let event = Arc::new(Event::new(self.last_id, origin, room, kind));
         // What a teacher's notice does to the rooms, it does as it is numbered: a restart
         // reading it back does the same (`State::new`).
         self.rooms.apply_notice(&event);
-        match &self.journal {
+        match &self.sequencer {
             // Sent under the lock, so the journal receives events in id order. It is only
             // gone once the storage thread has stopped, and then nothing can be saved.
-            Some(journal) => {
+            Sequencer::Journal(journal) => {
                 let _ = journal.send(Pending::Event(event));
             }
-            None => self.deliver(event, config),
+            Sequencer::Immediate | Sequencer::Cluster { .. } => self.deliver(event, config),
+        }
+    }
+
+    /// The id of the next event this hub publishes, for a switch of ring it triggers; in a
+    /// cluster, not known until the log numbers it (the switch waits until then).
+    pub(super) fn next_id(&self) -> u64 {
+        match self.sequencer {
+            Sequencer::Cluster { .. } => super::rooms::UNNUMBERED,
+            Sequencer::Immediate | Sequencer::Journal(_) => self.last_id + 1,
         }
     }
 
@@ -221,8 +241,16 @@ impl State {
     /// Queues a fact to be saved with the next events, for a durable hub. Sent under the
     /// lock like events, so it is saved no later than any event that follows it.
     fn keep(&self, fact: Fact) {
-        if let Some(journal) = &self.journal {
-            let _ = journal.send(Pending::Fact(fact));
+        match &self.sequencer {
+            Sequencer::Journal(journal) => {
+                let _ = journal.send(Pending::Fact(fact));
+            }
+            // A fact that cannot wait its turn is lost to the other nodes only: this one
+            // keeps it, and guest numbers and nicknames are checked again as they are taken.
+            Sequencer::Cluster { outbox, .. } => {
+                let _ = outbox.try_send(Draft::Fact(fact));
+            }
+            Sequencer::Immediate => {}
         }
     }
 
@@ -343,6 +371,30 @@ impl State {
         }
     }
 
+    /// Tells whoever caused `event` that it could not be saved (or, in a cluster, logged),
+    /// so nobody was shown it, and undoes what it did for them alone: a move, an `/op`.
+    pub(super) fn refuse_event(&mut self, event: &Event) {
+        match &event.kind {
+            // Arrivals and departures are not anyone's doing to be told about.
+            EventKind::Join { .. } | EventKind::Leave { .. } => {}
+            // A move is two events, one in each room: the first undoes it.
+            EventKind::Moved { from, to, .. } => {
+                if event.room == *from {
+                    self.undo_move(event.origin, from, to);
+                }
+            }
+            // The new teacher keeps every room even if nobody could be told.
+            EventKind::Notice {
+                kind: NoticeKind::Op,
+                ..
+            } => {
+                self.switch_now(event.origin);
+                self.alert(event.origin, Alert::NotSaved);
+            }
+            _ => self.alert(event.origin, Alert::NotSaved),
+        }
+    }
+
     /// Refuses what would be published while events cannot be saved.
     pub(super) fn check_saving(&self) -> Result<(), ChatError> {
         match self.saving_failed {
@@ -391,6 +443,9 @@ impl State {
         if !teacher && (nick.is_reserved() || self.teacher_nicks.contains(&key)) {
             return Err(ChatError::NickReserved(nick.to_string()));
         }
+        if self.roster.get(&key).is_some() {
+            return Err(ChatError::NickTaken(nick.to_string()));
+        }
         match self.by_nick.get(&key) {
             Some(holder) if Some(*holder) != me => {
                 let owned = self.members.get(holder).is_some_and(|entry| {
@@ -413,6 +468,7 @@ impl State {
             // "guest" and a number always make a valid nickname.
             if let Ok(nick) = Nick::parse(&format!("guest{}", self.last_guest))
                 && !self.by_nick.contains_key(&nick.key())
+                && self.roster.get(&nick.key()).is_none()
             {
                 self.keep(Fact::Guest(self.last_guest));
                 return nick;
@@ -436,6 +492,7 @@ impl State {
                 teacher: entry.teacher,
                 room: entry.room.clone(),
             })
+            .chain(self.roster.users())
             .collect();
         users.sort_by_cached_key(|user| user.nick.as_str().to_lowercase());
         users

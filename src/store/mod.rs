@@ -27,7 +27,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub(crate) use history::History;
 pub use reader::Reader;
 use reader::query;
-use schema::{COLUMNS, Row, migrate, sql};
+use schema::{COLUMNS, migrate, sql};
+pub(crate) use schema::{Row, Stored};
 
 use crate::chat::{Event, EventKind, Fact, Journal, NoticeKind, Past, RoomName};
 
@@ -60,6 +61,17 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
     },
+}
+
+/// What a database says of the cluster it replicates (see [`Store::cluster_mark`]).
+#[derive(Clone, Debug, Default)]
+pub struct ClusterMark {
+    /// The log it replicates (its epoch), if any.
+    pub epoch: Option<String>,
+    /// The last record of the log it saved.
+    pub seq: u64,
+    /// Its last event id.
+    pub last_id: u64,
 }
 
 /// The open database, owned by whoever writes to it.
@@ -160,6 +172,61 @@ impl Store {
         let epoch = self.kept("epoch", fresh)?;
         self.epoch.clone_from(&epoch);
         Ok(epoch)
+    }
+
+    /// What the database says of a cluster: the log it replicates, if any, how far it got,
+    /// and its last event id.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if it cannot be read.
+    pub fn cluster_mark(&self) -> Result<ClusterMark, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let meta = |key: &str| {
+            self.connection
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                    row.get::<_, String>(0)
+                })
+                .optional()
+                .map_err(sqlite)
+        };
+        let last_id: i64 = self
+            .connection
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
+                row.get(0)
+            })
+            .map_err(sqlite)?;
+        Ok(ClusterMark {
+            epoch: meta("cluster_epoch")?,
+            seq: meta("cluster_seq")?
+                .and_then(|seq| seq.parse().ok())
+                .unwrap_or(0),
+            last_id: u64::try_from(last_id).unwrap_or(0),
+        })
+    }
+
+    /// Makes the database a replica of the cluster's log called `epoch`, from now on.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if it cannot be written.
+    pub fn join_cluster(&mut self, epoch: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('cluster_epoch', ?1)",
+                params![epoch],
+            )
+            .map(|_| ())
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The teacher's token, kept with the history so that the teacher stays the teacher
@@ -278,13 +345,27 @@ impl Store {
         })
     }
 
-    /// Saves events and facts in one transaction.
+    /// Saves events and facts in one transaction, with, in a cluster, the last record of
+    /// the log they come from.
     ///
     /// # Errors
     /// SQLite's error; nothing of the batch was saved.
-    pub fn append(&mut self, events: &[Arc<Event>], facts: &[Fact]) -> rusqlite::Result<()> {
+    pub fn append(
+        &mut self,
+        events: &[Arc<Event>],
+        facts: &[Fact],
+        seq: Option<u64>,
+    ) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
         keep_facts(&transaction, facts)?;
+        if let Some(seq) = seq {
+            transaction.execute(
+                "INSERT INTO meta (key, value) VALUES ('cluster_seq', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                 WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+                params![seq.to_string()],
+            )?;
+        }
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO events (id, ts, kind, nick, via, text, actor, number, teacher, room)

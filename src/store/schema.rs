@@ -55,18 +55,18 @@ pub(super) fn sql(id: u64) -> i64 {
 }
 
 /// An event as the table's columns.
-pub(super) struct Row<'a> {
-    pub(super) kind: &'static str,
-    pub(super) nick: &'a str,
-    pub(super) via: &'static str,
-    pub(super) text: &'a str,
-    pub(super) actor: &'a str,
-    pub(super) number: u64,
-    pub(super) teacher: bool,
+pub(crate) struct Row<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) nick: &'a str,
+    pub(crate) via: &'static str,
+    pub(crate) text: &'a str,
+    pub(crate) actor: &'a str,
+    pub(crate) number: u64,
+    pub(crate) teacher: bool,
 }
 
 impl<'a> Row<'a> {
-    pub(super) fn of(kind: &'a EventKind) -> Self {
+    pub(crate) fn of(kind: &'a EventKind) -> Self {
         let plain = |kind, nick: &'a Nick, via: Via, text| Row {
             kind,
             nick: nick.as_str(),
@@ -120,19 +120,19 @@ impl<'a> Row<'a> {
 }
 
 /// A row as read back.
-pub(super) struct Stored {
-    pub(super) kind: String,
-    pub(super) nick: String,
-    pub(super) via: String,
-    pub(super) text: String,
-    pub(super) actor: String,
-    pub(super) number: i64,
-    pub(super) teacher: bool,
-    pub(super) room: String,
+pub(crate) struct Stored {
+    pub(crate) kind: String,
+    pub(crate) nick: String,
+    pub(crate) via: String,
+    pub(crate) text: String,
+    pub(crate) actor: String,
+    pub(crate) number: i64,
+    pub(crate) teacher: bool,
+    pub(crate) room: String,
 }
 
 impl Stored {
-    pub(super) fn event_kind(self) -> Option<EventKind> {
+    pub(crate) fn event_kind(self) -> Option<EventKind> {
         if let Some(kind) = NoticeKind::parse(&self.kind) {
             return Some(EventKind::Notice {
                 kind,

@@ -72,7 +72,19 @@ impl Writer {
                     if self.failing {
                         self.recovered();
                     }
-                    self.journal.deliver(&batch.events);
+                    self.journal.deliver(&batch);
+                }
+                // The cluster's log holds these already: they are not refused, but saved
+                // as soon as saving works, and nothing later is shown before them.
+                Err(reason) if batch.seq.is_some() => {
+                    let path = self.store.path.display().to_string();
+                    tracing::error!(%reason, %path, "the cluster's events not saved: none is shown until they are");
+                    self.journal.refuse(&[], &reason);
+                    while self.save(&batch).is_err() {
+                        std::thread::sleep(RETRY_EVERY);
+                    }
+                    self.recovered();
+                    self.journal.deliver(&batch);
                 }
                 Err(reason) => {
                     if !self.failing {
@@ -93,7 +105,7 @@ impl Writer {
         compact(&mut self.unsaved);
         self.ready()?;
         self.store
-            .append(&batch.events, &self.unsaved)
+            .append(&batch.events, &self.unsaved, batch.seq)
             .map_err(|error| error.to_string())?;
         self.unsaved.clear();
         Ok(())

@@ -51,27 +51,7 @@ fn ensure_installed() {
             .is_ok_and(|status| status.success())
     };
     if !(present("chromedriver") && Path::new("/usr/bin/chromium").exists()) {
-        let install = || {
-            Command::new("apt-get")
-                .args([
-                    "install",
-                    "-y",
-                    "--no-install-recommends",
-                    "chromium",
-                    "chromium-driver",
-                ])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        };
-        let installed = install()
-            || (Command::new("apt-get")
-                .arg("update")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-                && install());
+        let installed = apt_install(&["chromium", "chromium-driver"]);
         assert!(
             installed && present("chromedriver"),
             "the page tests need Chromium: install the Debian packages chromium and \
@@ -81,7 +61,29 @@ fn ensure_installed() {
     *checked = true;
 }
 
-fn free_port() -> u16 {
+/// Installs Debian `packages`, updating the package lists first if that is what it takes;
+/// true once they are installed.
+pub fn apt_install(packages: &[&str]) -> bool {
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    install()
+        || (Command::new("apt-get")
+            .arg("update")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+            && install())
+}
+
+/// A port nothing listens on at the moment.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())

@@ -1,0 +1,185 @@
+//! Applying the cluster's log: every record, in the log's order, on every node. A record
+//! this run published only gets its number (its effects on this node's members were made
+//! as it was decided); any other tells of the other nodes' members (the roster), of a
+//! teacher's action on this node's members, or of a fact every node keeps.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::event::now_ms;
+use super::people::Person;
+use super::sequencer::{Draft, Logged, Sequencer};
+use super::state::State;
+use super::{Ending, Event, EventKind, Fact, HubConfig, MemberId, NoticeKind};
+
+impl State {
+    /// Applies one record of the log: returns the event to save and deliver (`None` for a
+    /// record that does not count, or one saved before), and the fact to save.
+    pub(super) fn apply_logged(
+        &mut self,
+        logged: Logged,
+        config: &HubConfig,
+    ) -> (Option<Arc<Event>>, Option<Fact>) {
+        let Logged {
+            id,
+            ours,
+            saved,
+            home,
+            what,
+            ..
+        } = logged;
+        match what {
+            None => (None, None),
+            Some(Draft::Fact(fact)) => {
+                if !ours && !saved {
+                    self.learn(&fact);
+                }
+                (None, (!saved).then_some(fact))
+            }
+            Some(Draft::Event(mut event) | Draft::Departure(mut event, _)) => {
+                event.id = id;
+                if ours {
+                    self.arm(&event);
+                } else {
+                    event.origin = MemberId(0);
+                    if !self.follow(&event, &home, saved, config) {
+                        return (None, None);
+                    }
+                }
+                if saved {
+                    return (None, None);
+                }
+                self.last_id = self.last_id.max(id);
+                // As in `State::publish_in`: what a notice does to the rooms, it does as it
+                // is numbered.
+                self.rooms.apply_notice(&event);
+                (Some(Arc::new(event)), None)
+            }
+        }
+    }
+
+    /// A switch of ring this run's event triggers gets the event's number.
+    fn arm(&self, event: &Event) {
+        let triggers = match &event.kind {
+            EventKind::Moved { from, .. } => event.room == *from,
+            EventKind::Notice {
+                kind: NoticeKind::Op,
+                ..
+            } => true,
+            _ => false,
+        };
+        if triggers && let Some(entry) = self.members.get(&event.origin) {
+            entry.switcher.arm(event.id);
+        }
+    }
+
+    /// Follows another run's event: the roster, and what a teacher elsewhere did to this
+    /// node's members. False for a departure that does not count: of someone not here (any
+    /// more), or not of the run it names, as when two nodes both saw a third one end.
+    fn follow(&mut self, event: &Event, home: &Arc<str>, saved: bool, config: &HubConfig) -> bool {
+        if let EventKind::Leave { nick, .. } = &event.kind {
+            let key = nick.key();
+            let remote = self
+                .roster
+                .get(&key)
+                .is_some_and(|remote| remote.home == *home);
+            let local = self.is_home(home) && self.by_nick.contains_key(&key);
+            if local && let Some(&id) = self.by_nick.get(&key) {
+                // Another node told everyone this one had ended: its member reconnects.
+                self.remove(id, Ending::Replaced, config);
+            }
+            if !remote && !local {
+                return false;
+            }
+        }
+        self.roster.follow(&event.kind, &event.room, home);
+        let EventKind::Notice {
+            kind,
+            target,
+            number,
+            text,
+            ..
+        } = &event.kind
+        else {
+            return true;
+        };
+        let here = target
+            .as_ref()
+            .and_then(|nick| self.by_nick.get(&nick.key()).copied());
+        let person = |state: &Self| match (here, target) {
+            (Some(id), _) => state.members.get(&id).map(|entry| entry.person()),
+            (None, Some(nick)) => Some(Person::Named(nick.key())),
+            (None, None) => None,
+        };
+        // When something that lasts from the event's time on ends, on this node's clock.
+        let until = |lasts: Duration| {
+            let end = event
+                .ts
+                .saturating_add(i64::try_from(lasts.as_millis()).unwrap_or(0));
+            let left = u64::try_from(end.saturating_sub(now_ms())).unwrap_or(0);
+            (left > 0).then(|| Instant::now() + Duration::from_millis(left))
+        };
+        match kind {
+            NoticeKind::Mute => {
+                if let Some(person) = person(self) {
+                    let muted = until(Duration::from_secs(number.saturating_mul(60)));
+                    self.people.record(person).muted_until = muted;
+                }
+            }
+            NoticeKind::Unmute => {
+                if let Some(person) = person(self) {
+                    self.people.record(person).muted_until = None;
+                }
+            }
+            NoticeKind::Kick => {
+                if let Some(person @ Person::Named(_)) = person(self) {
+                    self.people.record(person).kicked_until = until(config.kick_cooldown);
+                }
+                if let Some(id) = here {
+                    self.remove(id, Ending::Kicked(text.clone()), config);
+                }
+            }
+            NoticeKind::Ban => {
+                if let Some(id) = here {
+                    if let Some(entry) = self.members.get(&id) {
+                        let addr = entry.addr;
+                        self.banned.insert(addr);
+                    }
+                    self.remove(id, Ending::Banned, config);
+                }
+            }
+            NoticeKind::Slow if !saved => self.people.slowest(Duration::from_secs(*number)),
+            NoticeKind::Delete if !saved => {
+                self.recent.retain(|kept| kept.id != *number);
+                self.rooms.forget(*number);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Learns a fact another node kept.
+    fn learn(&mut self, fact: &Fact) {
+        match fact {
+            Fact::Guest(number) => self.last_guest = self.last_guest.max(*number),
+            Fact::TeacherNick(key) => {
+                self.teacher_nicks.insert(key.clone());
+            }
+            Fact::Groups(fixed) => {
+                self.rooms.fixed = *fixed;
+                self.rooms.assigned.clear();
+            }
+            Fact::Assigned(key, Some(room)) => {
+                self.rooms.assigned.insert(key.clone(), room.clone());
+            }
+            Fact::Assigned(key, None) => {
+                self.rooms.assigned.remove(key);
+            }
+        }
+    }
+
+    /// Whether `home` is this run of this node.
+    fn is_home(&self, home: &str) -> bool {
+        matches!(&self.sequencer, Sequencer::Cluster { home: mine, .. } if **mine == *home)
+    }
+}

@@ -1,0 +1,156 @@
+//! Who numbers what the hub publishes. Alone, the hub numbers its events itself, and
+//! delivers them at once (no database) or once the storage thread saved them. In a cluster
+//! the shared log numbers them: the hub hands each event, unnumbered, to its node's
+//! publisher ([`Draft`]), and every node, this one included, applies what the log holds in
+//! the log's order ([`Logged`], `State::apply_logged`), saves it, and only then delivers it.
+//! Every node therefore shows the same events in the same order with the same ids.
+//!
+//! What a node decides for its own members (who is here, their nickname, their room) it
+//! changes at once, as it always did, and only reads back from the log what it did not
+//! decide itself: other nodes' members (the `Roster`) and a teacher's actions on its own
+//! members taken elsewhere.
+
+use std::sync::{Arc, mpsc as sync_mpsc};
+
+use tokio::sync::mpsc;
+
+use super::journal::Pending;
+use super::{Alert, Event, EventKind, Fact, Hub, MemberId};
+
+/// Most drafts a clustered hub may have waiting for its publisher: about as many as a busy
+/// class publishes in a second. Past it, what a member does is refused (it is told) rather
+/// than held in memory without bound.
+pub const OUTBOX: usize = 4096;
+
+/// How the hub's events get their ids.
+pub(super) enum Sequencer {
+    /// Numbered and delivered at once: nothing is saved.
+    Immediate,
+    /// Numbered here, then saved by the storage thread, which hands them back for delivery.
+    Journal(sync_mpsc::Sender<Pending>),
+    /// Numbered by the cluster's log (see the module docs).
+    Cluster {
+        /// Where drafts wait for the node's publisher, at most [`OUTBOX`].
+        outbox: mpsc::Sender<Draft>,
+        /// This run of this node: the node's name, a dot, the run's id.
+        home: Arc<str>,
+    },
+}
+
+/// What a clustered hub hands its node's publisher, in the order it decided it.
+#[derive(Debug)]
+pub enum Draft {
+    /// An event, not numbered yet: the log numbers it.
+    Event(Event),
+    /// A fact every node must know too (a guest number given, a teacher's nickname, groups).
+    Fact(Fact),
+    /// The departure of a member of a run of a node that ended without saying goodbye (the
+    /// node's name, a dot, the run's id), published by a node that outlived it.
+    Departure(Event, Arc<str>),
+}
+
+/// One record of the cluster's log, as a node's follower read it.
+#[derive(Debug)]
+pub struct Logged {
+    /// Its place in the log.
+    pub seq: u64,
+    /// The id its event has on every node.
+    pub id: u64,
+    /// This very run published it: the member ids it names are this hub's, and what it
+    /// changes for them was changed as it was decided.
+    pub ours: bool,
+    /// This node saved it before it last started: it is read again only to know who is
+    /// where on the other nodes, and is neither saved nor delivered again.
+    pub saved: bool,
+    /// The run of a node (its name, a dot, the run's id) whose member it is about.
+    pub home: Arc<str>,
+    /// What it holds; `None` for a record that does not count (one stored after its
+    /// publisher had given up on it and told its sender so).
+    pub what: Option<Draft>,
+}
+
+/// Where a clustered node's follower hands the log's records to the storage thread, in the
+/// log's order. Dropping it ends the storage thread once everything is saved.
+pub struct LogSink(pub(super) sync_mpsc::Sender<Pending>);
+
+impl LogSink {
+    /// Queues a record to be applied, saved and delivered; false once the storage thread
+    /// has stopped.
+    pub fn send(&self, logged: Logged) -> bool {
+        self.0.send(Pending::Logged(Box::new(logged))).is_ok()
+    }
+}
+
+/// A handle on the hub that does not keep it alive: the node's publisher holds one, so
+/// that the hub, once the server stops, goes away and ends its drafts.
+#[derive(Clone)]
+pub struct WeakHub(pub(super) std::sync::Weak<super::hub::Shared>);
+
+impl WeakHub {
+    /// The hub, while it exists.
+    pub fn upgrade(&self) -> Option<Hub> {
+        self.0.upgrade().map(|shared| Hub { shared })
+    }
+}
+
+impl Hub {
+    /// A handle on the hub that does not keep it alive.
+    pub fn downgrade(&self) -> WeakHub {
+        WeakHub(Arc::downgrade(&self.shared))
+    }
+
+    /// A draft the log never took in time: whoever caused it is told, and nobody is shown
+    /// it (see `State::refuse_event`).
+    pub fn refuse_draft(&self, draft: &Draft) {
+        if let Draft::Event(event) = draft {
+            self.lock().refuse_event(event);
+        }
+    }
+
+    /// The cluster cannot be reached (`Some`, why) or can again (`None`). Meanwhile nothing
+    /// new is published, as when events cannot be saved: what would be shown could not be
+    /// logged, and no node numbers anything alone. Teachers are told either way.
+    pub fn cluster_down(&self, why: Option<String>) {
+        let mut state = self.lock();
+        match why {
+            Some(why) => {
+                if state.saving_failed.is_none() {
+                    state.alert_teachers(&Alert::SavingFailed(why.clone()));
+                }
+                state.saving_failed = Some(why);
+            }
+            None => {
+                if state.saving_failed.take().is_some() {
+                    state.alert_teachers(&Alert::SavingWorks);
+                }
+            }
+        }
+    }
+
+    /// Publishes the departure of every member the log still has on an earlier run of
+    /// node `node`, which ended without saying goodbye: how many.
+    pub fn depart_earlier_runs(&self, node: &str) -> usize {
+        let state = self.lock();
+        let Sequencer::Cluster { outbox, home } = &state.sequencer else {
+            return 0;
+        };
+        let prefix = format!("{node}.");
+        let mut sent = 0;
+        for remote in state.roster.iter() {
+            if remote.home.starts_with(&prefix) && remote.home != *home {
+                let kind = EventKind::Leave {
+                    nick: remote.nick.clone(),
+                    via: remote.via,
+                };
+                let event = Event::new(0, MemberId(0), remote.room.clone(), kind);
+                if outbox
+                    .try_send(Draft::Departure(event, remote.home.clone()))
+                    .is_ok()
+                {
+                    sent += 1;
+                }
+            }
+        }
+        sent
+    }
+}

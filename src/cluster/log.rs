@@ -1,0 +1,236 @@
+//! The node's two tasks on the cluster's log: the publisher, which hands the hub's drafts to
+//! the log one at a time, and the follower, which reads every record of the log, in order,
+//! and hands it to the storage thread to be applied, saved and delivered.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{DeliverPolicy, pull::OrderedConfig};
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::{self, stream::Stream};
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::record::Record;
+use crate::chat::{Draft, LogSink, Logged, WeakHub};
+
+/// How long a record's publisher keeps trying before it gives up and tells its sender:
+/// longer than a JetStream leader election (about five seconds).
+const DEADLINE: Duration = Duration::from_secs(8);
+/// How long one attempt waits for the log's acknowledgement.
+const ATTEMPT: Duration = Duration::from_secs(1);
+/// The pause between attempts that failed at once (no server, no leader).
+const PAUSE: Duration = Duration::from_millis(100);
+
+/// The publisher of one run of one node.
+pub(super) struct Publisher {
+    pub(super) js: jetstream::Context,
+    pub(super) stream: Stream,
+    /// `tchat.log.<node>`: each node writes under its own subject, so each write can say
+    /// which record of its node it follows, and a late retry can never land after a later
+    /// record.
+    pub(super) subject: String,
+    /// This run (`node.run`).
+    pub(super) home: Arc<str>,
+    pub(super) hub: WeakHub,
+    /// The last record this node stored, as the log numbered it.
+    pub(super) acked: watch::Sender<u64>,
+}
+
+impl Publisher {
+    /// Publishes every draft, in the order the hub decided them, one at a time so that a
+    /// node's records keep their order in the log; ends when the hub is gone and every
+    /// draft is handled.
+    pub(super) async fn run(self, mut drafts: mpsc::Receiver<Draft>) {
+        let mut last = match self
+            .stream
+            .get_last_raw_message_by_subject(&self.subject)
+            .await
+        {
+            Ok(message) => message.sequence,
+            Err(_) => 0,
+        };
+        let mut count = 0u64;
+        while let Some(draft) = drafts.recv().await {
+            count += 1;
+            let deadline = tokio::time::Instant::now() + DEADLINE;
+            let record = Record::of(&draft, &self.home, give_up_at());
+            let id = match &draft {
+                // The same for every node that saw that run end: the log keeps one.
+                Draft::Departure(_, gone) => format!("leave.{gone}.{}", hex(&record.nick)),
+                _ => format!("{}.{count}", self.home),
+            };
+            let Ok(payload) = serde_json::to_vec(&record) else {
+                continue;
+            };
+            match self.store(&id, payload.into(), last, deadline).await {
+                Some(seq) => {
+                    last = seq;
+                    self.acked.send_replace(seq);
+                }
+                None => {
+                    tracing::warn!(record = %id, "the cluster's log did not take a record in time: its sender is told");
+                    if let Some(hub) = self.hub.upgrade() {
+                        hub.refuse_draft(&draft);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores one record, retrying with the same id (the log keeps one copy) until
+    /// `deadline`; its sequence, or `None` if it was not acknowledged in time.
+    async fn store(
+        &self,
+        id: &str,
+        payload: bytes::Bytes,
+        mut last: u64,
+        deadline: tokio::time::Instant,
+    ) -> Option<u64> {
+        let mut warned = false;
+        while tokio::time::Instant::now() < deadline {
+            let mut publish = PublishMessage::build()
+                .payload(payload.clone())
+                .message_id(id);
+            if last > 0 {
+                publish = publish.expected_last_subject_sequence(last);
+            }
+            let attempt = async {
+                let ack = self.js.send_publish(self.subject.clone(), publish).await?;
+                ack.await
+            };
+            match tokio::time::timeout(ATTEMPT, attempt).await {
+                Ok(Ok(ack)) => return Some(ack.sequence),
+                // Something of this node's is in the log after `last`: this very record
+                // (its acknowledgement was lost), or one given up on that landed late,
+                // which counts for nothing (see `Record::deadline`).
+                Ok(Err(error)) if error.kind() == PublishErrorKind::WrongLastSequence => match self
+                    .stream
+                    .get_last_raw_message_by_subject(&self.subject)
+                    .await
+                {
+                    Ok(message) => {
+                        let ours = message
+                            .headers
+                            .get(async_nats::header::NATS_MESSAGE_ID)
+                            .is_some_and(|stored| stored.as_str() == id);
+                        if ours {
+                            return Some(message.sequence);
+                        }
+                        last = message.sequence;
+                    }
+                    Err(_) => tokio::time::sleep(PAUSE).await,
+                },
+                Ok(Err(error)) => {
+                    if !warned {
+                        tracing::warn!(%error, record = %id, "the cluster's log refused a record: trying again");
+                        warned = true;
+                    }
+                    tokio::time::sleep(PAUSE).await;
+                }
+                Err(_) => {}
+            }
+        }
+        None
+    }
+}
+
+/// When a record published now stops counting: a little after its publisher gives up, so
+/// that one the log stored before then is never both shown and refused, whatever the small
+/// difference between the machines' clocks.
+fn give_up_at() -> i64 {
+    let now = crate::chat::now_ms();
+    now + i64::try_from((DEADLINE + Duration::from_secs(1)).as_millis()).unwrap_or(0)
+}
+
+/// The follower of one run of one node.
+pub(super) struct Follower {
+    pub(super) stream: Stream,
+    pub(super) home: Arc<str>,
+    /// Records up to this one were saved before this run: read again for the roster only.
+    pub(super) saved: u64,
+    /// Ids are the log's sequence plus this.
+    pub(super) offset: u64,
+    pub(super) sink: LogSink,
+    pub(super) stop: CancellationToken,
+}
+
+impl Follower {
+    /// Reads the log from its first record, for ever, until `stop`.
+    pub(super) async fn run(self) {
+        let mut next = 1;
+        loop {
+            let consumer = self
+                .stream
+                .create_consumer(OrderedConfig {
+                    deliver_policy: DeliverPolicy::ByStartSequence {
+                        start_sequence: next,
+                    },
+                    ..OrderedConfig::default()
+                })
+                .await;
+            let messages = match consumer {
+                Ok(consumer) => consumer.messages().await.ok(),
+                Err(_) => None,
+            };
+            let Some(mut messages) = messages else {
+                tokio::select! {
+                    () = self.stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            };
+            loop {
+                let message = tokio::select! {
+                    () = self.stop.cancelled() => return,
+                    message = messages.next() => message,
+                };
+                let message = match message {
+                    Some(Ok(message)) => message,
+                    // The ordered consumer makes itself again after a gap or a lost server.
+                    Some(Err(error)) => {
+                        tracing::debug!(%error, "reading the cluster's log");
+                        continue;
+                    }
+                    None => break,
+                };
+                let Ok(info) = message.info() else {
+                    continue;
+                };
+                let (seq, stored) = (info.stream_sequence, info.published);
+                if seq < next {
+                    continue;
+                }
+                next = seq + 1;
+                let stored_ms =
+                    i64::try_from(stored.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+                let logged = self.logged(seq, stored_ms, &message.payload);
+                if !self.sink.send(logged) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// What record `seq`, stored at `stored_ms`, is for the hub.
+    fn logged(&self, seq: u64, stored_ms: i64, payload: &[u8]) -> Logged {
+        let record: Record = serde_json::from_slice(payload).unwrap_or_default();
+        let late = record.deadline != 0 && stored_ms > record.deadline;
+        let home: Arc<str> = Arc::from(record.home.as_str());
+        let ours = home == self.home && record.what != "departure";
+        Logged {
+            seq,
+            id: seq + self.offset,
+            ours,
+            saved: seq <= self.saved,
+            home,
+            what: if late { None } else { record.draft() },
+        }
+    }
+}
+
+/// `text` in hexadecimal: a nickname as part of a record's id, whatever its characters.
+fn hex(text: &str) -> String {
+    text.bytes().map(|byte| format!("{byte:02x}")).collect()
+}

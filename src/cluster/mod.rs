@@ -1,0 +1,334 @@
+//! Several tchat nodes sharing one conversation through NATS JetStream (`--cluster`).
+//!
+//! The conversation is one JetStream stream, `TCHAT`: every public event, and every fact a
+//! restart needs, is a record of it, and its sequence (plus the offset its first record
+//! gives) is the event's id on every node. Each node publishes what its members do and
+//! reads the whole stream back in order, applying, saving (its SQLite database is a replica,
+//! and the source of its transcripts) and only then delivering each record; so every node
+//! shows the same events in the same order under the same ids (see `chat::sequencer`).
+//! Nothing is numbered by a node alone: while the log cannot be reached, nothing new is
+//! published, and the conversation can never fork.
+//!
+//! - `record`: a record as bytes.
+//! - `log`: the publisher and the follower.
+
+mod log;
+mod record;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::{self, stream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::chat::{Draft, Hub, LogSink};
+use crate::store::{Store, StoreError};
+use record::{GENESIS, Record};
+
+/// The stream that is the conversation.
+const STREAM: &str = "TCHAT";
+/// How long the log remembers a record's id, so that a retry is never stored twice.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// How long a request to the cluster (creating the stream, reading a record) may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a node could not join its cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No NATS server answered.
+    #[error("cannot reach the cluster at {urls}: {source}")]
+    Connect {
+        /// The servers tried.
+        urls: String,
+        /// Why.
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    /// The stream could not be made or read.
+    #[error("cannot open the cluster's log (is JetStream on, with -js?): {0}")]
+    Log(String),
+    /// The database holds another conversation than the cluster's.
+    #[error(
+        "the history database {0} holds a conversation of its own, not this cluster's: give this node a new --db (it will copy the cluster's history), or start a new cluster from it"
+    )]
+    Foreign(String),
+    /// The database could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How a node joins its cluster.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// NATS servers, any of which will do.
+    pub urls: Vec<String>,
+    /// This node's name, unique in the cluster.
+    pub node: String,
+    /// How many servers keep a copy of the log (at most the number of servers).
+    pub replicas: usize,
+}
+
+/// A node connected to its cluster, before it serves.
+pub struct Bus {
+    js: jetstream::Context,
+    stream: stream::Stream,
+    node: String,
+    /// This run of this node: its name, a dot, a fresh id.
+    home: Arc<str>,
+    /// Names the log: its creation time. A log made anew is another conversation.
+    epoch: String,
+    /// The log's last record when the node connected: it serves once it has read that far.
+    last: u64,
+    /// Connection events, for the hub once it exists.
+    events: mpsc::Receiver<async_nats::Event>,
+}
+
+/// Where a node starts reading the log.
+#[derive(Clone, Copy, Debug)]
+pub struct Start {
+    /// Ids are the log's sequence plus this.
+    pub offset: u64,
+    /// Records up to this one are in the node's database already.
+    pub saved: u64,
+}
+
+impl Bus {
+    /// Connects to the cluster's servers and opens the log, making it if it is not there.
+    ///
+    /// # Errors
+    /// [`ClusterError::Connect`] if no server answers, [`ClusterError::Log`] if the stream
+    /// cannot be made or read.
+    pub async fn connect(settings: &Settings) -> Result<Self, ClusterError> {
+        let run = crate::secret::token().map_err(|error| ClusterError::Log(error.to_string()))?;
+        // A short id is enough to tell runs apart, and keeps every record small.
+        let home: Arc<str> = Arc::from(format!("{}.{}", settings.node, &run[..run.len().min(8)]));
+        let (events_tx, events) = mpsc::channel(64);
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("tchat {}", settings.node))
+            .connection_timeout(REQUEST_TIMEOUT)
+            .max_reconnects(None)
+            .event_callback(move |event| {
+                let events_tx = events_tx.clone();
+                async move {
+                    let _ = events_tx.try_send(event);
+                }
+            })
+            .connect(settings.urls.as_slice())
+            .await
+            .map_err(|source| ClusterError::Connect {
+                urls: settings.urls.join(","),
+                source,
+            })?;
+        let js = jetstream::context::ContextBuilder::new()
+            .timeout(REQUEST_TIMEOUT)
+            .build(client);
+        let log = |error: &dyn std::fmt::Display| ClusterError::Log(error.to_string());
+        let mut stream = js
+            .get_or_create_stream(stream::Config {
+                name: STREAM.to_owned(),
+                subjects: vec!["tchat.log.>".to_owned()],
+                storage: stream::StorageType::File,
+                num_replicas: settings.replicas.max(1),
+                duplicate_window: DUPLICATE_WINDOW,
+                max_messages: -1,
+                max_bytes: -1,
+                allow_direct: true,
+                ..stream::Config::default()
+            })
+            .await
+            .map_err(|error| log(&error))?;
+        let info = stream.info().await.map_err(|error| log(&error))?;
+        let epoch = format!("nats-{}", info.created.unix_timestamp_nanos());
+        let last = info.state.last_sequence;
+        Ok(Self {
+            js,
+            stream,
+            node: settings.node.clone(),
+            home,
+            epoch,
+            last,
+            events,
+        })
+    }
+
+    /// The conversation's id: the log's, the same on every node.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// This run of this node.
+    pub fn home(&self) -> Arc<str> {
+        self.home.clone()
+    }
+
+    /// Checks that `store` holds this cluster's conversation (or nothing yet), and where to
+    /// start reading the log. A database from a single machine starts a new cluster, its ids
+    /// going on after its last one, if the log is still empty.
+    ///
+    /// # Errors
+    /// [`ClusterError::Foreign`] for a database of another conversation; the others if the
+    /// log or the database cannot be read.
+    pub async fn begin(&self, store: &mut Store) -> Result<Start, ClusterError> {
+        let mark = store.cluster_mark()?;
+        let ours = mark.epoch.as_deref() == Some(self.epoch.as_str());
+        let foreign = || ClusterError::Foreign(store.path().display().to_string());
+        if !ours && mark.last_id > 0 && self.last > 0 {
+            return Err(foreign());
+        }
+        if self.last == 0 {
+            self.genesis(mark.last_id).await?;
+        }
+        let first = self
+            .stream
+            .get_raw_message(1)
+            .await
+            .map_err(|error| ClusterError::Log(error.to_string()))?;
+        let genesis: Record = serde_json::from_slice(&first.payload).unwrap_or_default();
+        if genesis.what != GENESIS {
+            return Err(ClusterError::Log(
+                "its first record is not tchat's".to_owned(),
+            ));
+        }
+        let offset = genesis.number;
+        // Another node started the log from another database at the same moment.
+        if !ours && mark.last_id > offset {
+            return Err(foreign());
+        }
+        store.join_cluster(&self.epoch)?;
+        Ok(Start {
+            offset,
+            saved: if ours { mark.seq } else { 0 },
+        })
+    }
+
+    /// Writes the log's first record, unless another node just did.
+    async fn genesis(&self, offset: u64) -> Result<(), ClusterError> {
+        let payload = serde_json::to_vec(&Record::genesis(offset))
+            .map_err(|error| ClusterError::Log(error.to_string()))?;
+        let publish = PublishMessage::build()
+            .payload(payload.into())
+            .expected_last_sequence(0);
+        let subject = format!("tchat.log.{}", self.node);
+        let stored = async {
+            let ack = self.js.send_publish(subject, publish).await?;
+            ack.await
+        };
+        match stored.await {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == PublishErrorKind::WrongLastSequence => Ok(()),
+            Err(error) => Err(ClusterError::Log(error.to_string())),
+        }
+    }
+
+    /// Starts the node's publisher and follower for `hub`, and has the hub go read-only
+    /// while the cluster cannot be reached.
+    pub fn run(
+        self,
+        hub: &Hub,
+        sink: LogSink,
+        drafts: mpsc::Receiver<Draft>,
+        start: Start,
+        progress: watch::Receiver<u64>,
+    ) -> Running {
+        let stop = CancellationToken::new();
+        let (acked_tx, acked) = watch::channel(0);
+        let publisher = log::Publisher {
+            js: self.js.clone(),
+            stream: self.stream.clone(),
+            subject: format!("tchat.log.{}", self.node),
+            home: self.home.clone(),
+            hub: hub.downgrade(),
+            acked: acked_tx,
+        };
+        let follower = log::Follower {
+            stream: self.stream,
+            home: self.home,
+            saved: start.saved,
+            offset: start.offset,
+            sink,
+            stop: stop.clone(),
+        };
+        let watcher = tokio::spawn(watch_connection(self.events, hub.downgrade()));
+        Running {
+            publisher: tokio::spawn(publisher.run(drafts)),
+            follower: tokio::spawn(follower.run()),
+            watcher,
+            stop,
+            progress,
+            acked,
+            last: self.last,
+            node: self.node,
+        }
+    }
+}
+
+/// Turns the hub read-only while the connection to the cluster is lost.
+async fn watch_connection(
+    mut events: mpsc::Receiver<async_nats::Event>,
+    hub: crate::chat::WeakHub,
+) {
+    while let Some(event) = events.recv().await {
+        let Some(hub) = hub.upgrade() else {
+            return;
+        };
+        match event {
+            async_nats::Event::Disconnected => {
+                tracing::warn!(
+                    "the cluster cannot be reached: nothing new is published until it can"
+                );
+                hub.cluster_down(Some("the cluster cannot be reached".to_owned()));
+            }
+            async_nats::Event::Connected => {
+                tracing::info!("the cluster can be reached again");
+                hub.cluster_down(None);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A node's tasks on the cluster, while it serves.
+pub struct Running {
+    publisher: JoinHandle<()>,
+    follower: JoinHandle<()>,
+    watcher: JoinHandle<()>,
+    stop: CancellationToken,
+    /// The last record the storage thread delivered.
+    progress: watch::Receiver<u64>,
+    /// The last record this node published.
+    acked: watch::Receiver<u64>,
+    /// The log's last record when the node connected.
+    last: u64,
+    node: String,
+}
+
+impl Running {
+    /// Waits until the node has read the log as far as it went when the node connected,
+    /// then says goodbye for the members an earlier run of this node left behind (it ended
+    /// without a word: killed, or its machine lost).
+    pub async fn catch_up(&mut self, hub: &Hub) {
+        let last = self.last;
+        let _ = self.progress.wait_for(|seq| *seq >= last).await;
+        let gone = hub.depart_earlier_runs(&self.node);
+        if gone > 0 {
+            tracing::info!(gone, "members of this node's last run said goodbye");
+        }
+    }
+
+    /// Once the hub is gone: lets the publisher store what is left, and the follower read
+    /// it back (so the departures are saved here too), within `grace`; then stops.
+    pub async fn finish(mut self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
+        let _ = tokio::time::timeout_at(deadline, &mut self.publisher).await;
+        let acked = *self.acked.borrow();
+        let _ =
+            tokio::time::timeout_at(deadline, self.progress.wait_for(|seq| *seq >= acked)).await;
+        self.stop.cancel();
+        self.watcher.abort();
+        let _ = tokio::time::timeout_at(deadline, &mut self.follower).await;
+    }
+}
