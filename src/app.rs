@@ -154,6 +154,7 @@ impl App {
             config: Arc::new(config),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            names: cluster.as_ref().map(crate::cluster::Running::names),
         };
         Ok(Self {
             tcp,
@@ -276,6 +277,6 @@ async fn join_cluster(
     let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
     tracing::info!(node = %settings.node, "reading the cluster's conversation");
     let mut running = bus.run(&hub, sink, drafts, start, progress);
-    running.catch_up(&hub).await;
+    running.catch_up().await?;
     Ok((hub, writer, running))
 }

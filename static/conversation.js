@@ -119,7 +119,7 @@ export function handle(frame) {
       if (!wire.unwatched()) log.append(render.notice(t("wire_off")));
       return;
     case "alert": {
-      const kind = frame.code === "saving_failed" ? "notice error" : "notice";
+      const kind = ["saving_failed", "cluster_down"].includes(frame.code) ? "notice error" : "notice";
       log.append(render.notice(t(frame.code, frame.args || {}, frame.text), { kind }));
       return;
     }

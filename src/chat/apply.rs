@@ -29,7 +29,7 @@ impl State {
             ..
         } = logged;
         match what {
-            None => (None, None),
+            None | Some(Draft::Release(_) | Draft::Private(..)) => (None, None),
             Some(Draft::Fact(fact)) => {
                 if !ours && !saved {
                     self.learn(&fact);

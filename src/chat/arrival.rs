@@ -55,6 +55,9 @@ pub struct Arrival<'a> {
     pub addr: IpAddr,
     /// The nickname wanted; a fresh `guestN` when `None`.
     pub nick: Option<&'a str>,
+    /// `nick` is a guest name given to it (in a cluster, claimed for it already), not one
+    /// it chose.
+    pub guest: bool,
     /// What to be shown of the past.
     pub replay: Replay,
     /// A resume token from an earlier welcome, to take the nickname back from a ghost.
@@ -76,6 +79,7 @@ impl<'a> Arrival<'a> {
             via,
             addr,
             nick: None,
+            guest: false,
             replay,
             takeover: None,
             teacher: false,

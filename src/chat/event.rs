@@ -329,6 +329,12 @@ pub enum Alert {
     /// The member's move could not be saved, so nobody was shown it: it is still in this
     /// room.
     MoveNotSaved(RoomName),
+    /// What the member did was refused after all, once it was on its way to the cluster's
+    /// log (another node's member took the nickname first).
+    Refused(super::ChatError),
+    /// The cluster cannot be reached (true), so nothing new is shown until it can, or can
+    /// again (false).
+    ClusterDown(bool),
     /// To the teacher who asked: `/groups` made one group per student, fewer than asked.
     GroupsCapped {
         /// The number of groups asked for.

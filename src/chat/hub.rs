@@ -115,7 +115,12 @@ impl Hub {
     /// [`ChatError::NickReserved`] for a refused nickname; [`ChatError::Unavailable`] when no
     /// resume token can be made.
     pub fn join(&self, arrival: Arrival<'_>) -> Result<(Member, Welcome), ChatError> {
-        let wanted = arrival.nick.map(Nick::parse).transpose()?;
+        let asked = arrival.nick.map(Nick::parse).transpose()?;
+        let (wanted, given) = if arrival.guest {
+            (None, asked)
+        } else {
+            (asked, None)
+        };
         let teacher = arrival.teacher;
         let token = crate::secret::token().map_err(|error| {
             tracing::error!(%error, "no resume token for a newcomer");
@@ -140,7 +145,7 @@ impl Hub {
                 }
                 nick
             }
-            None => state.next_guest(),
+            None => given.unwrap_or_else(|| state.next_guest()),
         };
         state.last_member += 1;
         let id = MemberId(state.last_member);
@@ -212,6 +217,23 @@ impl Hub {
         let channels = (public, direct_rx, end_rx);
         let member = Member::new(self.clone(), id, via, nick, channels, tap, (room, switcher));
         Ok((member, welcome))
+    }
+
+    /// Whether a newcomer from `addr` asking for nickname `nick` would be turned away before
+    /// its name is even looked at: a banned address, or a name sent away moments ago. (In a
+    /// cluster, checked before the name is claimed across the nodes.)
+    ///
+    /// # Errors
+    /// [`ChatError::Banned`] or [`ChatError::Kicked`].
+    pub fn check_door(&self, addr: IpAddr, nick: Option<&str>) -> Result<(), ChatError> {
+        let state = self.lock();
+        if state.banned.contains(&addr) {
+            return Err(ChatError::Banned);
+        }
+        match nick.map(Nick::parse).transpose()? {
+            Some(nick) => check_kicked(&state.people, &Person::Named(nick.key()), Instant::now()),
+            None => Ok(()),
+        }
     }
 
     /// How many public events have been numbered so far, in this run and before it.
@@ -350,11 +372,12 @@ impl Hub {
             state.reserve_for_teachers(&new);
         }
         let kind = EventKind::Rename {
-            old,
+            old: old.clone(),
             new: new.clone(),
             via,
         };
         state.publish(id, kind, &self.shared.config);
+        state.release(old);
         state.regroup(id, &old_key, &self.shared.config);
         Ok(Some(new))
     }
@@ -368,9 +391,9 @@ impl Hub {
         let text = self.checked_text(text)?;
         let (message, queue) = {
             let state = self.lock();
-            let target = state
-                .find(to)
-                .ok_or_else(|| ChatError::NoSuchUser(sanitize(to)))?;
+            let Some(target) = state.find(to) else {
+                return state.send_private_elsewhere(id, to, text);
+            };
             if target == id {
                 return Err(ChatError::SelfMessage);
             }
@@ -379,16 +402,7 @@ impl Hub {
             else {
                 return Err(ChatError::NoSuchUser(sanitize(to)));
             };
-            // A student may always write to a teacher, whatever the rules of the moment.
-            if !recipient.teacher && !sender.teacher {
-                // The rules of both rooms: a group with private messages off is not written
-                // to from a room with them on.
-                let rules = |room| state.rooms.rules(room).private;
-                if !rules(&sender.room) || !rules(&recipient.room) {
-                    return Err(ChatError::PrivateOff);
-                }
-                sender.check_mute(Instant::now(), &state.people)?;
-            }
+            state.check_private(sender, recipient.teacher, &recipient.room)?;
             let message = Arc::new(Private {
                 ts: now_ms(),
                 from: sender.nick.clone(),
@@ -402,6 +416,15 @@ impl Hub {
             .try_send(Box::new(Direct::Private(message.clone())))
             .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
         Ok(message)
+    }
+
+    /// A private message from another node for one of this node's members; dropped if
+    /// nobody here goes by its recipient's name any more, or its queue is full.
+    pub fn receive_private(&self, message: Private) {
+        let state = self.lock();
+        if let Some(id) = state.find(message.to.as_str()) {
+            state.tell(id, Direct::Private(Arc::new(message)));
+        }
     }
 
     /// `/wire NICK`: the reads of `name`'s connection so far, private messages masked, and
@@ -539,6 +562,7 @@ mod tests {
             via,
             addr: IpAddr::from([127, 0, 0, 1]),
             nick,
+            guest: false,
             replay,
             takeover,
             teacher: false,

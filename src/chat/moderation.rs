@@ -75,13 +75,12 @@ impl Hub {
                 let reason = sanitize(reason);
                 // They may not come straight back under the same name. (A guest has no name
                 // of their own: holding their address back would hold back every newcomer
-                // behind it.) On another node, its node does this as it reads the notice.
+                // behind it.) Every node holds the name back as it reads the notice.
+                if let Some(person @ Person::Named(_)) = state.person_named(target, &nick) {
+                    let until = Instant::now() + config.kick_cooldown;
+                    state.people.record(person).kicked_until = Some(until);
+                }
                 if let Some(target) = target {
-                    let person = state.members.get(&target).map(|entry| entry.person());
-                    if let Some(person @ Person::Named(_)) = person {
-                        let until = Instant::now() + config.kick_cooldown;
-                        state.people.record(person).kicked_until = Some(until);
-                    }
                     state.remove(target, Ending::Kicked(reason.clone()), config);
                 }
                 notice(NoticeKind::Kick, by, Some(nick), reason, 0)

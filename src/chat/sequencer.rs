@@ -14,8 +14,10 @@ use std::sync::{Arc, mpsc as sync_mpsc};
 
 use tokio::sync::mpsc;
 
+use super::event::Direct;
 use super::journal::Pending;
-use super::{Alert, Event, EventKind, Fact, Hub, MemberId};
+use super::state::State;
+use super::{Alert, ChatError, Ending, Event, EventKind, Fact, Hub, MemberId, Nick};
 
 /// Most drafts a clustered hub may have waiting for its publisher: about as many as a busy
 /// class publishes in a second. Past it, what a member does is refused (it is told) rather
@@ -47,6 +49,12 @@ pub enum Draft {
     /// The departure of a member of a run of a node that ended without saying goodbye (the
     /// node's name, a dot, the run's id), published by a node that outlived it.
     Departure(Event, Arc<str>),
+    /// Nobody here goes by this nickname any more, once what came before is in the log:
+    /// the cluster's claim on it can go. Not a record.
+    Release(Nick),
+    /// A private message for a member of another node (of that run): sent to that node
+    /// alone, never stored. Not a record.
+    Private(Arc<str>, Arc<super::Private>),
 }
 
 /// One record of the cluster's log, as a node's follower read it.
@@ -109,48 +117,107 @@ impl Hub {
 
     /// The cluster cannot be reached (`Some`, why) or can again (`None`). Meanwhile nothing
     /// new is published, as when events cannot be saved: what would be shown could not be
-    /// logged, and no node numbers anything alone. Teachers are told either way.
+    /// logged, and no node numbers anything alone. Everyone is told either way.
     pub fn cluster_down(&self, why: Option<String>) {
         let mut state = self.lock();
-        match why {
-            Some(why) => {
-                if state.saving_failed.is_none() {
-                    state.alert_teachers(&Alert::SavingFailed(why.clone()));
-                }
-                state.saving_failed = Some(why);
-            }
-            None => {
-                if state.saving_failed.take().is_some() {
-                    state.alert_teachers(&Alert::SavingWorks);
-                }
-            }
+        let down = why.is_some();
+        if state.saving_failed.is_some() == down {
+            return;
+        }
+        state.saving_failed = why;
+        for entry in state.members.values() {
+            let _ = entry
+                .direct
+                .try_send(Box::new(Direct::Alert(Alert::ClusterDown(down))));
         }
     }
 
-    /// Publishes the departure of every member the log still has on an earlier run of
-    /// node `node`, which ended without saying goodbye: how many.
-    pub fn depart_earlier_runs(&self, node: &str) -> usize {
+    /// The runs of other nodes (`node.run`) that have members here, as the log tells.
+    pub fn remote_runs(&self) -> Vec<Arc<str>> {
         let state = self.lock();
-        let Sequencer::Cluster { outbox, home } = &state.sequencer else {
+        let mut runs: Vec<Arc<str>> = state
+            .roster
+            .iter()
+            .map(|remote| remote.home.clone())
+            .collect();
+        runs.sort_unstable();
+        runs.dedup();
+        runs
+    }
+
+    /// Publishes the departure of every member the log still has on run `home` of a node,
+    /// which ended without saying goodbye; returns how many.
+    pub fn depart_run(&self, home: &Arc<str>) -> usize {
+        let state = self.lock();
+        let Sequencer::Cluster { outbox, .. } = &state.sequencer else {
             return 0;
         };
-        let prefix = format!("{node}.");
         let mut sent = 0;
-        for remote in state.roster.iter() {
-            if remote.home.starts_with(&prefix) && remote.home != *home {
-                let kind = EventKind::Leave {
-                    nick: remote.nick.clone(),
-                    via: remote.via,
-                };
-                let event = Event::new(0, MemberId(0), remote.room.clone(), kind);
-                if outbox
-                    .try_send(Draft::Departure(event, remote.home.clone()))
-                    .is_ok()
-                {
-                    sent += 1;
-                }
+        for remote in state.roster.iter().filter(|remote| remote.home == *home) {
+            let kind = EventKind::Leave {
+                nick: remote.nick.clone(),
+                via: remote.via,
+            };
+            let event = Event::new(0, MemberId(0), remote.room.clone(), kind);
+            if outbox
+                .try_send(Draft::Departure(event, home.clone()))
+                .is_ok()
+            {
+                sent += 1;
             }
         }
         sent
+    }
+
+    /// A guest name for a newcomer, never given before in this conversation as far as this
+    /// node knows: the cluster's claim on it decides.
+    pub fn next_guest_name(&self) -> Nick {
+        self.lock().next_guest()
+    }
+
+    /// Whether one of this node's members goes by `nick` (a claim on it is still needed).
+    pub fn holds(&self, nick: &Nick) -> bool {
+        self.lock().by_nick.contains_key(&nick.key())
+    }
+
+    /// Another node asks, for a newcomer with `token`, for the nickname `nick`: its holder
+    /// here goes (as when a token takes a name back on one node) if the token is its own.
+    pub fn give_up_name(&self, nick: &str, token: &str) -> bool {
+        let mut state = self.lock();
+        let Some(id) = state.find(nick) else {
+            return false;
+        };
+        let owned = state
+            .members
+            .get(&id)
+            .is_some_and(|entry| crate::secret::same(token, &entry.token));
+        if owned {
+            state.remove(id, Ending::Replaced, &self.shared.config);
+        }
+        owned
+    }
+
+    /// A rename the cluster refused (another node's member took the name first): member
+    /// `id` is `old` again, and is told.
+    pub fn undo_rename(&self, id: MemberId, old: &Nick, new: &Nick) {
+        let mut state = self.lock();
+        let State {
+            members,
+            people,
+            by_nick,
+            ..
+        } = &mut *state;
+        let Some(entry) = members.get_mut(&id) else {
+            return;
+        };
+        if entry.nick != *new {
+            return;
+        }
+        let was = entry.person();
+        entry.nick = old.clone();
+        people.renamed(&was, entry.person());
+        by_nick.remove(&new.key());
+        by_nick.insert(old.key(), id);
+        state.alert(id, Alert::Refused(ChatError::NickTaken(new.to_string())));
     }
 }

@@ -18,7 +18,7 @@ use super::sequencer::{Draft, Sequencer};
 use super::wiretap::Wiretap;
 use super::{
     Alert, ChatError, Ending, Event, EventKind, Fact, HubConfig, MemberId, Nick, NoticeKind, Past,
-    Replay, RoomName, User, Via,
+    Private, Replay, RoomName, User, Via,
 };
 
 /// How many arrivals `/arrivals` remembers.
@@ -364,10 +364,19 @@ impl State {
         let _ = entry.end.send(why);
         if announce {
             let kind = EventKind::Leave {
-                nick: entry.nick,
+                nick: entry.nick.clone(),
                 via: entry.via,
             };
             self.publish_in(entry.room, id, kind, config);
+        }
+        self.release(entry.nick);
+    }
+
+    /// In a cluster, lets the claim on `nick` go once what this node published before is
+    /// in the log (see `cluster::names`).
+    pub(super) fn release(&self, nick: Nick) {
+        if let Sequencer::Cluster { outbox, .. } = &self.sequencer {
+            let _ = outbox.try_send(Draft::Release(nick));
         }
     }
 
@@ -422,6 +431,64 @@ impl State {
                 .direct
                 .try_send(Box::new(Direct::Alert(alert.clone())));
         }
+    }
+
+    /// Whether `sender` may write privately to someone (a teacher or not) in room `room`:
+    /// a student may always write to a teacher; otherwise the rules of both rooms hold (a
+    /// group with private messages off is not written to from a room with them on), and a
+    /// muted student may not.
+    ///
+    /// # Errors
+    /// [`ChatError::PrivateOff`] or [`ChatError::Muted`].
+    pub(super) fn check_private(
+        &self,
+        sender: &Entry,
+        teacher: bool,
+        room: &RoomName,
+    ) -> Result<(), ChatError> {
+        if teacher || sender.teacher {
+            return Ok(());
+        }
+        let open = |room| self.rooms.rules(room).private;
+        if !open(&sender.room) || !open(room) {
+            return Err(ChatError::PrivateOff);
+        }
+        sender.check_mute(Instant::now(), &self.people)
+    }
+
+    /// `/msg` to `to`, who is not on this node: in a cluster, handed to the node it is on
+    /// (through the publisher, so it follows what its sender did before), never stored.
+    ///
+    /// # Errors
+    /// [`ChatError::NoSuchUser`] if nobody goes by that name, or what
+    /// [`State::check_private`] refuses.
+    pub(super) fn send_private_elsewhere(
+        &self,
+        id: MemberId,
+        to: &str,
+        text: String,
+    ) -> Result<Arc<Private>, ChatError> {
+        let gone = || ChatError::NoSuchUser(super::sanitize(to));
+        let key = Nick::parse(to).map_err(|_| gone())?.key();
+        let (Some(sender), Some(recipient), Sequencer::Cluster { outbox, .. }) = (
+            self.members.get(&id),
+            self.roster.get(&key),
+            &self.sequencer,
+        ) else {
+            return Err(gone());
+        };
+        self.check_private(sender, recipient.teacher, &recipient.room)?;
+        let message = Arc::new(Private {
+            ts: super::event::now_ms(),
+            from: sender.nick.clone(),
+            via: sender.via,
+            to: recipient.nick.clone(),
+            text,
+        });
+        outbox
+            .try_send(Draft::Private(recipient.home.clone(), message.clone()))
+            .map_err(|_| ChatError::RecipientBusy(message.to.to_string()))?;
+        Ok(message)
     }
 
     /// The member called `name`, if any (look-alikes included).

@@ -13,8 +13,10 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::hex;
+use super::names::Names;
 use super::record::Record;
-use crate::chat::{Draft, LogSink, Logged, WeakHub};
+use crate::chat::{Draft, EventKind, LogSink, Logged, WeakHub};
 
 /// How long a record's publisher keeps trying before it gives up and tells its sender:
 /// longer than a JetStream leader election (about five seconds).
@@ -35,6 +37,7 @@ pub(super) struct Publisher {
     /// This run (`node.run`).
     pub(super) home: Arc<str>,
     pub(super) hub: WeakHub,
+    pub(super) names: Names,
     /// The last record this node stored, as the log numbered it.
     pub(super) acked: watch::Sender<u64>,
 }
@@ -54,9 +57,13 @@ impl Publisher {
         };
         let mut count = 0u64;
         while let Some(draft) = drafts.recv().await {
+            if !self.claimed(&draft).await {
+                continue;
+            }
+            let Some(record) = Record::of(&draft, &self.home, give_up_at()) else {
+                continue;
+            };
             count += 1;
-            let deadline = tokio::time::Instant::now() + DEADLINE;
-            let record = Record::of(&draft, &self.home, give_up_at());
             let id = match &draft {
                 // The same for every node that saw that run end: the log keeps one.
                 Draft::Departure(_, gone) => format!("leave.{gone}.{}", hex(&record.nick)),
@@ -65,6 +72,7 @@ impl Publisher {
             let Ok(payload) = serde_json::to_vec(&record) else {
                 continue;
             };
+            let deadline = tokio::time::Instant::now() + DEADLINE;
             match self.store(&id, payload.into(), last, deadline).await {
                 Some(seq) => {
                     last = seq;
@@ -77,6 +85,45 @@ impl Publisher {
                     }
                 }
             }
+        }
+    }
+
+    /// Does what is not a record (false: nothing to publish): lets a claim go, or hands a
+    /// private message to its node; or, for a rename, claims the new nickname first, the
+    /// rename being undone if another node's member has it (false then too).
+    async fn claimed(&self, draft: &Draft) -> bool {
+        let hub = self.hub.upgrade();
+        match draft {
+            Draft::Release(nick) => {
+                // Someone here took it again meanwhile (a takeover, a rename back).
+                if !hub.is_some_and(|hub| hub.holds(nick)) {
+                    self.names.release(nick).await;
+                }
+                false
+            }
+            Draft::Event(event) => {
+                let EventKind::Rename { old, new, .. } = &event.kind else {
+                    return true;
+                };
+                match self.names.claim(new, None).await {
+                    Ok(()) => true,
+                    Err(_) => {
+                        if let Some(hub) = hub {
+                            hub.undo_rename(event.origin, old, new);
+                        }
+                        false
+                    }
+                }
+            }
+            Draft::Private(home, message) => {
+                let sent = serde_json::to_vec(&super::private::Wire::of(message));
+                if let Ok(payload) = sent {
+                    let subject = super::private::subject(home);
+                    let _ = self.js.client().publish(subject, payload.into()).await;
+                }
+                false
+            }
+            Draft::Fact(_) | Draft::Departure(..) => true,
         }
     }
 
@@ -228,9 +275,4 @@ impl Follower {
             what: if late { None } else { record.draft() },
         }
     }
-}
-
-/// `text` in hexadecimal: a nickname as part of a record's id, whatever its characters.
-fn hex(text: &str) -> String {
-    text.bytes().map(|byte| format!("{byte:02x}")).collect()
 }

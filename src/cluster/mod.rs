@@ -9,11 +9,22 @@
 //! Nothing is numbered by a node alone: while the log cannot be reached, nothing new is
 //! published, and the conversation can never fork.
 //!
+//! Beside the log, two key-value buckets: `tchat_nicks`, the nicknames claimed across the
+//! cluster (`names`), and `tchat_nodes`, each node's heartbeat (`liveness`), from which the
+//! nodes that outlive one publish its members' departures.
+//!
 //! - `record`: a record as bytes.
 //! - `log`: the publisher and the follower.
+//! - `names`: nickname claims; `liveness`: heartbeats and the departures of runs that ended.
+//! - `private`: private messages between nodes, never stored.
 
+mod liveness;
 mod log;
+mod names;
+mod private;
 mod record;
+
+pub use names::{Claimed, Names};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +36,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::chat::{Draft, Hub, LogSink};
+use crate::chat::{Draft, Hub, LogSink, WeakHub};
 use crate::store::{Store, StoreError};
+use futures_util::StreamExt;
+use liveness::Liveness;
 use record::{GENESIS, Record};
 
 /// The stream that is the conversation.
@@ -74,7 +87,10 @@ pub struct Settings {
 
 /// A node connected to its cluster, before it serves.
 pub struct Bus {
+    client: async_nats::Client,
     js: jetstream::Context,
+    names: Names,
+    liveness: Liveness,
     stream: stream::Stream,
     node: String,
     /// This run of this node: its name, a dot, a fresh id.
@@ -125,7 +141,7 @@ impl Bus {
             })?;
         let js = jetstream::context::ContextBuilder::new()
             .timeout(REQUEST_TIMEOUT)
-            .build(client);
+            .build(client.clone());
         let log = |error: &dyn std::fmt::Display| ClusterError::Log(error.to_string());
         let mut stream = js
             .get_or_create_stream(stream::Config {
@@ -144,7 +160,21 @@ impl Bus {
         let info = stream.info().await.map_err(|error| log(&error))?;
         let epoch = format!("nats-{}", info.created.unix_timestamp_nanos());
         let last = info.state.last_sequence;
+        let liveness = Liveness {
+            kv: bucket(&js, "tchat_nodes", liveness::TTL, settings.replicas).await?,
+            node: settings.node.clone(),
+            home: home.clone(),
+        };
+        let names = Names {
+            kv: bucket(&js, "tchat_nicks", Duration::ZERO, settings.replicas).await?,
+            client: client.clone(),
+            home: home.clone(),
+            liveness: liveness.clone(),
+        };
         Ok(Self {
+            client,
+            names,
+            liveness,
             js,
             stream,
             node: settings.node.clone(),
@@ -242,18 +272,35 @@ impl Bus {
             subject: format!("tchat.log.{}", self.node),
             home: self.home.clone(),
             hub: hub.downgrade(),
+            names: self.names.clone(),
             acked: acked_tx,
         };
         let follower = log::Follower {
             stream: self.stream,
-            home: self.home,
+            home: self.home.clone(),
             saved: start.saved,
             offset: start.offset,
             sink,
             stop: stop.clone(),
         };
         let watcher = tokio::spawn(watch_connection(self.events, hub.downgrade()));
+        let takeovers = tokio::spawn(answer_takeovers(
+            self.client.clone(),
+            self.home.clone(),
+            hub.downgrade(),
+            stop.clone(),
+        ));
+        let private = tokio::spawn(private::receive(
+            self.client.clone(),
+            self.home.clone(),
+            hub.downgrade(),
+            stop.clone(),
+        ));
+        let liveness = tokio::spawn(self.liveness.clone().run(hub.downgrade(), stop.clone()));
         Running {
+            names: self.names,
+            helpers: vec![takeovers, private, liveness],
+            liveness: self.liveness,
             publisher: tokio::spawn(publisher.run(drafts)),
             follower: tokio::spawn(follower.run()),
             watcher,
@@ -261,9 +308,75 @@ impl Bus {
             progress,
             acked,
             last: self.last,
-            node: self.node,
         }
     }
+}
+
+/// Makes (or opens) key-value bucket `name`, whose keys are forgotten `max_age` after they
+/// were written (never, for zero). Made as the stream that backs a bucket, as the client's
+/// own call expects a newer server than Debian's 2.9 (it reads a field 2.9 does not send).
+async fn bucket(
+    js: &jetstream::Context,
+    name: &str,
+    max_age: Duration,
+    replicas: usize,
+) -> Result<jetstream::kv::Store, ClusterError> {
+    let log = |error: &dyn std::fmt::Display| ClusterError::Log(error.to_string());
+    js.get_or_create_stream(stream::Config {
+        name: format!("KV_{name}"),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
+        max_age,
+        storage: stream::StorageType::File,
+        num_replicas: replicas.max(1),
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        max_messages: -1,
+        max_bytes: -1,
+        ..stream::Config::default()
+    })
+    .await
+    .map_err(|error| log(&error))?;
+    js.get_key_value(name).await.map_err(|error| log(&error))
+}
+
+/// Answers other nodes asking, for a newcomer with a resume token, for a nickname a member
+/// of this run holds.
+async fn answer_takeovers(
+    client: async_nats::Client,
+    home: Arc<str>,
+    hub: WeakHub,
+    stop: CancellationToken,
+) {
+    let Ok(mut requests) = client.subscribe(names::takeover_subject(&home)).await else {
+        return;
+    };
+    loop {
+        let request = tokio::select! {
+            () = stop.cancelled() => return,
+            request = requests.next() => request,
+        };
+        let Some(request) = request else {
+            return;
+        };
+        let asked: serde_json::Value = serde_json::from_slice(&request.payload).unwrap_or_default();
+        let (nick, token) = (asked["nick"].as_str(), asked["token"].as_str());
+        let given = match (hub.upgrade(), nick, token) {
+            (Some(hub), Some(nick), Some(token)) => hub.give_up_name(nick, token),
+            _ => false,
+        };
+        if let Some(reply) = request.reply {
+            let answer: &'static [u8] = if given { b"ok" } else { b"no" };
+            let _ = client.publish(reply, answer.into()).await;
+        }
+    }
+}
+
+/// `text` in hexadecimal: in a record's id, or a key of a bucket, whatever its characters.
+fn hex(text: &str) -> String {
+    text.bytes().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Turns the hub read-only while the connection to the cluster is lost.
@@ -293,7 +406,11 @@ async fn watch_connection(
 
 /// A node's tasks on the cluster, while it serves.
 pub struct Running {
+    names: Names,
     publisher: JoinHandle<()>,
+    /// The heartbeat and the answers to takeovers.
+    helpers: Vec<JoinHandle<()>>,
+    liveness: Liveness,
     follower: JoinHandle<()>,
     watcher: JoinHandle<()>,
     stop: CancellationToken,
@@ -303,20 +420,24 @@ pub struct Running {
     acked: watch::Receiver<u64>,
     /// The log's last record when the node connected.
     last: u64,
-    node: String,
 }
 
 impl Running {
+    /// The cluster's nickname claims, for the node's door.
+    pub fn names(&self) -> Names {
+        self.names.clone()
+    }
+
     /// Waits until the node has read the log as far as it went when the node connected,
-    /// then says goodbye for the members an earlier run of this node left behind (it ended
-    /// without a word: killed, or its machine lost).
-    pub async fn catch_up(&mut self, hub: &Hub) {
+    /// and has told the cluster it is alive: from then on it may let people in. (Members an
+    /// earlier run of this node left behind, killed, leave as any ended run's do.)
+    ///
+    /// # Errors
+    /// The heartbeat's, as a sentence.
+    pub async fn catch_up(&mut self) -> Result<(), ClusterError> {
         let last = self.last;
         let _ = self.progress.wait_for(|seq| *seq >= last).await;
-        let gone = hub.depart_earlier_runs(&self.node);
-        if gone > 0 {
-            tracing::info!(gone, "members of this node's last run said goodbye");
-        }
+        self.liveness.beat().await.map_err(ClusterError::Log)
     }
 
     /// Once the hub is gone: lets the publisher store what is left, and the follower read
@@ -329,6 +450,9 @@ impl Running {
             tokio::time::timeout_at(deadline, self.progress.wait_for(|seq| *seq >= acked)).await;
         self.stop.cancel();
         self.watcher.abort();
+        for helper in self.helpers {
+            let _ = helper.await;
+        }
         let _ = tokio::time::timeout_at(deadline, &mut self.follower).await;
     }
 }

@@ -50,8 +50,9 @@ pub(super) struct Record {
 }
 
 impl Record {
-    /// The record of a draft of run `home`, to count only if stored by `deadline`.
-    pub(super) fn of(draft: &Draft, home: &str, deadline: i64) -> Self {
+    /// The record of a draft of run `home`, to count only if stored by `deadline`; `None`
+    /// for what is not a record (a claim let go).
+    pub(super) fn of(draft: &Draft, home: &str, deadline: i64) -> Option<Self> {
         let event = |what: &str, event: &Event, home: &str| {
             let row = Row::of(&event.kind);
             Record {
@@ -70,7 +71,8 @@ impl Record {
                 teacher: row.teacher,
             }
         };
-        match draft {
+        Some(match draft {
+            Draft::Release(_) | Draft::Private(..) => return None,
             Draft::Event(drafted) => event("event", drafted, home),
             Draft::Departure(drafted, gone) => event("departure", drafted, gone),
             Draft::Fact(fact) => {
@@ -93,7 +95,7 @@ impl Record {
                     ..Record::default()
                 }
             }
-        }
+        })
     }
 
     /// The genesis record.
@@ -150,7 +152,8 @@ mod tests {
     use crate::chat::{EventKind, Nick, NoticeKind, Via};
 
     fn round_trip(draft: &Draft) -> Draft {
-        let bytes = serde_json::to_vec(&Record::of(draft, "a.1", 9)).expect("JSON");
+        let record = Record::of(draft, "a.1", 9).expect("a record");
+        let bytes = serde_json::to_vec(&record).expect("JSON");
         let record: Record = serde_json::from_slice(&bytes).expect("a record");
         assert_eq!(record.deadline, 9);
         record.draft().expect("a draft")

@@ -153,6 +153,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     not_saved: "Your message could not be saved: nobody got it. Try again in a moment.",
     saving_failed: "The history cannot be saved any more ({text}): nothing is sent while this lasts (disk full?).",
     saving_works: "The history is saved again: the conversation goes on.",
+    cluster_down: "The conversation cannot be reached for now: you can read, but nothing new is sent while this lasts.",
+    cluster_up: "The conversation can be reached again: you can write.",
     flood_warned: "{nick} is writing too fast: the extra messages are not sent (only teachers see this).",
     flood_muted: "{nick} was writing too fast and cannot write for {number} min (only teachers see this).",
     bad_frame: "Invalid frame: {detail}",

@@ -153,6 +153,8 @@ pub(super) static CATALOG: Catalog = Catalog {
     not_saved: "Ton message n'a pas pu être enregistré : personne ne l'a reçu. Réessaie dans un moment.",
     saving_failed: "L'historique ne peut plus être enregistré ({text}) : plus rien n'est envoyé tant que ça dure (disque plein ?).",
     saving_works: "L'historique est de nouveau enregistré : la conversation reprend.",
+    cluster_down: "La conversation est injoignable pour le moment : tu peux lire, mais rien de nouveau n'est envoyé tant que ça dure.",
+    cluster_up: "La conversation est de nouveau joignable : tu peux écrire.",
     flood_warned: "{nick} écrit trop vite : ses messages en trop ne sont pas envoyés (seuls les profs le voient).",
     flood_muted: "{nick} écrivait trop vite et ne peut plus écrire pendant {number} min (seuls les profs le voient).",
     bad_frame: "Trame invalide : {detail}",

@@ -428,6 +428,10 @@ sentences! {
     saving_failed,
     /// To teachers: events are saved and shown again.
     saving_works,
+    /// To everyone on a node that lost its cluster: nothing new is shown until it is back.
+    cluster_down,
+    /// To everyone on a node that has its cluster back.
+    cluster_up,
     /// To teachers: `{nick}` warned by flood control.
     flood_warned,
     /// To teachers: `{nick}` silenced by flood control for `{number}` minutes.

@@ -34,6 +34,8 @@ pub(crate) struct Context {
     pub(crate) shutdown: CancellationToken,
     /// Every session runs on it, so stopping can wait for their goodbyes.
     pub(crate) tracker: TaskTracker,
+    /// In a cluster, the nicknames claimed across its nodes.
+    pub(crate) names: Option<crate::cluster::Names>,
 }
 
 impl Context {

@@ -97,10 +97,26 @@ impl Context {
             Some(since) if same => Replay::Since(since),
             _ => recent,
         };
+        // In a cluster, the name is claimed across the nodes first; the hub then checks it
+        // here as on a lone server.
+        let claimed = match &self.names {
+            Some(names) => match async {
+                self.hub.check_door(addr, hello.nick)?;
+                names.claim_for(&self.hub, hello.nick, hello.token).await
+            }
+            .await
+            {
+                Ok(claimed) => Some(claimed),
+                Err(refusal) => return Err((refusal, permit, tries)),
+            },
+            None => None,
+        };
+        let nick = claimed.as_ref().map(|claimed| claimed.nick.as_str());
         let arrival = Arrival {
             via,
             addr,
-            nick: hello.nick,
+            nick: nick.or(hello.nick),
+            guest: claimed.as_ref().is_some_and(|claimed| claimed.guest),
             replay,
             takeover: hello.token,
             teacher: teacher.is_some(),
@@ -109,7 +125,15 @@ impl Context {
         };
         let (member, mut welcome) = match self.hub.join(arrival) {
             Ok(joined) => joined,
-            Err(refusal) => return Err((refusal, permit, tries)),
+            Err(refusal) => {
+                // Unless one of this node's members has it (the claim was its).
+                if let (Some(names), Some(claimed)) = (&self.names, claimed)
+                    && !self.hub.holds(&claimed.nick)
+                {
+                    names.release(&claimed.nick).await;
+                }
+                return Err((refusal, permit, tries));
+            }
         };
         if let Replay::Since(since) = replay {
             // Subscribed already: whatever happens while the database is read arrives after.

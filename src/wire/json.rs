@@ -190,6 +190,9 @@ impl Encoding for Frames {
                 ("saving_failed", catalog.saving_failed(reason))
             }
             Alert::SavingWorks => ("saving_works", catalog.saving_works.to_owned()),
+            Alert::Refused(error) => return self.refusal(error),
+            Alert::ClusterDown(true) => ("cluster_down", catalog.cluster_down.to_owned()),
+            Alert::ClusterDown(false) => ("cluster_up", catalog.cluster_up.to_owned()),
             Alert::FloodWarned(nick) => {
                 args.insert("nick", Arg::Text(nick.as_str()));
                 ("flood_warned", catalog.flood_warned(nick.as_str()))

@@ -221,6 +221,9 @@ impl Encoding for Lines {
             }
             Alert::SavingFailed(reason) => notice(&self.catalog.saving_failed(reason)),
             Alert::SavingWorks => notice(self.catalog.saving_works),
+            Alert::Refused(error) => self.refusal(error),
+            Alert::ClusterDown(true) => notice(self.catalog.cluster_down),
+            Alert::ClusterDown(false) => notice(self.catalog.cluster_up),
             Alert::FloodWarned(nick) => notice(&self.catalog.flood_warned(nick.as_str())),
             Alert::FloodMuted { nick, minutes } => {
                 notice(&self.catalog.flood_muted(nick.as_str(), *minutes))

@@ -157,3 +157,177 @@ async fn a_page_resumes_on_another_node_without_gap_or_duplicate() {
     assert_eq!(texts, ["deux", "trois"], "{welcome:#}");
     assert_eq!(welcome["missed"], 0);
 }
+
+/// A page on `app` saying hello with `hello`: its welcome, or the error it got.
+async fn hello(app: &TestApp, hello: Value) -> (crate::helpers::WsClient, Value) {
+    let mut page = crate::helpers::WsClient::connect(app.http).await;
+    page.send(hello).await;
+    let frame = loop {
+        let frame = page.next().await;
+        if frame["type"] == "welcome" || frame["type"] == "error" {
+            break frame;
+        }
+    };
+    (page, frame)
+}
+
+#[tokio::test]
+async fn a_nickname_is_one_persons_across_the_nodes_until_it_leaves() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+
+    let alice = a.tcp_named("alice").await;
+    let (_, refused) = hello(&b, json!({"type": "hello", "nick": "ALICE"})).await;
+    assert_eq!(refused["code"], "nick_taken", "{refused}");
+    // A rename to it on the other node is refused as well.
+    let mut bob = b.tcp_named("bob").await;
+    bob.send("/nick alice").await;
+    bob.expect("alice").await;
+
+    // Once alice has left, her name is free on every node.
+    drop(alice);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let (_page, frame) = hello(&b, json!({"type": "hello", "nick": "alice"})).await;
+        if frame["type"] == "welcome" {
+            assert_eq!(frame["nick"], "alice");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice never free: {frame}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn twenty_racing_joins_of_one_name_on_two_nodes_give_it_once_and_guests_never_twice() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+
+    let joins = (0..20).map(|n| {
+        let app = if n % 2 == 0 { &a } else { &b };
+        hello(app, json!({"type": "hello", "nick": "sam"}))
+    });
+    let answers = futures_util::future::join_all(joins).await;
+    let welcomed = answers
+        .iter()
+        .filter(|(_, frame)| frame["type"] == "welcome")
+        .count();
+    assert_eq!(
+        welcomed,
+        1,
+        "{:#?}",
+        answers.iter().map(|a| &a.1).collect::<Vec<_>>()
+    );
+
+    let guests = (0..20).map(|n| {
+        let app = if n % 2 == 0 { &a } else { &b };
+        hello(app, json!({"type": "hello"}))
+    });
+    let guests = futures_util::future::join_all(guests).await;
+    let mut names: Vec<_> = guests
+        .iter()
+        .map(|(_, frame)| frame["nick"].as_str().expect("a guest name").to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 20, "{names:?}");
+}
+
+#[tokio::test]
+async fn a_resume_token_takes_a_name_back_from_another_node() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+
+    let (mut ghost, welcome) = hello(&a, json!({"type": "hello", "nick": "zoe"})).await;
+    let token = welcome["token"].clone();
+    let (_, wrong) = hello(
+        &b,
+        json!({"type": "hello", "nick": "zoe", "token": "devine"}),
+    )
+    .await;
+    assert_eq!(wrong["code"], "nick_taken", "{wrong}");
+    let (_back, again) = hello(&b, json!({"type": "hello", "nick": "zoe", "token": token})).await;
+    assert_eq!(again["type"], "welcome", "{again}");
+    assert_eq!(again["nick"], "zoe");
+    // The connection on A was told it was replaced, then closed.
+    let bye = ghost.expect("bye").await;
+    assert_eq!(bye["reason"], "replaced", "{bye}");
+}
+
+#[tokio::test]
+async fn a_teacher_on_one_node_moderates_students_on_another_at_once() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+
+    let mut prof = a.tcp_teacher("prof").await;
+    let mut bob = b.tcp_named("bob").await;
+    let mut carol = b.tcp_named("carol").await;
+    // Each sees the other, whatever node it is on.
+    prof.send("/who").await;
+    prof.expect("bob").await;
+
+    prof.send("/mute bob 5").await;
+    bob.expect("ne peut plus écrire").await;
+    bob.send("je parle quand même").await;
+    bob.expect("Tu ne peux pas écrire").await;
+    prof.send("/unmute bob").await;
+    bob.expect("peut de nouveau").await;
+    bob.send("merci").await;
+    assert_eq!(prof.expect("merci").await, "<bob> merci");
+
+    prof.send("/lock").await;
+    carol.expect("verrouillé").await;
+    carol.send("et moi ?").await;
+    carol.expect("verrouillée").await;
+    prof.send("/unlock").await;
+    carol.expect("rouvert").await;
+
+    prof.send("/kick bob bavardage").await;
+    assert!(bob.expect("exclu").await.contains("bavardage"));
+    prof.expect("bob a été").await;
+    // Sent away from B, bob may not come straight back under his name, on either node.
+    for app in [&a, &b] {
+        let (_, refused) = hello(app, json!({"type": "hello", "nick": "bob"})).await;
+        assert_eq!(refused["code"], "kick_cooldown", "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_private_message_crosses_nodes_and_is_never_stored() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+
+    let mut alice = a.tcp_named("alice").await;
+    let mut bob = b.tcp_named("bob").await;
+    alice.send("/msg bob rendez-vous secret").await;
+    assert_eq!(alice.expect("secret").await, "-> *bob* rendez-vous secret");
+    assert_eq!(bob.expect("secret").await, "*alice* rendez-vous secret");
+    bob.send("/msg alice bien reçu").await;
+    assert_eq!(alice.expect("reçu").await, "*bob* bien reçu");
+    alice.send("en public").await;
+    let events = agreed(&[&a, &b], 3).await;
+    assert!(
+        events
+            .iter()
+            .all(|event| !event.2.contains("secret") && !event.2.contains("reçu")),
+        "{events:#?}"
+    );
+    for db in [&a_db, &b_db] {
+        let bytes = std::fs::read(db).expect("the database");
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("rendez-vous"), "a private message on disk");
+    }
+}

@@ -1,0 +1,87 @@
+//! Which runs of which nodes are alive: each node writes its run's id under its name in a
+//! key-value bucket every second, and the bucket forgets a name not written for
+//! [`TTL`]. A run whose name is gone, or now holds another run, has ended; its members
+//! were left behind (the node was killed, or cut off), and every node that notices
+//! publishes their departures under the same record ids, so the log keeps one of each.
+//! Noticed by polling, as the bucket tells nobody when it forgets.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::kv;
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+use crate::chat::WeakHub;
+
+/// How long a node's name outlives its last heartbeat.
+pub(super) const TTL: Duration = Duration::from_secs(3);
+/// How often a node writes its heartbeat, and looks for runs that ended.
+const BEAT: Duration = Duration::from_secs(1);
+/// How long before the departures of an ended run are published again, if they were not
+/// all in the log by then (the cluster was unreachable meanwhile).
+const AGAIN: Duration = Duration::from_secs(10);
+
+/// The heartbeats, as one run of one node sees them.
+#[derive(Clone)]
+pub(super) struct Liveness {
+    pub(super) kv: kv::Store,
+    pub(super) node: String,
+    pub(super) home: Arc<str>,
+}
+
+impl Liveness {
+    /// Whether run `home` (`node.run`) is alive. When the bucket cannot be read, it is
+    /// taken for alive: nobody is sent away because the cluster hiccupped.
+    pub(super) async fn is_alive(&self, home: &str) -> bool {
+        let node = home.split('.').next().unwrap_or_default();
+        match self.kv.get(node).await {
+            Ok(Some(run)) => *run == *home.as_bytes(),
+            Ok(None) => false,
+            Err(_) => true,
+        }
+    }
+
+    /// Writes this run's heartbeat once.
+    ///
+    /// # Errors
+    /// The bucket's, as a sentence.
+    pub(super) async fn beat(&self) -> Result<(), String> {
+        let run = Bytes::from(self.home.as_bytes().to_vec());
+        self.kv
+            .put(&self.node, run)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    }
+
+    /// Beats, and publishes the departures of runs that ended, every second until `stop`.
+    pub(super) async fn run(self, hub: WeakHub, stop: CancellationToken) {
+        let mut departed: HashMap<Arc<str>, tokio::time::Instant> = HashMap::new();
+        let mut beats = tokio::time::interval(BEAT);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = beats.tick() => {}
+            }
+            if let Err(error) = self.beat().await {
+                tracing::debug!(%error, "heartbeat not written");
+                continue;
+            }
+            let Some(hub) = hub.upgrade() else {
+                return;
+            };
+            let now = tokio::time::Instant::now();
+            departed.retain(|_, when| now.duration_since(*when) < AGAIN);
+            for home in hub.remote_runs() {
+                if departed.contains_key(&home) || self.is_alive(&home).await {
+                    continue;
+                }
+                let gone = hub.depart_run(&home);
+                tracing::info!(run = %home, gone, "a node's run ended: its members leave");
+                departed.insert(home, now);
+            }
+        }
+    }
+}
