@@ -375,6 +375,11 @@ function bye(frame) {
     log.append(render.notice(t("stopping_page"), { kind: "notice gap" }));
     return;
   }
+  // This server lost touch with the others for a while: the page connects again.
+  if (frame.reason === "lost") {
+    log.append(render.notice(frame.text, { kind: "notice gap" }));
+    return;
+  }
   if (frame.reason === "kicked" || frame.reason === "banned") {
     const key = frame.args?.text ? "kicked_reason" : frame.reason;
     log.append(render.notice(t(key, frame.args || {}), { kind: "notice gap" }));

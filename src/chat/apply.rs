@@ -86,7 +86,7 @@ impl State {
             let local = self.is_home(home) && self.by_nick.contains_key(&key);
             if local && let Some(&id) = self.by_nick.get(&key) {
                 // Another node told everyone this one had ended: its member reconnects.
-                self.remove(id, Ending::Replaced, config);
+                self.remove(id, Ending::Lost, config);
             }
             if !remote && !local {
                 return false;

@@ -58,6 +58,8 @@ pub struct Arrival<'a> {
     /// `nick` is a guest name given to it (in a cluster, claimed for it already), not one
     /// it chose.
     pub guest: bool,
+    /// In a cluster, the cluster gave it `nick` already (see `State::check_free`).
+    pub claimed: bool,
     /// What to be shown of the past.
     pub replay: Replay,
     /// A resume token from an earlier welcome, to take the nickname back from a ghost.
@@ -80,6 +82,7 @@ impl<'a> Arrival<'a> {
             addr,
             nick: None,
             guest: false,
+            claimed: false,
             replay,
             takeover: None,
             teacher: false,

@@ -139,7 +139,7 @@ impl Hub {
         let named = wanted.is_some();
         let nick = match wanted {
             Some(nick) => {
-                state.check_free(&nick, None, teacher, arrival.takeover)?;
+                state.check_free(&nick, None, teacher, arrival.takeover, arrival.claimed)?;
                 if let Some(&holder) = state.by_nick.get(&nick.key()) {
                     state.remove(holder, Ending::Replaced, config);
                 }
@@ -352,7 +352,7 @@ impl Hub {
         entry.may_be_seen(now, state.rooms.rules(&entry.room), &state.people)?;
         let key = new.key();
         check_kicked(&state.people, &Person::Named(key.clone()), now)?;
-        state.check_free(&new, Some(id), teacher, None)?;
+        state.check_free(&new, Some(id), teacher, None, false)?;
         let _ = state.announce(id, &self.shared.config);
         let State {
             members, people, ..
@@ -563,6 +563,7 @@ mod tests {
             addr: IpAddr::from([127, 0, 0, 1]),
             nick,
             guest: false,
+            claimed: false,
             replay,
             takeover,
             teacher: false,

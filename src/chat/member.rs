@@ -66,6 +66,9 @@ pub enum Ending {
     Kicked(String),
     /// A teacher banned the member's address.
     Banned,
+    /// In a cluster, this node was out of reach long enough for the others to say the
+    /// member left: it connects again (to this node or another).
+    Lost,
 }
 
 /// Something for a member's session to pass on to its client.

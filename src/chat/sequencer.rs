@@ -146,14 +146,18 @@ impl Hub {
     }
 
     /// Publishes the departure of every member the log still has on run `home` of a node,
-    /// which ended without saying goodbye; returns how many.
-    pub fn depart_run(&self, home: &Arc<str>) -> usize {
+    /// which ended without saying goodbye (of the one called `nick` alone, if given: its
+    /// name was taken back); returns how many.
+    pub fn depart_run(&self, home: &Arc<str>, nick: Option<&Nick>) -> usize {
         let state = self.lock();
         let Sequencer::Cluster { outbox, .. } = &state.sequencer else {
             return 0;
         };
         let mut sent = 0;
-        for remote in state.roster.iter().filter(|remote| remote.home == *home) {
+        let left = state.roster.iter().filter(|remote| {
+            *remote.home == **home && nick.is_none_or(|nick| nick.key() == remote.nick.key())
+        });
+        for remote in left {
             let kind = EventKind::Leave {
                 nick: remote.nick.clone(),
                 via: remote.via,

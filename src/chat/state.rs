@@ -498,19 +498,22 @@ impl State {
     }
 
     /// Checks that `nick` may be taken by member `me` (a newcomer when `None`): not held by
-    /// someone else (unless `takeover` is that holder's token), and not reserved.
+    /// someone else (unless `takeover` is that holder's token), and not reserved. In a
+    /// cluster, `claimed` says the cluster gave it the name already, so the other nodes'
+    /// members as the log has them so far are not looked at (one may be leaving).
     pub(super) fn check_free(
         &self,
         nick: &Nick,
         me: Option<MemberId>,
         teacher: bool,
         takeover: Option<&str>,
+        claimed: bool,
     ) -> Result<(), ChatError> {
         let key = nick.key();
         if !teacher && (nick.is_reserved() || self.teacher_nicks.contains(&key)) {
             return Err(ChatError::NickReserved(nick.to_string()));
         }
-        if self.roster.get(&key).is_some() {
+        if !claimed && self.roster.get(&key).is_some() {
             return Err(ChatError::NickTaken(nick.to_string()));
         }
         match self.by_nick.get(&key) {

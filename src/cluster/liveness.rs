@@ -15,8 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chat::WeakHub;
 
-/// How long a node's name outlives its last heartbeat.
-pub(super) const TTL: Duration = Duration::from_secs(3);
+/// How long a node's name outlives its last heartbeat: longer than JetStream takes to
+/// elect a new leader when one dies (about five seconds, while no heartbeat is written), so
+/// that a failover sends nobody away.
+pub(super) const TTL: Duration = Duration::from_secs(10);
 /// How often a node writes its heartbeat, and looks for runs that ended.
 const BEAT: Duration = Duration::from_secs(1);
 /// How long before the departures of an ended run are published again, if they were not
@@ -78,7 +80,7 @@ impl Liveness {
                 if departed.contains_key(&home) || self.is_alive(&home).await {
                     continue;
                 }
-                let gone = hub.depart_run(&home);
+                let gone = hub.depart_run(&home, None);
                 tracing::info!(run = %home, gone, "a node's run ended: its members leave");
                 departed.insert(home, now);
             }

@@ -25,6 +25,8 @@ const DEADLINE: Duration = Duration::from_secs(8);
 const ATTEMPT: Duration = Duration::from_secs(1);
 /// The pause between attempts that failed at once (no server, no leader).
 const PAUSE: Duration = Duration::from_millis(100);
+/// How long the follower waits for a record before it checks that it is not behind.
+const STALL: Duration = Duration::from_secs(1);
 
 /// The publisher of one run of one node.
 pub(super) struct Publisher {
@@ -105,8 +107,10 @@ impl Publisher {
                 let EventKind::Rename { old, new, .. } = &event.kind else {
                     return true;
                 };
+                // A name taken back from a run that ended: its ghost there is replaced in
+                // every node's list by the rename.
                 match self.names.claim(new, None).await {
-                    Ok(()) => true,
+                    Ok(_) => true,
                     Err(_) => {
                         if let Some(hub) = hub {
                             hub.undo_rename(event.origin, old, new);
@@ -202,6 +206,9 @@ pub(super) struct Follower {
     pub(super) offset: u64,
     pub(super) sink: LogSink,
     pub(super) stop: CancellationToken,
+    /// Told when the connection to the cluster is back: the reading starts again at once
+    /// from the next record, rather than once the old one notices it lost its server.
+    pub(super) reconnected: Arc<tokio::sync::Notify>,
 }
 
 impl Follower {
@@ -228,10 +235,22 @@ impl Follower {
                     () = tokio::time::sleep(Duration::from_secs(1)) => continue,
                 }
             };
+            // When to check that the reading is not stuck, unless a record comes first.
+            let mut quiet = tokio::time::Instant::now() + STALL;
             loop {
                 let message = tokio::select! {
                     () = self.stop.cancelled() => return,
+                    () = self.reconnected.notified() => break,
                     message = messages.next() => message,
+                    () = tokio::time::sleep_until(quiet) => {
+                        // No record for a while: either nothing happened, or the server this
+                        // reading was on is gone (a leader killed) and it has not noticed.
+                        if self.behind(next).await {
+                            break;
+                        }
+                        quiet = tokio::time::Instant::now() + STALL;
+                        continue;
+                    }
                 };
                 let message = match message {
                     Some(Ok(message)) => message,
@@ -250,6 +269,7 @@ impl Follower {
                     continue;
                 }
                 next = seq + 1;
+                quiet = tokio::time::Instant::now() + STALL;
                 let stored_ms =
                     i64::try_from(stored.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
                 let logged = self.logged(seq, stored_ms, &message.payload);
@@ -257,6 +277,15 @@ impl Follower {
                     return;
                 }
             }
+        }
+    }
+
+    /// Whether the log holds records from `next` on, which this follower has not read.
+    async fn behind(&self, next: u64) -> bool {
+        let mut stream = self.stream.clone();
+        match stream.info().await {
+            Ok(info) => info.state.last_sequence >= next,
+            Err(_) => false,
         }
     }
 

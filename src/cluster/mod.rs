@@ -48,6 +48,8 @@ const STREAM: &str = "TCHAT";
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// How long a request to the cluster (creating the stream, reading a record) may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a node waits, at startup, for servers started with it to be ready.
+const STARTING: Duration = Duration::from_secs(20);
 
 /// Why a node could not join its cluster.
 #[derive(Debug, thiserror::Error)]
@@ -143,20 +145,29 @@ impl Bus {
             .timeout(REQUEST_TIMEOUT)
             .build(client.clone());
         let log = |error: &dyn std::fmt::Display| ClusterError::Log(error.to_string());
-        let mut stream = js
-            .get_or_create_stream(stream::Config {
-                name: STREAM.to_owned(),
-                subjects: vec!["tchat.log.>".to_owned()],
-                storage: stream::StorageType::File,
-                num_replicas: settings.replicas.max(1),
-                duplicate_window: DUPLICATE_WINDOW,
-                max_messages: -1,
-                max_bytes: -1,
-                allow_direct: true,
-                ..stream::Config::default()
-            })
-            .await
-            .map_err(|error| log(&error))?;
+        // Servers started together take a moment to elect who leads JetStream: meanwhile
+        // the stream cannot be made yet.
+        let deadline = tokio::time::Instant::now() + STARTING;
+        let mut stream = loop {
+            let made = js
+                .get_or_create_stream(stream::Config {
+                    name: STREAM.to_owned(),
+                    subjects: vec!["tchat.log.>".to_owned()],
+                    storage: stream::StorageType::File,
+                    num_replicas: settings.replicas.max(1),
+                    duplicate_window: DUPLICATE_WINDOW,
+                    max_messages: -1,
+                    max_bytes: -1,
+                    allow_direct: true,
+                    ..stream::Config::default()
+                })
+                .await;
+            match made {
+                Ok(stream) => break stream,
+                Err(error) if tokio::time::Instant::now() >= deadline => return Err(log(&error)),
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        };
         let info = stream.info().await.map_err(|error| log(&error))?;
         let epoch = format!("nats-{}", info.created.unix_timestamp_nanos());
         let last = info.state.last_sequence;
@@ -275,7 +286,9 @@ impl Bus {
             names: self.names.clone(),
             acked: acked_tx,
         };
+        let reconnected = Arc::new(tokio::sync::Notify::new());
         let follower = log::Follower {
+            reconnected: reconnected.clone(),
             stream: self.stream,
             home: self.home.clone(),
             saved: start.saved,
@@ -283,7 +296,7 @@ impl Bus {
             sink,
             stop: stop.clone(),
         };
-        let watcher = tokio::spawn(watch_connection(self.events, hub.downgrade()));
+        let watcher = tokio::spawn(watch_connection(self.events, hub.downgrade(), reconnected));
         let takeovers = tokio::spawn(answer_takeovers(
             self.client.clone(),
             self.home.clone(),
@@ -379,10 +392,12 @@ fn hex(text: &str) -> String {
     text.bytes().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Turns the hub read-only while the connection to the cluster is lost.
+/// Turns the hub read-only while the connection to the cluster is lost, and has the
+/// follower read again from where it was once it is back.
 async fn watch_connection(
     mut events: mpsc::Receiver<async_nats::Event>,
-    hub: crate::chat::WeakHub,
+    hub: WeakHub,
+    reconnected: Arc<tokio::sync::Notify>,
 ) {
     while let Some(event) = events.recv().await {
         let Some(hub) = hub.upgrade() else {
@@ -397,6 +412,7 @@ async fn watch_connection(
             }
             async_nats::Event::Connected => {
                 tracing::info!("the cluster can be reached again");
+                reconnected.notify_one();
                 hub.cluster_down(None);
             }
             _ => {}

@@ -35,6 +35,9 @@ pub struct Claimed {
     pub nick: Nick,
     /// A guest name the node chose, not one the newcomer asked for.
     pub guest: bool,
+    /// The run of a node the name was taken back from, which ended without saying
+    /// goodbye: its holder's departure is published before the newcomer's arrival.
+    pub from: Option<Arc<str>>,
 }
 
 impl Names {
@@ -53,13 +56,23 @@ impl Names {
     ) -> Result<Claimed, ChatError> {
         if let Some(name) = wanted {
             let nick = Nick::parse(name)?;
-            self.claim(&nick, token).await?;
-            return Ok(Claimed { nick, guest: false });
+            let from = self.claim(&nick, token).await?;
+            return Ok(Claimed {
+                nick,
+                guest: false,
+                from,
+            });
         }
         for _ in 0..GUEST_TRIES {
             let nick = hub.next_guest_name();
             match self.claim(&nick, None).await {
-                Ok(()) => return Ok(Claimed { nick, guest: true }),
+                Ok(from) => {
+                    return Ok(Claimed {
+                        nick,
+                        guest: true,
+                        from,
+                    });
+                }
                 Err(ChatError::NickTaken(_)) => {}
                 Err(error) => return Err(error),
             }
@@ -67,19 +80,24 @@ impl Names {
         Err(ChatError::Unavailable)
     }
 
-    /// Claims `nick` for this node.
+    /// Claims `nick` for this node; returns the run of a node it was taken back from, if its
+    /// holder was left there by a run that ended.
     ///
     /// # Errors
     /// [`ChatError::NickTaken`] if another node's member holds it;
     /// [`ChatError::Unavailable`] when the cluster cannot be asked.
-    pub async fn claim(&self, nick: &Nick, token: Option<&str>) -> Result<(), ChatError> {
+    pub async fn claim(
+        &self,
+        nick: &Nick,
+        token: Option<&str>,
+    ) -> Result<Option<Arc<str>>, ChatError> {
         let key = key(nick);
         let mine = Bytes::from(self.home.as_bytes().to_vec());
         let deadline = tokio::time::Instant::now() + TAKEOVER_WAIT;
         let mut asked = false;
         loop {
             let error = match self.kv.create(&key, mine.clone()).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(None),
                 Err(error) => error,
             };
             if error.kind() != CreateErrorKind::AlreadyExists {
@@ -97,11 +115,12 @@ impl Names {
             let holder = String::from_utf8_lossy(&entry.value).into_owned();
             // This node's own: the hub checks it as it always did.
             if *holder == *self.home {
-                return Ok(());
+                return Ok(None);
             }
+            let holder: Arc<str> = Arc::from(holder);
             if !self.liveness.is_alive(&holder).await {
                 match self.kv.update(&key, mine.clone(), entry.revision).await {
-                    Ok(_) => return Ok(()),
+                    Ok(_) => return Ok(Some(holder)),
                     Err(_) => continue,
                 }
             }
@@ -111,8 +130,21 @@ impl Names {
             };
             if !asked {
                 asked = true;
-                if !self.ask_takeover(&holder, nick, token).await {
-                    return Err(taken());
+                match self.ask_takeover(&holder, nick, token).await {
+                    Takeover::Given => {}
+                    Takeover::Refused => return Err(taken()),
+                    // Nobody answers for that run: it ended (killed), and its heartbeat has
+                    // not expired yet. The token is the name's, as it was there.
+                    Takeover::Nobody => {
+                        if self
+                            .kv
+                            .update(&key, mine.clone(), entry.revision)
+                            .await
+                            .is_ok()
+                        {
+                            return Ok(Some(holder));
+                        }
+                    }
                 }
             }
             if tokio::time::Instant::now() >= deadline {
@@ -138,15 +170,31 @@ impl Names {
     }
 
     /// Asks the node holding `nick` (run `holder`) to let it go to a newcomer with the
-    /// holder's resume token; true if it did.
-    async fn ask_takeover(&self, holder: &str, nick: &Nick, token: &str) -> bool {
+    /// holder's resume token.
+    async fn ask_takeover(&self, holder: &str, nick: &Nick, token: &str) -> Takeover {
         let request = serde_json::json!({"nick": nick.as_str(), "token": token}).to_string();
         let asked = self
             .client
             .request(takeover_subject(holder), request.into())
             .await;
-        matches!(asked, Ok(reply) if &*reply.payload == b"ok")
+        match asked {
+            Ok(reply) if &*reply.payload == b"ok" => Takeover::Given,
+            Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => {
+                Takeover::Nobody
+            }
+            _ => Takeover::Refused,
+        }
     }
+}
+
+/// What the node holding a nickname said to a takeover.
+enum Takeover {
+    /// Its member with that token went.
+    Given,
+    /// Not that member's token (or no such member any more), or no answer in time.
+    Refused,
+    /// No run of that node is there to answer.
+    Nobody,
 }
 
 /// Where a run of a node answers takeover requests.

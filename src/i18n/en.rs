@@ -116,6 +116,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     bye: "Goodbye!",
     stopping: "The server is stopping. Goodbye!",
     replaced: "You connected again elsewhere: this connection closes.",
+    lost: "This server lost touch with the others for a while: connect again.",
     kicked: "You were sent away.",
     kicked_reason: "You were sent away ({text}).",
     kick_cooldown: "You were sent away: come back in {seconds} s.",

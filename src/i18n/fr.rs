@@ -116,6 +116,7 @@ pub(super) static CATALOG: Catalog = Catalog {
     bye: "Au revoir !",
     stopping: "Le serveur s'arrête. Au revoir !",
     replaced: "Tu t'es reconnecté·e ailleurs : cette connexion se ferme.",
+    lost: "Ce serveur a perdu le contact avec les autres un moment : reconnecte-toi.",
     kicked: "Tu as été exclu·e.",
     kicked_reason: "Tu as été exclu·e ({text}).",
     kick_cooldown: "Tu as été exclu·e : reviens dans {seconds} s.",

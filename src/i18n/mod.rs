@@ -354,6 +354,8 @@ sentences! {
     stopping,
     /// A newer connection of the same person took over this one.
     replaced,
+    /// The node lost its cluster for a while, and the others said the member left: connect again.
+    lost,
     /// To a member sent away without a reason.
     kicked,
     /// To a member sent away: `{text}` is the reason.

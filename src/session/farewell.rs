@@ -59,6 +59,7 @@ impl End {
             End::Quit => said("quit", catalog.bye),
             End::Stopped => said("shutdown", catalog.stopping),
             End::Ended(Ending::Replaced) => said("replaced", catalog.replaced),
+            End::Ended(Ending::Lost) => said("lost", catalog.lost),
             End::TimedOut => said("timeout", catalog.timed_out),
             End::Ended(Ending::Banned) => said("banned", catalog.banned),
             End::Ended(Ending::Kicked(why)) if why.is_empty() => said("kicked", catalog.kicked),

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use super::{Context, Permit, Session, Tries};
 use crate::chat::{Arrival, ChatError, Replay, Reply, Via, Welcome};
+use crate::cluster::Claimed;
 use crate::wire::Encoding;
 
 /// Most past events a reconnecting page is sent; older ones it missed are only counted.
@@ -111,12 +112,22 @@ impl Context {
             },
             None => None,
         };
+        // A name taken back from a node that ended: its holder leaves first, for everyone.
+        if let Some(Claimed {
+            nick,
+            from: Some(from),
+            ..
+        }) = &claimed
+        {
+            self.hub.depart_run(from, Some(nick));
+        }
         let nick = claimed.as_ref().map(|claimed| claimed.nick.as_str());
         let arrival = Arrival {
             via,
             addr,
             nick: nick.or(hello.nick),
             guest: claimed.as_ref().is_some_and(|claimed| claimed.guest),
+            claimed: claimed.is_some(),
             replay,
             takeover: hello.token,
             teacher: teacher.is_some(),

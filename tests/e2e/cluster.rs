@@ -8,7 +8,12 @@ use crate::nats::Nats;
 
 /// A tchat node called `node` of the cluster served by `nats`, keeping its replica in `db`.
 pub async fn node(nats: &Nats, name: &str, db: &std::path::Path) -> TestApp {
-    let (url, name, db) = (nats.url.clone(), name.to_owned(), db.to_owned());
+    node_at(&nats.url, name, db).await
+}
+
+/// A tchat node called `node` of the cluster NATS serves at `url`.
+pub async fn node_at(url: &str, name: &str, db: &std::path::Path) -> TestApp {
+    let (url, name, db) = (url.to_owned(), name.to_owned(), db.to_owned());
     spawn_app_with(move |config| {
         config.cluster = vec![url];
         config.node = Some(name);
@@ -17,18 +22,31 @@ pub async fn node(nats: &Nats, name: &str, db: &std::path::Path) -> TestApp {
     .await
 }
 
-/// A node's whole transcript, as `(id, type, text)` of each event.
-pub async fn transcript(app: &TestApp) -> Vec<(u64, String, String)> {
-    let (_, _, body) = crate::helpers::http_get(app.http, "/transcript.json").await;
+/// One event of a transcript: id, type, who (arrived, left or spoke), text.
+pub type Line = (u64, String, String, String);
+
+/// A node's whole transcript, as [`Line`]s.
+pub async fn transcript(app: &TestApp) -> Vec<Line> {
+    transcript_at(app.http).await
+}
+
+/// The whole transcript of the node serving HTTP at `http`.
+pub async fn transcript_at(http: std::net::SocketAddr) -> Vec<Line> {
+    let (_, _, body) = crate::helpers::http_get(http, "/transcript.json").await;
     let events: Value = serde_json::from_str(&body).expect("JSON");
     events
         .as_array()
         .expect("a list")
         .iter()
         .map(|event| {
+            let who = [&event["nick"], &event["from"]]
+                .into_iter()
+                .find_map(Value::as_str)
+                .unwrap_or_default();
             (
                 event["id"].as_u64().expect("an id"),
                 event["type"].as_str().unwrap_or_default().to_owned(),
+                who.to_owned(),
                 event["text"].as_str().unwrap_or_default().to_owned(),
             )
         })
@@ -37,12 +55,18 @@ pub async fn transcript(app: &TestApp) -> Vec<(u64, String, String)> {
 
 /// Waits until every node's transcript is the same, at least `count` events long, and
 /// returns it; fails with both if they never agree.
-pub async fn agreed(nodes: &[&TestApp], count: usize) -> Vec<(u64, String, String)> {
+pub async fn agreed(nodes: &[&TestApp], count: usize) -> Vec<Line> {
+    let https: Vec<_> = nodes.iter().map(|node| node.http).collect();
+    agreed_at(&https, count).await
+}
+
+/// [`agreed`], for the nodes serving HTTP at `https`.
+pub async fn agreed_at(https: &[std::net::SocketAddr], count: usize) -> Vec<Line> {
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
         let mut all = Vec::new();
-        for node in nodes {
-            all.push(transcript(node).await);
+        for http in https {
+            all.push(transcript_at(*http).await);
         }
         if all[0].len() >= count && all.iter().all(|one| *one == all[0]) {
             return all.swap_remove(0);
@@ -56,7 +80,7 @@ pub async fn agreed(nodes: &[&TestApp], count: usize) -> Vec<(u64, String, Strin
 }
 
 /// Ids strictly increasing, each once.
-fn assert_increasing(events: &[(u64, String, String)]) {
+pub fn assert_increasing(events: &[Line]) {
     assert!(
         events.windows(2).all(|pair| pair[0].0 < pair[1].0),
         "ids not strictly increasing: {events:#?}"
@@ -104,7 +128,7 @@ async fn two_nodes_share_one_conversation_with_the_same_ids() {
 
     let events = agreed(&[&a, &b], 4).await;
     assert_increasing(&events);
-    let texts: Vec<_> = events.iter().map(|event| event.2.as_str()).collect();
+    let texts: Vec<_> = events.iter().map(|event| event.3.as_str()).collect();
     assert!(texts.contains(&"bonjour de A") && texts.contains(&"salut de B"));
 }
 
@@ -132,7 +156,7 @@ async fn a_page_resumes_on_another_node_without_gap_or_duplicate() {
     loop {
         let events = transcript(&b).await;
         let left = events.iter().filter(|event| event.1 == "leave").count();
-        if left == 1 && events.iter().any(|event| event.2 == "trois") {
+        if left == 1 && events.iter().any(|event| event.3 == "trois") {
             break;
         }
         assert!(
@@ -159,8 +183,16 @@ async fn a_page_resumes_on_another_node_without_gap_or_duplicate() {
 }
 
 /// A page on `app` saying hello with `hello`: its welcome, or the error it got.
-async fn hello(app: &TestApp, hello: Value) -> (crate::helpers::WsClient, Value) {
-    let mut page = crate::helpers::WsClient::connect(app.http).await;
+pub async fn hello(app: &TestApp, hello: Value) -> (crate::helpers::WsClient, Value) {
+    hello_at(app.http, hello).await
+}
+
+/// [`hello`], to the node serving HTTP at `http`.
+pub async fn hello_at(
+    http: std::net::SocketAddr,
+    hello: Value,
+) -> (crate::helpers::WsClient, Value) {
+    let mut page = crate::helpers::WsClient::connect(http).await;
     page.send(hello).await;
     let frame = loop {
         let frame = page.next().await;

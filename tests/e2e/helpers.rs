@@ -265,6 +265,28 @@ impl TcpClient {
             .expect("connection closed while a line was expected")
     }
 
+    /// Splits the client: every line it is sent, as it comes, on a channel (closed at end of
+    /// stream), and the half that writes, for a test that writes and reads at once.
+    pub fn split(self) -> (tokio::sync::mpsc::UnboundedReceiver<String>, OwnedWriteHalf) {
+        let (lines, received) = tokio::sync::mpsc::unbounded_channel();
+        let mut reader = self.reader;
+        tokio::spawn(async move {
+            let mut raw = Vec::new();
+            while reader
+                .read_until(b'\n', &mut raw)
+                .await
+                .is_ok_and(|read| read > 0)
+            {
+                let line = String::from_utf8_lossy(&raw).trim_end().to_owned();
+                if lines.send(line).is_err() {
+                    return;
+                }
+                raw.clear();
+            }
+        });
+        (received, self.writer)
+    }
+
     /// The next line, or `None` at end of stream.
     pub async fn try_line(&mut self) -> Option<String> {
         let mut raw = Vec::new();

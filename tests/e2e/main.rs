@@ -11,6 +11,7 @@ mod bridge;
 mod chromium;
 mod classroom;
 mod cluster;
+mod cluster_failures;
 mod code;
 mod console;
 mod helpers;

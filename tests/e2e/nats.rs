@@ -57,9 +57,13 @@ impl Nats {
 
     /// Starts a server with `extra` arguments (a cluster's routes).
     async fn start_with(extra: Vec<String>) -> Self {
+        Self::start_on(free_port(), extra).await
+    }
+
+    /// Starts a server for clients on `port`, with `extra` arguments.
+    async fn start_on(port: u16, extra: Vec<String>) -> Self {
         ensure_installed();
         let dir = tempfile::tempdir().expect("a directory for JetStream");
-        let port = free_port();
         let mut args = vec![
             "-a".to_owned(),
             "127.0.0.1".to_owned(),
@@ -113,5 +117,131 @@ impl Nats {
 impl Drop for Nats {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Three NATS servers in one JetStream cluster, each on its own loopback address
+/// (127.0.0.2 to 127.0.0.4) for its routes.
+pub struct NatsCluster {
+    pub servers: Vec<Nats>,
+}
+
+impl NatsCluster {
+    /// Starts three servers routed to each other, named `s1` to `s3`.
+    pub async fn start() -> Self {
+        let routes: Vec<(String, u16)> = (2..=4)
+            .map(|host| (format!("127.0.0.{host}"), free_port()))
+            .collect();
+        let all = routes
+            .iter()
+            .map(|(host, port)| format!("nats://{host}:{port}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut servers = Vec::new();
+        for (n, (host, port)) in routes.iter().enumerate() {
+            let extra = vec![
+                "-n".to_owned(),
+                format!("s{}", n + 1),
+                "--cluster_name".to_owned(),
+                "tchat".to_owned(),
+                "--cluster".to_owned(),
+                format!("nats://{host}:{port}"),
+                "--routes".to_owned(),
+                all.clone(),
+            ];
+            servers.push(Nats::start_on(free_port(), extra).await);
+        }
+        Self { servers }
+    }
+
+    /// Every server's client address, as `--cluster` takes them.
+    pub fn urls(&self) -> String {
+        self.servers
+            .iter()
+            .map(|server| server.url.clone())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The name of the server leading stream `stream` (`s1` to `s3`), once there is one.
+    pub async fn leader_of(&self, stream: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            for server in self.servers.iter().filter(|server| server.child.is_some()) {
+                let Ok(client) = async_nats::connect(&server.url).await else {
+                    continue;
+                };
+                let js = async_nats::jetstream::new(client);
+                if let Ok(mut found) = js.get_stream(stream).await
+                    && let Ok(info) = found.info().await
+                    && let Some(leader) = info.cluster.as_ref().and_then(|c| c.leader.clone())
+                {
+                    return leader;
+                }
+            }
+            assert!(Instant::now() < deadline, "stream {stream} has no leader");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The server called `name`.
+    pub fn server(&mut self, name: &str) -> &mut Nats {
+        let index: usize = name.trim_start_matches('s').parse().expect("a server name");
+        &mut self.servers[index - 1]
+    }
+}
+
+/// A TCP proxy in front of a NATS server, for a node to reach it through: cut, the node
+/// loses the cluster (its connections drop, new ones are refused) while the others go on.
+pub struct Cut {
+    /// What the node's `--cluster` takes.
+    pub url: String,
+    state: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Cut {
+    /// A proxy to `nats`, open.
+    pub async fn to(nats: &Nats) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a proxy port");
+        let url = format!("nats://{}", listener.local_addr().expect("its address"));
+        let upstream = ("127.0.0.1", nats.port);
+        let (state, cut) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *cut.borrow() {
+                    continue;
+                }
+                let mut cut = cut.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { url, state, task }
+    }
+
+    /// Cuts every connection through the proxy, and refuses new ones.
+    pub fn cut(&self) {
+        self.state.send_replace(true);
+    }
+
+    /// Lets connections through again.
+    pub fn heal(&self) {
+        self.state.send_replace(false);
+    }
+}
+
+impl Drop for Cut {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
