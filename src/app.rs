@@ -119,25 +119,27 @@ impl App {
                 config.teacher_token.get_or_insert(fresh_token);
                 (Hub::new(config.hub(), fresh_epoch), None, None)
             }
-            (Some(path), cluster) => {
+            (Some(path), None) => {
                 let mut store = Store::open(path)?;
                 if config.teacher_token.is_none() {
                     config.teacher_token = Some(store.teacher_token(&fresh_token)?);
                 }
-                match cluster {
-                    None => {
-                        let past = store.past(config.hub().recent)?;
-                        let epoch = store.epoch(&fresh_epoch)?;
-                        let (hub, journal) = Hub::durable(config.hub(), past, epoch);
-                        let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
-                        (hub, Some(writer), None)
-                    }
-                    Some(settings) => {
-                        let (hub, writer, running) =
-                            join_cluster(&config, &settings, store).await?;
-                        (hub, Some(writer), Some(running))
-                    }
+                let past = store.past(config.hub().recent)?;
+                let epoch = store.epoch(&fresh_epoch)?;
+                let (hub, journal) = Hub::durable(config.hub(), past, epoch);
+                let writer = store.spawn_writer(journal).map_err(StartError::Thread)?;
+                (hub, Some(writer), None)
+            }
+            (Some(path), Some(settings)) => {
+                // The cluster first: one that cannot be reached must not leave a new
+                // database behind.
+                let bus = crate::cluster::Bus::connect(&settings).await?;
+                let mut store = Store::open(path)?;
+                if config.teacher_token.is_none() {
+                    config.teacher_token = Some(store.teacher_token(&fresh_token)?);
                 }
+                let (hub, writer, running) = join_cluster(&config, &settings, bus, store).await?;
+                (hub, Some(writer), Some(running))
             }
         };
         let entrances = Entrances::new(
@@ -193,6 +195,11 @@ impl App {
             .teacher_token
             .as_deref()
             .unwrap_or_default()
+    }
+
+    /// In a cluster, this node's name and the NATS servers it joined through.
+    pub fn cluster(&self) -> Option<crate::cluster::Settings> {
+        self.context.config.cluster()
     }
 
     /// Where the web page is served.
@@ -261,9 +268,9 @@ impl App {
 async fn join_cluster(
     config: &Config,
     settings: &crate::cluster::Settings,
+    bus: crate::cluster::Bus,
     mut store: Store,
 ) -> Result<(Hub, JoinHandle<()>, crate::cluster::Running), StartError> {
-    let bus = crate::cluster::Bus::connect(settings).await?;
     let start = bus.begin(&mut store).await?;
     let past = store.past(config.hub().recent)?;
     let (progress_tx, progress) = tokio::sync::watch::channel(0);
@@ -278,5 +285,8 @@ async fn join_cluster(
     tracing::info!(node = %settings.node, "reading the cluster's conversation");
     let mut running = bus.run(&hub, sink, drafts, start, progress);
     running.catch_up().await?;
+    if start.imported {
+        hub.share_kept_facts();
+    }
     Ok((hub, writer, running))
 }

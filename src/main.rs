@@ -234,6 +234,14 @@ fn print_addresses(app: &App, colour: bool, console: Option<&Nick>) {
          (on a TCP client: /op {token})\n",
         token = app.teacher_token()
     ));
+    if let Some(cluster) = app.cluster() {
+        text.push_str(&format!(
+            "This is node {} of the cluster at {}: one conversation with every node \
+             (give them all the same --teacher-token).\n",
+            cluster.node,
+            cluster.urls.join(",")
+        ));
+    }
     if let Some(nick) = console {
         text.push_str(&format!(
             "This terminal is the console: what you type is said to the class as {nick}, \

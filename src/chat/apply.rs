@@ -40,6 +40,7 @@ impl State {
                 event.id = id;
                 if ours {
                     self.arm(&event);
+                    self.follow_own(&event, &home);
                 } else {
                     event.origin = MemberId(0);
                     if !self.follow(&event, &home, saved, config) {
@@ -73,6 +74,19 @@ impl State {
         }
     }
 
+    /// What this run's own event does to the roster: it moved, sent away or banned a member
+    /// of another node (its own members' events are not the roster's).
+    fn follow_own(&mut self, event: &Event, home: &Arc<str>) {
+        let about_elsewhere = match &event.kind {
+            EventKind::Notice { .. } => true,
+            EventKind::Moved { .. } => event.origin == MemberId(0),
+            _ => false,
+        };
+        if about_elsewhere {
+            self.roster.follow(&event.kind, &event.room, home);
+        }
+    }
+
     /// Follows another run's event: the roster, and what a teacher elsewhere did to this
     /// node's members. False for a departure that does not count: of someone not here (any
     /// more), or not of the run it names, as when two nodes both saw a third one end.
@@ -91,6 +105,13 @@ impl State {
             if !remote && !local {
                 return false;
             }
+        }
+        // Another node moved one of this node's students (groups, a room closed).
+        if let EventKind::Moved { nick, from, to, .. } = &event.kind
+            && event.room == *from
+            && let Some(&id) = self.by_nick.get(&nick.key())
+        {
+            self.moved_here(id, from, to, event.id);
         }
         self.roster.follow(&event.kind, &event.room, home);
         let EventKind::Notice {
@@ -149,6 +170,20 @@ impl State {
                 }
             }
             NoticeKind::Slow if !saved => self.people.slowest(Duration::from_secs(*number)),
+            // A room closed elsewhere: this node's teachers in it go back to main (its
+            // students were moved before it closed).
+            NoticeKind::Close if !saved => {
+                let closed = super::RoomName::restored(text);
+                let inside: Vec<MemberId> = self
+                    .members
+                    .iter()
+                    .filter(|(_, entry)| entry.room == closed)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in inside {
+                    self.relocate(id, &super::RoomName::main(), config);
+                }
+            }
             NoticeKind::Delete if !saved => {
                 self.recent.retain(|kept| kept.id != *number);
                 self.rooms.forget(*number);

@@ -219,6 +219,60 @@ impl State {
         self.publish_in(to.clone(), id, kind, config);
     }
 
+    /// In a cluster, moves the member of another node called `nick` to room `to`: its move
+    /// is published from here, and its node moves it as it reads it (`State::moved_here`).
+    fn relocate_elsewhere(&mut self, nick: &Nick, to: &RoomName, config: &HubConfig) {
+        let to = &self.rooms.name(to);
+        let Some(remote) = self.roster.get(&nick.key()) else {
+            return;
+        };
+        if remote.room == *to {
+            return;
+        }
+        let from = remote.room.clone();
+        let kind = EventKind::Moved {
+            nick: remote.nick.clone(),
+            via: remote.via,
+            from: from.clone(),
+            to: to.clone(),
+        };
+        // Nobody here caused it: no switch of ring to trigger here.
+        self.publish_in(from, MemberId(0), kind.clone(), config);
+        self.publish_in(to.clone(), MemberId(0), kind, config);
+    }
+
+    /// Another node moved this node's member `id` from `from` to `to` (a teacher there dealt
+    /// groups, or closed a room), with the event numbered `trigger`: the member takes the
+    /// new room's ring once that event reaches it, as with a move of its own.
+    pub(super) fn moved_here(
+        &mut self,
+        id: MemberId,
+        from: &RoomName,
+        to: &RoomName,
+        trigger: u64,
+    ) {
+        let to = &self.rooms.name(to);
+        let Some(entry) = self.members.get_mut(&id) else {
+            return;
+        };
+        if entry.room != *from {
+            return;
+        }
+        entry.room = to.clone();
+        let mut view = self.rooms.view(to);
+        view.users = self.users_in(id, to);
+        let Some(entry) = self.members.get(&id) else {
+            return;
+        };
+        entry.switcher.set(Switch {
+            trigger,
+            old: Some(from.clone()),
+            receiver: Some(self.rooms.get(to).subscribe()),
+            room: to.clone(),
+            view: Some(view),
+        });
+    }
+
     /// Undoes member `id`'s move from `from` to `to`, whose event could not be saved:
     /// nobody was shown it, so it goes back to `from`, for the hub and its session alike,
     /// and is told. Nothing to undo if it has moved on since, or left.
@@ -356,6 +410,17 @@ impl State {
         for member in inside {
             self.relocate(member, &RoomName::main(), config);
         }
+        // In a cluster, the other nodes' students in it too (their teachers go back to
+        // main as their node reads the room's closing).
+        let elsewhere: Vec<Nick> = self
+            .roster
+            .iter()
+            .filter(|remote| remote.room == *name && !remote.teacher)
+            .map(|remote| remote.nick.clone())
+            .collect();
+        for nick in elsewhere {
+            self.relocate_elsewhere(&nick, &RoomName::main(), config);
+        }
         let grouped: Vec<String> = self
             .rooms
             .assigned
@@ -388,12 +453,20 @@ impl State {
         config: &HubConfig,
     ) -> Result<(), ChatError> {
         self.check_saving()?;
-        let mut students: Vec<MemberId> = self
+        let mut students: Vec<Student> = self
             .members
             .iter()
             .filter(|(_, entry)| !entry.teacher)
-            .map(|(member, _)| *member)
+            .map(|(member, entry)| Student::Here(*member, entry.nick.key()))
             .collect();
+        // In a cluster, the other nodes' students are dealt too: each moves as its node
+        // reads its move.
+        students.extend(
+            self.roster
+                .iter()
+                .filter(|remote| !remote.teacher)
+                .map(|remote| Student::There(remote.nick.clone())),
+        );
         let count = group_count(asked, students.len())?;
         let names: Vec<RoomName> = (1..=count)
             .map(|number| group_name(config.group_name, number))
@@ -405,17 +478,25 @@ impl State {
                 self.publish_in(RoomName::everywhere(), id, kind, config);
             }
         }
-        students.sort();
+        students.sort_by_cached_key(Student::key);
         shuffle(&mut students);
         self.fix_groups(true);
         for (student, group) in deal(&students, names.len()) {
             let room = &names[group];
-            if let Some(entry) = self.members.get(&student)
-                && entry.named
-            {
-                self.assign(entry.nick.key(), Some(room.clone()));
+            match student {
+                Student::Here(student, _) => {
+                    if let Some(entry) = self.members.get(student)
+                        && entry.named
+                    {
+                        self.assign(entry.nick.key(), Some(room.clone()));
+                    }
+                    self.relocate(*student, room, config);
+                }
+                Student::There(nick) => {
+                    self.assign(nick.key(), Some(room.clone()));
+                    self.relocate_elsewhere(nick, room, config);
+                }
             }
-            self.relocate(student, room, config);
         }
         // Groups of an earlier, larger `/groups`: empty of students now.
         self.close_groups_from(count + 1, id, &by, config);
@@ -454,6 +535,24 @@ impl State {
     }
 }
 
+/// A student `/groups` deals: one of this node's (with its nickname key), or, in a
+/// cluster, one of another node's.
+enum Student {
+    Here(MemberId, String),
+    There(Nick),
+}
+
+impl Student {
+    /// Its nickname key: the order students are shuffled from, so that the shuffle alone
+    /// decides the groups.
+    fn key(&self) -> String {
+        match self {
+            Student::Here(_, key) => key.clone(),
+            Student::There(nick) => nick.key(),
+        }
+    }
+}
+
 /// How many groups `/groups asked` makes with `students` present: one per student at
 /// most.
 ///
@@ -472,12 +571,12 @@ fn group_count(asked: u64, students: usize) -> Result<u64, ChatError> {
 
 /// Deals `items`, in their order, into `groups` groups in turn: each item with its group's
 /// index, no two groups differing by more than one.
-fn deal<T: Copy>(items: &[T], groups: usize) -> impl Iterator<Item = (T, usize)> + '_ {
+fn deal<T>(items: &[T], groups: usize) -> impl Iterator<Item = (&T, usize)> + '_ {
     let groups = groups.max(1);
     items
         .iter()
         .enumerate()
-        .map(move |(n, item)| (*item, n % groups))
+        .map(move |(n, item)| (item, n % groups))
 }
 
 /// Shuffles `items` (Fisher–Yates) with the operating system's randomness; left as it is

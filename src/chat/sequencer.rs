@@ -173,6 +173,29 @@ impl Hub {
         sent
     }
 
+    /// Hands the cluster what this node's conversation kept beside its events (guest numbers
+    /// given, teachers' nicknames, groups): for a cluster that goes on from it.
+    pub fn share_kept_facts(&self) {
+        let state = self.lock();
+        let mut facts = vec![
+            Fact::Guest(state.last_guest),
+            Fact::Groups(state.rooms.fixed),
+        ];
+        facts.extend(state.teacher_nicks.iter().cloned().map(Fact::TeacherNick));
+        facts.extend(
+            state
+                .rooms
+                .assigned
+                .iter()
+                .map(|(key, room)| Fact::Assigned(key.clone(), Some(room.clone()))),
+        );
+        if let Sequencer::Cluster { outbox, .. } = &state.sequencer {
+            for fact in facts {
+                let _ = outbox.try_send(Draft::Fact(fact));
+            }
+        }
+    }
+
     /// A guest name for a newcomer, never given before in this conversation as far as this
     /// node knows: the cluster's claim on it decides.
     pub fn next_guest_name(&self) -> Nick {

@@ -173,6 +173,18 @@ impl State {
     ) {
         if let Sequencer::Cluster { outbox, .. } = &self.sequencer {
             let event = Event::new(0, origin, room, kind);
+            // A room opened here is there at once for what this node decides next (those it
+            // moves into it subscribe to its ring); the log opens it for every node, this
+            // one again included.
+            if matches!(
+                &event.kind,
+                EventKind::Notice {
+                    kind: NoticeKind::Open,
+                    ..
+                }
+            ) {
+                self.rooms.apply_notice(&event);
+            }
             // Sent under the lock, so the publisher has them in the order they were decided.
             if let Err(full) = outbox.try_send(Draft::Event(event))
                 && let Draft::Event(event) = full.into_inner()
@@ -384,6 +396,15 @@ impl State {
     /// so nobody was shown it, and undoes what it did for them alone: a move, an `/op`.
     pub(super) fn refuse_event(&mut self, event: &Event) {
         match &event.kind {
+            // In a cluster, a room opened here that the log never took is closed again.
+            EventKind::Notice {
+                kind: NoticeKind::Open,
+                text,
+                ..
+            } => {
+                self.rooms.close(&RoomName::restored(text));
+                self.alert(event.origin, Alert::NotSaved);
+            }
             // Arrivals and departures are not anyone's doing to be told about.
             EventKind::Join { .. } | EventKind::Leave { .. } => {}
             // A move is two events, one in each room: the first undoes it.

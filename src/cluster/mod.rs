@@ -112,6 +112,9 @@ pub struct Start {
     pub offset: u64,
     /// Records up to this one are in the node's database already.
     pub saved: u64,
+    /// The log starts from this node's database (a lone server's conversation going on as a
+    /// cluster): what it kept beside its events is to be shared.
+    pub imported: bool,
 }
 
 impl Bus {
@@ -243,6 +246,7 @@ impl Bus {
         Ok(Start {
             offset,
             saved: if ours { mark.seq } else { 0 },
+            imported: !ours && mark.last_id > 0,
         })
     }
 

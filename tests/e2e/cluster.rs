@@ -328,7 +328,13 @@ async fn a_teacher_on_one_node_moderates_students_on_another_at_once() {
     prof.send("/kick bob bavardage").await;
     assert!(bob.expect("exclu").await.contains("bavardage"));
     prof.expect("bob a été").await;
-    // Sent away from B, bob may not come straight back under his name, on either node.
+    // Gone from every node's list, and sent away from B, bob may not come straight back
+    // under his name, on either node.
+    for app in [&a, &b] {
+        let (_, welcome) = hello(app, json!({"type": "hello"})).await;
+        let users = welcome["users"].as_array().expect("users").clone();
+        assert!(users.iter().all(|user| user["nick"] != "bob"), "{users:?}");
+    }
     for app in [&a, &b] {
         let (_, refused) = hello(app, json!({"type": "hello", "nick": "bob"})).await;
         assert_eq!(refused["code"], "kick_cooldown", "{refused}");
@@ -361,5 +367,63 @@ async fn a_private_message_crosses_nodes_and_is_never_stored() {
         let bytes = std::fs::read(db).expect("the database");
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains("rendez-vous"), "a private message on disk");
+    }
+}
+
+#[tokio::test]
+async fn groups_deal_the_students_of_every_node_and_keep_each_groups_words_in_it() {
+    let nats = Nats::start().await;
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+    let mut prof = a.tcp_teacher("prof").await;
+    let mut students = Vec::new();
+    for (n, app) in [&a, &a, &b, &b].into_iter().enumerate() {
+        students.push(app.tcp_named(&format!("eleve{n}")).await);
+    }
+    agreed(&[&a, &b], 10).await;
+
+    prof.send("/groups 2").await;
+    let mut rooms = Vec::new();
+    for student in &mut students {
+        rooms.push(student.room_entered().await);
+    }
+    let mut dealt = rooms.clone();
+    dealt.sort();
+    assert_eq!(
+        dealt,
+        ["groupe-1", "groupe-1", "groupe-2", "groupe-2"],
+        "{rooms:?}"
+    );
+
+    // Words said in a group reach that group alone, whatever node each member is on.
+    let speaker = 0;
+    let mate = (1..4)
+        .find(|n| rooms[*n] == rooms[speaker])
+        .expect("a mate");
+    students[speaker].send("dans notre groupe").await;
+    students[mate].expect("dans notre groupe").await;
+    prof.expect("dans notre groupe").await;
+    // The other group hears none of it: its members, reading up to what they say to each
+    // other afterwards (delivered in order), never got it.
+    let others: Vec<usize> = (1..4).filter(|n| rooms[*n] != rooms[speaker]).collect();
+    for (n, &other) in others.iter().enumerate() {
+        students[other].send(&format!("autre groupe {n}")).await;
+        let listener = others[1 - n];
+        let lines = students[listener]
+            .lines_until(&format!("autre groupe {n}"))
+            .await;
+        assert!(
+            lines.iter().all(|line| !line.contains("dans notre groupe")),
+            "{lines:?}"
+        );
+    }
+    // While groups are fixed, a student may not leave its group, on either node.
+    students[3].send("/join main").await;
+    students[3].expect("fixé les groupes").await;
+
+    prof.send("/groups end").await;
+    for student in &mut students {
+        assert_eq!(student.room_entered().await, "main");
     }
 }

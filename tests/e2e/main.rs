@@ -12,6 +12,7 @@ mod chromium;
 mod classroom;
 mod cluster;
 mod cluster_failures;
+mod cluster_start;
 mod code;
 mod console;
 mod helpers;
