@@ -31,8 +31,9 @@ impl State {
         match what {
             None | Some(Draft::Release(_) | Draft::Private(..)) => (None, None),
             Some(Draft::Fact(fact)) => {
-                if !ours && !saved {
-                    self.learn(&fact);
+                // A ban is read back from the log at every start (it is never on disk).
+                if !ours && (!saved || matches!(fact, Fact::Banned(_))) {
+                    self.learn(&fact, config);
                 }
                 (None, (!saved).then_some(fact))
             }
@@ -160,13 +161,11 @@ impl State {
                     self.remove(id, Ending::Kicked(text.clone()), config);
                 }
             }
+            // Banned by name from another node: its address is known here alone, and is
+            // told to every node.
             NoticeKind::Ban => {
                 if let Some(id) = here {
-                    if let Some(entry) = self.members.get(&id) {
-                        let addr = entry.addr;
-                        self.banned.insert(addr);
-                    }
-                    self.remove(id, Ending::Banned, config);
+                    self.ban_member(id, config);
                 }
             }
             NoticeKind::Slow if !saved => self.people.slowest(Duration::from_secs(*number)),
@@ -194,8 +193,11 @@ impl State {
     }
 
     /// Learns a fact another node kept.
-    fn learn(&mut self, fact: &Fact) {
+    fn learn(&mut self, fact: &Fact, config: &HubConfig) {
         match fact {
+            Fact::Banned(addr) => {
+                self.ban_address(*addr, config);
+            }
             Fact::Guest(number) => self.last_guest = self.last_guest.max(*number),
             Fact::TeacherNick(key) => {
                 self.teacher_nicks.insert(key.clone());
@@ -216,5 +218,157 @@ impl State {
     /// Whether `home` is this run of this node.
     fn is_home(&self, home: &str) -> bool {
         matches!(&self.sequencer, Sequencer::Cluster { home: mine, .. } if **mine == *home)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use tokio::sync::{mpsc, watch};
+
+    use super::*;
+    use crate::chat::{
+        Arrival, ChatError, Delivery, Hub, Journal, LogSink, Nick, Past, Replay, RoomName, Via,
+    };
+
+    const HERE: &str = "a.1";
+    const THERE: &str = "b.1";
+
+    fn clustered() -> (Hub, Journal, LogSink, mpsc::Receiver<Draft>) {
+        let (progress, _) = watch::channel(0);
+        Hub::clustered(
+            HubConfig::default(),
+            Past::default(),
+            "log".into(),
+            Arc::from(HERE),
+            progress,
+        )
+    }
+
+    fn nick(name: &str) -> Nick {
+        Nick::parse(name).expect("valid")
+    }
+
+    fn record(seq: u64, home: &str, what: Draft) -> Logged {
+        Logged {
+            seq,
+            id: seq + 100,
+            ours: home == HERE,
+            saved: false,
+            home: Arc::from(home),
+            what: Some(what),
+        }
+    }
+
+    fn event(kind: EventKind) -> Draft {
+        Draft::Event(Event::restored(0, now_ms(), kind).in_room(RoomName::main()))
+    }
+
+    /// Hands the journal `records`, applies, saves (here: nothing) and delivers them;
+    /// returns the ids of the events they held.
+    fn apply(journal: &Journal, sink: &LogSink, records: Vec<Logged>) -> Vec<u64> {
+        let count = records.len();
+        for logged in records {
+            assert!(
+                sink.0
+                    .try_send(super::super::journal::Pending::Logged(Box::new(logged)))
+                    .is_ok()
+            );
+        }
+        let batch = journal.next_batch(count).expect("a batch");
+        journal.deliver(&batch);
+        batch.events.iter().map(|event| event.id).collect()
+    }
+
+    fn enter(hub: &Hub, name: &str) -> crate::chat::Member {
+        let arrival = Arrival {
+            nick: Some(name),
+            ..Arrival::guest(Via::Tcp, IpAddr::from([127, 0, 0, 1]), Replay::Since(0))
+        };
+        hub.join(arrival).expect("joined").0
+    }
+
+    #[test]
+    fn the_log_tells_who_is_on_other_nodes_and_a_departure_of_someone_gone_does_not_count() {
+        let (hub, journal, sink, _drafts) = clustered();
+        let join = EventKind::Join {
+            nick: nick("bob"),
+            via: Via::Web,
+        };
+        assert_eq!(
+            apply(&journal, &sink, vec![record(2, THERE, event(join))]),
+            [102]
+        );
+        assert!(hub.users().iter().any(|user| user.nick.as_str() == "bob"));
+        let leave = || EventKind::Leave {
+            nick: nick("bob"),
+            via: Via::Web,
+        };
+        let departure = |seq| {
+            let event = Event::restored(0, now_ms(), leave()).in_room(RoomName::main());
+            // As the follower reads it: about b's run, whoever published it.
+            record(seq, THERE, Draft::Departure(event, Arc::from(THERE)))
+        };
+        // Two nodes saw b's run end: the first departure counts, the second does not.
+        let ids = apply(&journal, &sink, vec![departure(3), departure(4)]);
+        assert_eq!(ids, [103]);
+        assert!(hub.users().is_empty());
+    }
+
+    #[test]
+    fn what_a_clustered_hub_publishes_is_shown_once_the_log_numbers_it() {
+        let (hub, journal, sink, mut drafts) = clustered();
+        let mut ana = enter(&hub, "ana");
+        let mut zoe = enter(&hub, "zoe");
+        ana.handle("bonjour").expect("said");
+        assert!(
+            std::iter::from_fn(|| zoe.try_recv())
+                .all(|delivery| !matches!(delivery, Delivery::Public(_)))
+        );
+        let mut seq = 1;
+        let mut records = Vec::new();
+        while let Ok(draft) = drafts.try_recv() {
+            if matches!(draft, Draft::Event(_)) {
+                seq += 1;
+                records.push(record(seq, HERE, draft));
+            }
+        }
+        apply(&journal, &sink, records);
+        let said: Vec<_> = std::iter::from_fn(|| zoe.try_recv())
+            .filter_map(|delivery| match delivery {
+                Delivery::Public(event) if event.is_chat() => Some((event.id, event.origin)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(said, [(100 + seq, ana.id())]);
+    }
+
+    #[test]
+    fn a_teacher_elsewhere_mutes_and_kicks_a_member_here_at_once() {
+        let (hub, journal, sink, _drafts) = clustered();
+        let mut bob = enter(&hub, "bob");
+        let notice = |kind, number| EventKind::Notice {
+            kind,
+            by: nick("prof"),
+            target: Some(nick("bob")),
+            text: String::new(),
+            number,
+        };
+        apply(
+            &journal,
+            &sink,
+            vec![record(2, THERE, event(notice(NoticeKind::Mute, 5)))],
+        );
+        assert!(matches!(bob.handle("je parle"), Err(ChatError::Muted(_))));
+        apply(
+            &journal,
+            &sink,
+            vec![record(3, THERE, event(notice(NoticeKind::Kick, 0)))],
+        );
+        let ended = std::iter::from_fn(|| bob.try_recv())
+            .any(|delivery| matches!(delivery, Delivery::Ended(Ending::Kicked(_))));
+        assert!(ended);
+        assert!(hub.users().is_empty());
     }
 }

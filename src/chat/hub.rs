@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::event::{Direct, now_ms};
 use super::people::Person;
 use super::rooms::Switcher;
-use super::sequencer::{Draft, LogSink, OUTBOX, Sequencer};
+use super::sequencer::{Draft, LogSink, OUTBOX, Sequencer, UNSAVED};
 use super::state::{Arrived, Entry, State, check_kicked};
 use super::{
     Alert, Arrival, ChatError, Ending, Event, EventKind, HubConfig, Journal, MAX_LINES, Member,
@@ -73,7 +73,7 @@ impl Hub {
         home: Arc<str>,
         progress: watch::Sender<u64>,
     ) -> (Self, Journal, LogSink, mpsc::Receiver<Draft>) {
-        let (tx, rx) = sync_mpsc::channel();
+        let (tx, rx) = sync_mpsc::sync_channel(UNSAVED);
         let (outbox, drafts) = mpsc::channel(OUTBOX);
         let state = State::new(&config, past, Sequencer::Cluster { outbox, home });
         let hub = Self::with_state(config, state, epoch);

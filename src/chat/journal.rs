@@ -25,6 +25,9 @@ pub enum Fact {
     /// The named student with this nickname key belongs to this room's group (`None`: to
     /// no group any more), so that it goes back there after a restart.
     Assigned(String, Option<RoomName>),
+    /// In a cluster, a teacher banned this address: every node turns it away. It travels
+    /// in the cluster's log alone, never on disk (an address is not kept, as on one server).
+    Banned(std::net::IpAddr),
 }
 
 /// What waits in the journal, in the order it happened.

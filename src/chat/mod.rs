@@ -57,7 +57,7 @@ pub use member::{Delivery, Ending, Member, Reply};
 pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use past::Past;
 pub use rooms::{MAX_GROUPS, MAX_ROOM_CHARS, MAX_ROOMS, RoomInfo, RoomName, RoomView};
-pub use sequencer::{Draft, LogSink, Logged, OUTBOX, WeakHub};
+pub use sequencer::{Draft, LogSink, Logged, WeakHub};
 pub use state::Arrived;
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};

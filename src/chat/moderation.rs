@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::people::Person;
 use super::rooms::Switch;
 use super::state::State;
-use super::{ChatError, Ending, EventKind, Hub, MemberId, NoticeKind, TeacherCommand};
+use super::{ChatError, Ending, EventKind, Fact, Hub, MemberId, NoticeKind, TeacherCommand};
 use super::{Nick, RoomName, sanitize};
 
 /// Longest `/mute`: a day.
@@ -90,42 +90,17 @@ impl Hub {
                 if state.members.get(&id).is_some_and(|me| me.addr == addr) {
                     return Err(ChatError::SelfMessage);
                 }
-                state.banned.insert(addr);
-                // Everyone from there but teachers goes; those others saw arrive, leave.
-                let gone: Vec<_> = state
-                    .members
-                    .iter()
-                    .filter(|(_, entry)| entry.addr == addr && !entry.teacher)
-                    .map(|(other, entry)| {
-                        (
-                            *other,
-                            entry.room.clone(),
-                            entry.announced.then(|| (entry.nick.clone(), entry.via)),
-                        )
-                    })
-                    .collect();
-                for (other, place, seen) in &gone {
-                    state.remove(*other, Ending::Banned, config);
-                    if let Some((nick, via)) = seen {
-                        let left = EventKind::Leave {
-                            nick: nick.clone(),
-                            via: *via,
-                        };
-                        state.publish_in(place.clone(), *other, left, config);
-                    }
-                }
-                notice(NoticeKind::Ban, by, None, String::new(), gone.len() as u64)
+                // Every node turns it away, in a cluster.
+                state.keep(Fact::Banned(addr));
+                let gone = state.ban_address(addr, config);
+                notice(NoticeKind::Ban, by, None, String::new(), gone as u64)
             }
             TeacherCommand::Arrivals => return Ok(()),
             TeacherCommand::Ban(nick) => {
                 let (target, nick) = state.target(nick, id)?;
                 room = state.room_of_named(target, &nick);
                 if let Some(target) = target {
-                    if let Some(entry) = state.members.get(&target) {
-                        let addr = entry.addr;
-                        state.banned.insert(addr);
-                    }
-                    state.remove(target, Ending::Banned, config);
+                    state.ban_member(target, config);
                 }
                 notice(NoticeKind::Ban, by, Some(nick), String::new(), 0)
             }

@@ -22,7 +22,7 @@ use super::{Alert, ChatError, Ending, Event, EventKind, Fact, Hub, MemberId, Nic
 /// Most drafts a clustered hub may have waiting for its publisher: about as many as a busy
 /// class publishes in a second. Past it, what a member does is refused (it is told) rather
 /// than held in memory without bound.
-pub const OUTBOX: usize = 4096;
+pub(super) const OUTBOX: usize = 4096;
 
 /// How the hub's events get their ids.
 pub(super) enum Sequencer {
@@ -77,15 +77,30 @@ pub struct Logged {
     pub what: Option<Draft>,
 }
 
+/// Most records of the log read and not yet saved: about a second of a busy class. Past it,
+/// the follower waits for the storage thread rather than holding the log in memory.
+pub(super) const UNSAVED: usize = 8192;
+
 /// Where a clustered node's follower hands the log's records to the storage thread, in the
-/// log's order. Dropping it ends the storage thread once everything is saved.
-pub struct LogSink(pub(super) sync_mpsc::Sender<Pending>);
+/// log's order, at most [`UNSAVED`] waiting. Dropping it ends the storage thread once
+/// everything is saved.
+pub struct LogSink(pub(super) sync_mpsc::SyncSender<Pending>);
 
 impl LogSink {
-    /// Queues a record to be applied, saved and delivered; false once the storage thread
-    /// has stopped.
-    pub fn send(&self, logged: Logged) -> bool {
-        self.0.send(Pending::Logged(Box::new(logged))).is_ok()
+    /// Queues a record to be applied, saved and delivered, waiting while [`UNSAVED`] are;
+    /// false once the storage thread has stopped.
+    pub async fn send(&self, logged: Logged) -> bool {
+        let mut pending = Pending::Logged(Box::new(logged));
+        loop {
+            match self.0.try_send(pending) {
+                Ok(()) => return true,
+                Err(sync_mpsc::TrySendError::Full(back)) => {
+                    pending = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Err(sync_mpsc::TrySendError::Disconnected(_)) => return false,
+            }
+        }
     }
 }
 

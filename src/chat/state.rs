@@ -252,7 +252,7 @@ impl State {
 
     /// Queues a fact to be saved with the next events, for a durable hub. Sent under the
     /// lock like events, so it is saved no later than any event that follows it.
-    fn keep(&self, fact: Fact) {
+    pub(super) fn keep(&self, fact: Fact) {
         match &self.sequencer {
             Sequencer::Journal(journal) => {
                 let _ = journal.send(Pending::Fact(fact));
@@ -423,6 +423,43 @@ impl State {
             }
             _ => self.alert(event.origin, Alert::NotSaved),
         }
+    }
+
+    /// Sends member `id` away for good: its address is turned away from now on (on every
+    /// node, in a cluster).
+    pub(super) fn ban_member(&mut self, id: MemberId, config: &HubConfig) {
+        if let Some(entry) = self.members.get(&id) {
+            let addr = entry.addr;
+            self.banned.insert(addr);
+            self.keep(Fact::Banned(addr));
+        }
+        self.remove(id, Ending::Banned, config);
+    }
+
+    /// Turns address `addr` away from now on: everyone connected from there but teachers goes,
+    /// and those others saw arrive are seen to leave. Returns how many went.
+    pub(super) fn ban_address(&mut self, addr: std::net::IpAddr, config: &HubConfig) -> usize {
+        self.banned.insert(addr);
+        let gone: Vec<_> = self
+            .members
+            .iter()
+            .filter(|(_, entry)| entry.addr == addr && !entry.teacher)
+            .map(|(other, entry)| {
+                let seen = entry.announced.then(|| (entry.nick.clone(), entry.via));
+                (*other, entry.room.clone(), seen)
+            })
+            .collect();
+        for (other, place, seen) in &gone {
+            self.remove(*other, Ending::Banned, config);
+            if let Some((nick, via)) = seen {
+                let left = EventKind::Leave {
+                    nick: nick.clone(),
+                    via: *via,
+                };
+                self.publish_in(place.clone(), *other, left, config);
+            }
+        }
+        gone.len()
     }
 
     /// Refuses what would be published while events cannot be saved.

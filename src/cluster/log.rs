@@ -273,7 +273,7 @@ impl Follower {
                 let stored_ms =
                     i64::try_from(stored.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
                 let logged = self.logged(seq, stored_ms, &message.payload);
-                if !self.sink.send(logged) {
+                if !self.sink.send(logged).await {
                     return;
                 }
             }

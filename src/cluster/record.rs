@@ -81,6 +81,7 @@ impl Record {
                     Fact::TeacherNick(key) => ("teacher_nick", key.clone(), 0, None),
                     Fact::Groups(fixed) => ("groups", String::new(), u64::from(*fixed), None),
                     Fact::Assigned(key, room) => ("assigned", key.clone(), 0, room.as_ref()),
+                    Fact::Banned(addr) => ("banned", addr.to_string(), 0, None),
                 };
                 Record {
                     what: "fact".to_owned(),
@@ -139,6 +140,7 @@ impl Record {
                     self.text,
                     (!self.room.is_empty()).then(|| RoomName::restored(&self.room)),
                 ),
+                "banned" => Fact::Banned(self.text.parse().ok()?),
                 _ => return None,
             })),
             _ => None,
@@ -201,6 +203,7 @@ mod tests {
             Fact::Groups(true),
             Fact::Assigned("ana".into(), Some(RoomName::restored("g-2"))),
             Fact::Assigned("ana".into(), None),
+            Fact::Banned(std::net::IpAddr::from([10, 0, 0, 7])),
         ];
         for fact in facts {
             assert!(

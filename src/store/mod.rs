@@ -471,6 +471,8 @@ fn keep_facts(transaction: &rusqlite::Transaction<'_>, facts: &[Fact]) -> rusqli
             Fact::Assigned(key, None) => {
                 transaction.execute("DELETE FROM groups WHERE key = ?1", params![key])?
             }
+            // Addresses are never kept on disk.
+            Fact::Banned(_) => 0,
         };
     }
     Ok(())

@@ -25,6 +25,29 @@ pub async fn node_at(url: &str, name: &str, db: &std::path::Path) -> TestApp {
 /// One event of a transcript: id, type, who (arrived, left or spoke), text.
 pub type Line = (u64, String, String, String);
 
+/// What two test nodes stand on: their NATS server and their databases, kept for as long
+/// as the test holds it.
+pub struct Backing {
+    pub nats: Nats,
+    /// Each node's database, as `(a, b)`.
+    pub dbs: (std::path::PathBuf, std::path::PathBuf),
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+/// Two nodes, `a` and `b`, of a cluster on one NATS server, each with its own database.
+pub async fn two_nodes() -> (TestApp, TestApp, Backing) {
+    let nats = Nats::start().await;
+    let ((a_dir, a_db), (b_dir, b_db)) = (temp_db(), temp_db());
+    let a = node(&nats, "a", &a_db).await;
+    let b = node(&nats, "b", &b_db).await;
+    let backing = Backing {
+        nats,
+        dbs: (a_db, b_db),
+        _dirs: (a_dir, b_dir),
+    };
+    (a, b, backing)
+}
+
 /// A node's whole transcript, as [`Line`]s.
 pub async fn transcript(app: &TestApp) -> Vec<Line> {
     transcript_at(app.http).await
@@ -89,10 +112,7 @@ pub fn assert_increasing(events: &[Line]) {
 
 #[tokio::test]
 async fn two_nodes_share_one_conversation_with_the_same_ids() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let mut alice = a.tcp_named("alice").await;
     let mut bob = b.ws_named("bob").await;
@@ -134,10 +154,7 @@ async fn two_nodes_share_one_conversation_with_the_same_ids() {
 
 #[tokio::test]
 async fn a_page_resumes_on_another_node_without_gap_or_duplicate() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let mut page = crate::helpers::WsClient::connect(a.http).await;
     page.send(json!({"type": "hello", "nick": "zoe"})).await;
@@ -205,10 +222,7 @@ pub async fn hello_at(
 
 #[tokio::test]
 async fn a_nickname_is_one_persons_across_the_nodes_until_it_leaves() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let alice = a.tcp_named("alice").await;
     let (_, refused) = hello(&b, json!({"type": "hello", "nick": "ALICE"})).await;
@@ -237,10 +251,7 @@ async fn a_nickname_is_one_persons_across_the_nodes_until_it_leaves() {
 
 #[tokio::test]
 async fn twenty_racing_joins_of_one_name_on_two_nodes_give_it_once_and_guests_never_twice() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let joins = (0..20).map(|n| {
         let app = if n % 2 == 0 { &a } else { &b };
@@ -274,10 +285,7 @@ async fn twenty_racing_joins_of_one_name_on_two_nodes_give_it_once_and_guests_ne
 
 #[tokio::test]
 async fn a_resume_token_takes_a_name_back_from_another_node() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let (mut ghost, welcome) = hello(&a, json!({"type": "hello", "nick": "zoe"})).await;
     let token = welcome["token"].clone();
@@ -297,10 +305,7 @@ async fn a_resume_token_takes_a_name_back_from_another_node() {
 
 #[tokio::test]
 async fn a_teacher_on_one_node_moderates_students_on_another_at_once() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let mut prof = a.tcp_teacher("prof").await;
     let mut bob = b.tcp_named("bob").await;
@@ -343,10 +348,7 @@ async fn a_teacher_on_one_node_moderates_students_on_another_at_once() {
 
 #[tokio::test]
 async fn a_private_message_crosses_nodes_and_is_never_stored() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
 
     let mut alice = a.tcp_named("alice").await;
     let mut bob = b.tcp_named("bob").await;
@@ -360,10 +362,10 @@ async fn a_private_message_crosses_nodes_and_is_never_stored() {
     assert!(
         events
             .iter()
-            .all(|event| !event.2.contains("secret") && !event.2.contains("reçu")),
+            .all(|event| !event.3.contains("secret") && !event.3.contains("reçu")),
         "{events:#?}"
     );
-    for db in [&a_db, &b_db] {
+    for db in [&_backing.dbs.0, &_backing.dbs.1] {
         let bytes = std::fs::read(db).expect("the database");
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains("rendez-vous"), "a private message on disk");
@@ -372,10 +374,7 @@ async fn a_private_message_crosses_nodes_and_is_never_stored() {
 
 #[tokio::test]
 async fn groups_deal_the_students_of_every_node_and_keep_each_groups_words_in_it() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, _backing) = two_nodes().await;
     let mut prof = a.tcp_teacher("prof").await;
     let mut students = Vec::new();
     for (n, app) in [&a, &a, &b, &b].into_iter().enumerate() {
@@ -425,5 +424,54 @@ async fn groups_deal_the_students_of_every_node_and_keep_each_groups_words_in_it
     prof.send("/groups end").await;
     for student in &mut students {
         assert_eq!(student.room_entered().await, "main");
+    }
+}
+
+#[tokio::test]
+async fn a_ban_on_one_node_turns_the_address_away_on_every_node() {
+    use crate::helpers::{TcpClient, stream_from};
+    use tokio::io::AsyncReadExt;
+    let (a, b, _backing) = two_nodes().await;
+    let mut prof = a.tcp_teacher("prof").await;
+    let (first, second) = (
+        std::net::IpAddr::from([127, 0, 0, 5]),
+        std::net::IpAddr::from([127, 0, 0, 6]),
+    );
+    let mut far = TcpClient::connect_from(first, b.tcp).await;
+    far.send("/nick loin").await;
+    far.expect("maintenant loin").await;
+    let mut named = TcpClient::connect_from(second, b.tcp).await;
+    named.send("/nick nomme").await;
+    named.expect("maintenant nomme").await;
+    prof.expect("nomme").await;
+
+    // By address, from A, for a student on B.
+    prof.send("/ban 127.0.0.5").await;
+    far.expect("bannie").await;
+    // By name: only B knew the address; every node learns it.
+    prof.send("/ban nomme").await;
+    named.expect("bannie").await;
+    for addr in [first, second] {
+        for app in [&a, &b] {
+            let deadline = std::time::Instant::now() + PATIENCE;
+            loop {
+                // The first thing said: the ban, or (not yet known there) the greeting.
+                let mut stream = stream_from(addr, app.tcp).await;
+                let mut first = vec![0u8; 256];
+                let read = tokio::time::timeout(PATIENCE, stream.read(&mut first))
+                    .await
+                    .expect("an answer")
+                    .expect("read");
+                let text = String::from_utf8_lossy(&first[..read]).into_owned();
+                if text.contains("bannie") {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{addr} let in: {text}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::cluster::{agreed, assert_increasing, hello, node, transcript};
+use crate::cluster::{agreed, assert_increasing, hello, node, transcript, two_nodes};
 use crate::helpers::{one_line_failure, spawn_app_with, tchat, temp_db};
 use crate::nats::Nats;
 
@@ -91,10 +91,7 @@ async fn a_cluster_started_from_a_lone_servers_database_keeps_its_ids_increasing
 
 #[tokio::test]
 async fn a_restarted_node_goes_on_from_where_it_was_with_the_rooms_and_their_rules() {
-    let nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
+    let (a, b, backing) = two_nodes().await;
     let mut prof = a.tcp_teacher("prof").await;
     prof.send("/room create atelier").await;
     prof.send("/topic les fractions").await;
@@ -106,7 +103,7 @@ async fn a_restarted_node_goes_on_from_where_it_was_with_the_rooms_and_their_rul
 
     prof.send("/lock").await;
     prof.send("pendant que B est arrêté").await;
-    let b = node(&nats, "b", &b_db).await;
+    let b = node(&backing.nats, "b", &backing.dbs.1).await;
     let events = agreed(&[&a, &b], 8).await;
     assert_increasing(&events);
     assert!(

@@ -193,7 +193,19 @@ impl TcpClient {
     /// Connects and reads the greeting, having sent nothing: until it sends, the server only
     /// answers it.
     pub async fn greeted(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).await.expect("connect");
+        Self::greeted_on(TcpStream::connect(addr).await.expect("connect")).await
+    }
+
+    /// Connects from loopback address `local` (another machine of the lab, as the server
+    /// sees it), reads the greeting and presses Enter.
+    pub async fn connect_from(local: std::net::IpAddr, addr: SocketAddr) -> Self {
+        let mut client = Self::greeted_on(stream_from(local, addr).await).await;
+        client.send("").await;
+        client
+    }
+
+    /// Reads the greeting on a connection made.
+    async fn greeted_on(stream: TcpStream) -> Self {
         let (reader, writer) = stream.into_split();
         let mut client = Self {
             reader: BufReader::new(reader),
@@ -545,6 +557,16 @@ pub async fn refused_tcp(tcp: SocketAddr) -> String {
         .expect("closed in time")
         .expect("read");
     text
+}
+
+/// A TCP connection to `addr` from loopback address `local` (127.0.0.0/8 is all this
+/// machine's): another machine of the lab, as the server sees it.
+pub async fn stream_from(local: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind(SocketAddr::new(local, 0))
+        .expect("bind a loopback address");
+    socket.connect(addr).await.expect("connect")
 }
 
 /// Waits until a new TCP client is let in again (its greeting comes), once a place at the
