@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::event::now_ms;
 use super::people::Person;
 use super::sequencer::{Draft, Logged, Sequencer};
-use super::state::State;
+use super::state::{State, opens_or_closes};
 use super::{Ending, Event, EventKind, Fact, HubConfig, MemberId, NoticeKind};
 
 impl State {
@@ -32,7 +32,7 @@ impl State {
             None | Some(Draft::Release(_) | Draft::Private(..)) => (None, None),
             Some(Draft::Fact(fact)) => {
                 // A ban is read back from the log at every start (it is never on disk).
-                if !ours && (!saved || matches!(fact, Fact::Banned(_))) {
+                if !ours && (!saved || matches!(fact, Fact::Banned(..))) {
                     self.learn(&fact, config);
                 }
                 (None, (!saved).then_some(fact))
@@ -53,8 +53,10 @@ impl State {
                 }
                 self.last_id = self.last_id.max(id);
                 // As in `State::publish_in`: what a notice does to the rooms, it does as it
-                // is numbered.
-                self.rooms.apply_notice(&event);
+                // is numbered (this run opened and closed its own rooms as it decided to).
+                if !(ours && opens_or_closes(&event)) {
+                    self.rooms.apply_notice(&event);
+                }
                 (Some(Arc::new(event)), None)
             }
         }
@@ -84,7 +86,7 @@ impl State {
             _ => false,
         };
         if about_elsewhere {
-            self.roster.follow(&event.kind, &event.room, home);
+            self.roster.follow(event, home);
         }
     }
 
@@ -111,10 +113,11 @@ impl State {
         if let EventKind::Moved { nick, from, to, .. } = &event.kind
             && event.room == *from
             && let Some(&id) = self.by_nick.get(&nick.key())
+            && self.members.get(&id).is_some_and(|entry| !entry.teacher)
         {
             self.moved_here(id, from, to, event.id);
         }
-        self.roster.follow(&event.kind, &event.room, home);
+        self.roster.follow(event, home);
         let EventKind::Notice {
             kind,
             target,
@@ -195,8 +198,12 @@ impl State {
     /// Learns a fact another node kept.
     fn learn(&mut self, fact: &Fact, config: &HubConfig) {
         match fact {
-            Fact::Banned(addr) => {
+            Fact::Banned(addr, true) => {
                 self.ban_address(*addr, config);
+            }
+            // Banned by name: the one named went from its node; others from there stay.
+            Fact::Banned(addr, false) => {
+                self.banned.insert(*addr);
             }
             Fact::Guest(number) => self.last_guest = self.last_guest.max(*number),
             Fact::TeacherNick(key) => {

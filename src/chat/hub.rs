@@ -255,7 +255,12 @@ impl Hub {
 
     /// Why events cannot be saved, while they cannot.
     pub fn saving_failure(&self) -> Option<String> {
-        self.lock().saving_failed.clone()
+        let state = self.lock();
+        match (&state.saving_failed, state.outages.is_empty()) {
+            (Some(reason), _) => Some(reason.clone()),
+            (None, false) => Some("the cluster cannot be reached".to_owned()),
+            (None, true) => None,
+        }
     }
 
     /// Everyone present that others were told of, sorted by nickname.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::hub::Shared;
-use super::sequencer::Logged;
+use super::sequencer::{Draft, Logged};
 use super::{Alert, Event, RoomName};
 
 /// Something the hub keeps across restarts that is not an event. It goes through the same
@@ -25,9 +25,11 @@ pub enum Fact {
     /// The named student with this nickname key belongs to this room's group (`None`: to
     /// no group any more), so that it goes back there after a restart.
     Assigned(String, Option<RoomName>),
-    /// In a cluster, a teacher banned this address: every node turns it away. It travels
-    /// in the cluster's log alone, never on disk (an address is not kept, as on one server).
-    Banned(std::net::IpAddr),
+    /// In a cluster, a teacher banned this address: every node turns it away, and sends
+    /// away those connected from there (`true`: banned by address), or only turns it away
+    /// from now on (`false`: one member banned by name, as on one server). It travels in the
+    /// cluster's log alone, never on disk (an address is not kept, as on one server).
+    Banned(std::net::IpAddr, bool),
 }
 
 /// What waits in the journal, in the order it happened.
@@ -124,6 +126,19 @@ impl Journal {
             return;
         }
         let Some(shared) = self.hub.upgrade() else {
+            // The server is stopping: this run's own last records (its departures) are saved
+            // all the same, up to the first that needs the hub to be applied; the next start
+            // reads the rest again.
+            for logged in std::mem::take(&mut batch.logged) {
+                if !logged.ours && logged.what.is_some() {
+                    break;
+                }
+                batch.seq = Some(logged.seq);
+                if let Some(Draft::Event(mut event)) = logged.what {
+                    event.id = logged.id;
+                    batch.events.push(Arc::new(event));
+                }
+            }
             return;
         };
         let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);

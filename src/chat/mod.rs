@@ -49,7 +49,6 @@ mod wiretap;
 pub use arrival::{Arrival, Replay, RoomState, User, Welcome};
 pub use command::{COMMANDS, Command, CommandSpec, DEFAULT_HISTORY, TeacherCommand, Verb, WireOf};
 pub use error::ChatError;
-pub(crate) use event::now_ms;
 pub use event::{Alert, Event, EventKind, MemberId, NoticeKind, Private, Via};
 pub use hub::Hub;
 pub use journal::{Batch, Fact, Journal};
@@ -58,7 +57,7 @@ pub use nick::{MAX_NICK_CHARS, Nick, NickError};
 pub use past::Past;
 pub use rooms::{MAX_GROUPS, MAX_ROOM_CHARS, MAX_ROOMS, RoomInfo, RoomName, RoomView};
 pub use sequencer::{Draft, LogSink, Logged, WeakHub};
-pub use state::Arrived;
+pub use state::{Arrived, Outage};
 pub use text::{MAX_LINES, sanitize, sanitize_message};
 pub use wiretap::{Made, READ_BYTES, READS, WireRead, WireView, Wiretap, python_bytes};
 

@@ -91,7 +91,7 @@ impl Hub {
                     return Err(ChatError::SelfMessage);
                 }
                 // Every node turns it away, in a cluster.
-                state.keep(Fact::Banned(addr));
+                state.keep(Fact::Banned(addr, true));
                 let gone = state.ban_address(addr, config);
                 notice(NoticeKind::Ban, by, None, String::new(), gone as u64)
             }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{EventKind, Nick, NoticeKind, RoomName, User, Via};
+use super::{Event, EventKind, Nick, NoticeKind, RoomName, User, Via};
 
 /// A member of another node.
 #[derive(Clone, Debug)]
@@ -17,6 +17,8 @@ pub(super) struct Remote {
     pub(super) room: RoomName,
     /// The run of a node it is connected to (the node's name, a dot, the run's id).
     pub(super) home: Arc<str>,
+    /// The id of its arrival: one departure per arrival (see `Hub::depart_run`).
+    pub(super) joined: u64,
 }
 
 /// The other nodes' members, by nickname key (see [`Nick::key`]).
@@ -28,8 +30,9 @@ pub(super) struct Roster {
 impl Roster {
     /// Follows one event of another node's member (of run `home`): who arrived, left,
     /// renamed, moved or became a teacher.
-    pub(super) fn follow(&mut self, kind: &EventKind, room: &RoomName, home: &Arc<str>) {
-        match kind {
+    pub(super) fn follow(&mut self, event: &Event, home: &Arc<str>) {
+        let room = &event.room;
+        match &event.kind {
             EventKind::Join { nick, via } => {
                 let remote = Remote {
                     nick: nick.clone(),
@@ -37,6 +40,7 @@ impl Roster {
                     teacher: false,
                     room: room.clone(),
                     home: home.clone(),
+                    joined: event.id,
                 };
                 self.by_key.insert(nick.key(), remote);
             }
@@ -49,9 +53,13 @@ impl Roster {
                     self.by_key.insert(new.key(), remote);
                 }
             }
-            // A move is one event in each room: the first says it all.
+            // A move is one event in each room: the first says it all. One decided on what
+            // another node knew of the member then, and overtaken by the member's own move,
+            // moves nobody (its node does not carry it out either).
             EventKind::Moved { nick, from, to, .. } if room == from => {
-                if let Some(remote) = self.by_key.get_mut(&nick.key()) {
+                if let Some(remote) = self.by_key.get_mut(&nick.key())
+                    && remote.room == *from
+                {
                     remote.room = to.clone();
                 }
             }

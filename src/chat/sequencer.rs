@@ -130,16 +130,20 @@ impl Hub {
         }
     }
 
-    /// The cluster cannot be reached (`Some`, why) or can again (`None`). Meanwhile nothing
-    /// new is published, as when events cannot be saved: what would be shown could not be
-    /// logged, and no node numbers anything alone. Everyone is told either way.
-    pub fn cluster_down(&self, why: Option<String>) {
+    /// The cluster's log cannot take events for reason `outage` (`down`), or can again.
+    /// While any outage lasts nothing new is published, as when events cannot be saved: what
+    /// would be shown could not be logged, and no node numbers anything alone. Everyone is
+    /// told when the node turns read-only, and when it is writable again.
+    pub fn cluster_outage(&self, outage: super::Outage, down: bool) {
         let mut state = self.lock();
-        let down = why.is_some();
-        if state.saving_failed.is_some() == down {
+        let before = state.outages.is_empty();
+        state.outages.retain(|held| *held != outage);
+        if down {
+            state.outages.push(outage);
+        }
+        if before == state.outages.is_empty() {
             return;
         }
-        state.saving_failed = why;
         for entry in state.members.values() {
             let _ = entry
                 .direct
@@ -177,7 +181,8 @@ impl Hub {
                 nick: remote.nick.clone(),
                 via: remote.via,
             };
-            let event = Event::new(0, MemberId(0), remote.room.clone(), kind);
+            // Numbered after the arrival it ends: a later run's departure is another record.
+            let event = Event::new(remote.joined, MemberId(0), remote.room.clone(), kind);
             if outbox
                 .try_send(Draft::Departure(event, home.clone()))
                 .is_ok()
@@ -188,22 +193,13 @@ impl Hub {
         sent
     }
 
-    /// Hands the cluster what this node's conversation kept beside its events (guest numbers
-    /// given, teachers' nicknames, groups): for a cluster that goes on from it.
+    /// Hands the cluster what this node's conversation kept beside its events that names
+    /// depend on (guest numbers given, teachers' nicknames): for a cluster that goes on from
+    /// it. (Its rooms, their rules and its groups stay this node's.)
     pub fn share_kept_facts(&self) {
         let state = self.lock();
-        let mut facts = vec![
-            Fact::Guest(state.last_guest),
-            Fact::Groups(state.rooms.fixed),
-        ];
+        let mut facts = vec![Fact::Guest(state.last_guest)];
         facts.extend(state.teacher_nicks.iter().cloned().map(Fact::TeacherNick));
-        facts.extend(
-            state
-                .rooms
-                .assigned
-                .iter()
-                .map(|(key, room)| Fact::Assigned(key.clone(), Some(room.clone()))),
-        );
         if let Sequencer::Cluster { outbox, .. } = &state.sequencer {
             for fact in facts {
                 let _ = outbox.try_send(Draft::Fact(fact));

@@ -60,6 +60,9 @@ pub(super) struct State {
     /// Why events cannot be saved, while they cannot: nothing new is published then,
     /// since nothing unsaved is shown.
     pub(super) saving_failed: Option<String>,
+    /// In a cluster, why the log cannot take events now, if it cannot (see [`Outage`]):
+    /// nothing new is published then, as nothing is numbered by a node alone.
+    pub(super) outages: Vec<Outage>,
     /// What limits remember of people, across their connections.
     pub(super) people: People,
     /// The latest arrivals, newest last, with their addresses: for the teacher's
@@ -76,6 +79,16 @@ pub(super) struct State {
     /// Keys of nicknames teachers have used in this conversation, restarts included:
     /// nobody else may take them.
     pub(super) teacher_nicks: HashSet<String>,
+}
+
+/// Why a cluster's log cannot take a node's events. Either is enough to make the node
+/// read-only; it is writable again once neither holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// The connection to every NATS server is lost.
+    Connection,
+    /// Connected, but the log does not acknowledge what it is sent (no leader, no quorum).
+    Log,
 }
 
 /// One member, as the hub sees it.
@@ -139,6 +152,7 @@ impl State {
             sequencer,
             roster: Roster::default(),
             saving_failed: None,
+            outages: Vec::new(),
             people,
             arrivals: VecDeque::new(),
             last_member: 0,
@@ -315,13 +329,14 @@ impl State {
     /// Returns false when the member is still not announced (its address's budget of
     /// arrivals is spent, or events cannot be saved): the caller may try again later.
     pub(super) fn announce(&mut self, id: MemberId, config: &HubConfig) -> bool {
+        let writable = self.check_saving().is_ok();
         let Some(entry) = self.members.get_mut(&id) else {
             return true;
         };
         if entry.announced {
             return true;
         }
-        if self.saving_failed.is_some() || self.people.allow_arrival(entry.addr).is_err() {
+        if !writable || self.people.allow_arrival(entry.addr).is_err() {
             return false;
         }
         entry.announced = true;
@@ -431,7 +446,7 @@ impl State {
         if let Some(entry) = self.members.get(&id) {
             let addr = entry.addr;
             self.banned.insert(addr);
-            self.keep(Fact::Banned(addr));
+            self.keep(Fact::Banned(addr, false));
         }
         self.remove(id, Ending::Banned, config);
     }
@@ -464,9 +479,9 @@ impl State {
 
     /// Refuses what would be published while events cannot be saved.
     pub(super) fn check_saving(&self) -> Result<(), ChatError> {
-        match self.saving_failed {
-            Some(_) => Err(ChatError::NotSaved),
-            None => Ok(()),
+        match (&self.saving_failed, self.outages.is_empty()) {
+            (None, true) => Ok(()),
+            _ => Err(ChatError::NotSaved),
         }
     }
 
@@ -694,6 +709,18 @@ impl Entry {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `event` opens or closes a room: in a cluster, done as it is decided on the node
+/// that decides it, and as the log is read on the others.
+pub(super) fn opens_or_closes(event: &Event) -> bool {
+    matches!(
+        &event.kind,
+        EventKind::Notice {
+            kind: NoticeKind::Open | NoticeKind::Close,
+            ..
+        }
+    )
 }
 
 /// Refuses `person` a place under a name they were sent away from, until the cooldown ends.

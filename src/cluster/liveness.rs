@@ -58,9 +58,9 @@ impl Liveness {
             .map_err(|error| error.to_string())
     }
 
-    /// Beats, and publishes the departures of runs that ended, every second until `stop`.
-    pub(super) async fn run(self, hub: WeakHub, stop: CancellationToken) {
-        let mut departed: HashMap<Arc<str>, tokio::time::Instant> = HashMap::new();
+    /// Beats every second until `stop`, on its own: however slowly the others' heartbeats
+    /// are read, this node's is never late.
+    pub(super) async fn beat_forever(self, stop: CancellationToken) {
         let mut beats = tokio::time::interval(BEAT);
         loop {
             tokio::select! {
@@ -69,7 +69,18 @@ impl Liveness {
             }
             if let Err(error) = self.beat().await {
                 tracing::debug!(%error, "heartbeat not written");
-                continue;
+            }
+        }
+    }
+
+    /// Publishes the departures of runs that ended, looking every second until `stop`.
+    pub(super) async fn watch(self, hub: WeakHub, stop: CancellationToken) {
+        let mut departed: HashMap<Arc<str>, tokio::time::Instant> = HashMap::new();
+        let mut looks = tokio::time::interval(BEAT);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = looks.tick() => {}
             }
             let Some(hub) = hub.upgrade() else {
                 return;
@@ -77,7 +88,12 @@ impl Liveness {
             let now = tokio::time::Instant::now();
             departed.retain(|_, when| now.duration_since(*when) < AGAIN);
             for home in hub.remote_runs() {
-                if departed.contains_key(&home) || self.is_alive(&home).await {
+                if departed.contains_key(&home) {
+                    continue;
+                }
+                // Not known in time counts as alive.
+                let alive = tokio::time::timeout(BEAT, self.is_alive(&home)).await;
+                if alive.unwrap_or(true) {
                     continue;
                 }
                 let gone = hub.depart_run(&home, None);

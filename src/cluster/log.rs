@@ -2,6 +2,7 @@
 //! the log one at a time, and the follower, which reads every record of the log, in order,
 //! and hands it to the storage thread to be applied, saved and delivered.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,15 +17,20 @@ use tokio_util::sync::CancellationToken;
 use super::hex;
 use super::names::Names;
 use super::record::Record;
-use crate::chat::{Draft, EventKind, LogSink, Logged, WeakHub};
+use crate::chat::{Draft, EventKind, LogSink, Logged, NoticeKind, Outage, WeakHub};
 
-/// How long a record's publisher keeps trying before it gives up and tells its sender:
-/// longer than a JetStream leader election (about five seconds).
+/// How long a record's publisher keeps trying before the node turns read-only and the
+/// record is settled (see `Publisher::settle`): longer than a JetStream leader election
+/// (about five seconds).
 const DEADLINE: Duration = Duration::from_secs(8);
 /// How long one attempt waits for the log's acknowledgement.
 const ATTEMPT: Duration = Duration::from_secs(1);
 /// The pause between attempts that failed at once (no server, no leader).
 const PAUSE: Duration = Duration::from_millis(100);
+/// How many voided record ids the follower remembers. The fence under which a void is
+/// published keeps the record it voids out of the log; only a node's very first record has
+/// no fence, and this catches it.
+const VOIDED: usize = 1024;
 /// How long the follower waits for a record before it checks that it is not behind.
 const STALL: Duration = Duration::from_secs(1);
 
@@ -49,39 +55,42 @@ impl Publisher {
     /// node's records keep their order in the log; ends when the hub is gone and every
     /// draft is handled.
     pub(super) async fn run(self, mut drafts: mpsc::Receiver<Draft>) {
-        let mut last = match self
-            .stream
-            .get_last_raw_message_by_subject(&self.subject)
-            .await
-        {
-            Ok(message) => message.sequence,
-            Err(_) => 0,
-        };
+        let mut last = self.stream_last().await.unwrap_or(0);
         let mut count = 0u64;
         while let Some(draft) = drafts.recv().await {
-            if !self.claimed(&draft).await {
+            if !self.prepare(&draft).await {
                 continue;
             }
-            let Some(record) = Record::of(&draft, &self.home, give_up_at()) else {
+            let Some(record) = Record::of(&draft, &self.home) else {
                 continue;
             };
             count += 1;
             let id = match &draft {
                 // The same for every node that saw that run end: the log keeps one.
-                Draft::Departure(_, gone) => format!("leave.{gone}.{}", hex(&record.nick)),
+                Draft::Departure(event, gone) => {
+                    format!("leave.{gone}.{}.{}", hex(&record.nick), event.id)
+                }
                 _ => format!("{}.{count}", self.home),
             };
             let Ok(payload) = serde_json::to_vec(&record) else {
                 continue;
             };
-            let deadline = tokio::time::Instant::now() + DEADLINE;
-            match self.store(&id, payload.into(), last, deadline).await {
+            let payload = bytes::Bytes::from(payload);
+            let stored = match self
+                .store(&id, payload.clone(), last, Some(DEADLINE), None)
+                .await
+            {
+                Some((seq, _)) => Some(seq),
+                None => self.settle(&id, payload, last, must_land(&draft)).await,
+            };
+            match stored {
                 Some(seq) => {
                     last = seq;
                     self.acked.send_replace(seq);
                 }
                 None => {
                     tracing::warn!(record = %id, "the cluster's log did not take a record in time: its sender is told");
+                    last = self.stream_last().await.unwrap_or(last);
                     if let Some(hub) = self.hub.upgrade() {
                         hub.refuse_draft(&draft);
                     }
@@ -90,10 +99,57 @@ impl Publisher {
         }
     }
 
+    /// A record the log has not acknowledged in time: the node turns read-only until its
+    /// fate is known, for the log holds it or not, and no clock can tell. A record that
+    /// must be in the log (an arrival, a departure, a rename, what a teacher did to someone,
+    /// a fact) is tried until it is; any other is voided, so that it can never land later:
+    /// a void record under the same fence either lands (the record never will: refused,
+    /// `None`) or finds the record there (stored after all).
+    async fn settle(
+        &self,
+        id: &str,
+        payload: bytes::Bytes,
+        last: u64,
+        must_land: bool,
+    ) -> Option<u64> {
+        let hub = self.hub.upgrade();
+        if let Some(hub) = &hub {
+            hub.cluster_outage(Outage::Log, true);
+        }
+        let settled = if must_land {
+            self.store(id, payload, last, None, None)
+                .await
+                .map(|(seq, _)| seq)
+        } else {
+            let void = serde_json::to_vec(&Record::void(id)).unwrap_or_default();
+            let void_id = format!("void.{id}");
+            match self
+                .store(&void_id, void.into(), last, None, Some(id))
+                .await
+            {
+                Some((seq, true)) => Some(seq),
+                _ => None,
+            }
+        };
+        if let Some(hub) = &hub {
+            hub.cluster_outage(Outage::Log, false);
+        }
+        settled
+    }
+
+    /// The last record of this node's subject, if it can be read.
+    async fn stream_last(&self) -> Option<u64> {
+        self.stream
+            .get_last_raw_message_by_subject(&self.subject)
+            .await
+            .ok()
+            .map(|message| message.sequence)
+    }
+
     /// Does what is not a record (false: nothing to publish): lets a claim go, or hands a
     /// private message to its node; or, for a rename, claims the new nickname first, the
     /// rename being undone if another node's member has it (false then too).
-    async fn claimed(&self, draft: &Draft) -> bool {
+    async fn prepare(&self, draft: &Draft) -> bool {
         let hub = self.hub.upgrade();
         match draft {
             Draft::Release(nick) => {
@@ -131,17 +187,21 @@ impl Publisher {
         }
     }
 
-    /// Stores one record, retrying with the same id (the log keeps one copy) until
-    /// `deadline`; its sequence, or `None` if it was not acknowledged in time.
+    /// Stores one record under `id`, fenced after this node's record `last`, retrying with
+    /// the same id (the log keeps one copy) for `patience` (for ever: `None`). Returns the
+    /// sequence it landed at, and whether what landed is the `earlier` record instead (a
+    /// void found the record it voids); `None` once out of patience.
     async fn store(
         &self,
         id: &str,
         payload: bytes::Bytes,
         mut last: u64,
-        deadline: tokio::time::Instant,
-    ) -> Option<u64> {
+        patience: Option<Duration>,
+        earlier: Option<&str>,
+    ) -> Option<(u64, bool)> {
+        let deadline = patience.map(|patience| tokio::time::Instant::now() + patience);
         let mut warned = false;
-        while tokio::time::Instant::now() < deadline {
+        while deadline.is_none_or(|deadline| tokio::time::Instant::now() < deadline) {
             let mut publish = PublishMessage::build()
                 .payload(payload.clone())
                 .message_id(id);
@@ -153,22 +213,24 @@ impl Publisher {
                 ack.await
             };
             match tokio::time::timeout(ATTEMPT, attempt).await {
-                Ok(Ok(ack)) => return Some(ack.sequence),
+                Ok(Ok(ack)) => return Some((ack.sequence, false)),
                 // Something of this node's is in the log after `last`: this very record
-                // (its acknowledgement was lost), or one given up on that landed late,
-                // which counts for nothing (see `Record::deadline`).
+                // (its acknowledgement was lost), or the record a void is after.
                 Ok(Err(error)) if error.kind() == PublishErrorKind::WrongLastSequence => match self
                     .stream
                     .get_last_raw_message_by_subject(&self.subject)
                     .await
                 {
                     Ok(message) => {
-                        let ours = message
+                        let stored = message
                             .headers
                             .get(async_nats::header::NATS_MESSAGE_ID)
-                            .is_some_and(|stored| stored.as_str() == id);
-                        if ours {
-                            return Some(message.sequence);
+                            .map(|stored| stored.as_str().to_owned());
+                        if stored.as_deref() == Some(id) {
+                            return Some((message.sequence, false));
+                        }
+                        if stored.is_some() && stored.as_deref() == earlier {
+                            return Some((message.sequence, true));
                         }
                         last = message.sequence;
                     }
@@ -188,12 +250,25 @@ impl Publisher {
     }
 }
 
-/// When a record published now stops counting: a little after its publisher gives up, so
-/// that one the log stored before then is never both shown and refused, whatever the small
-/// difference between the machines' clocks.
-fn give_up_at() -> i64 {
-    let now = crate::chat::now_ms();
-    now + i64::try_from((DEADLINE + Duration::from_secs(1)).as_millis()).unwrap_or(0)
+/// Whether a draft must be in the log whatever it takes, rather than refused: what changed
+/// who is where for this node already (an arrival, a departure, a rename, a teacher sending
+/// someone away, making one a teacher or closing a room), and the facts every node keeps. Left out, the
+/// other nodes would list members that are gone, or miss members that are there.
+fn must_land(draft: &Draft) -> bool {
+    match draft {
+        Draft::Event(event) => matches!(
+            &event.kind,
+            EventKind::Join { .. }
+                | EventKind::Leave { .. }
+                | EventKind::Rename { .. }
+                | EventKind::Notice {
+                    kind: NoticeKind::Kick | NoticeKind::Ban | NoticeKind::Op | NoticeKind::Close,
+                    ..
+                }
+        ),
+        Draft::Departure(..) | Draft::Fact(_) => true,
+        Draft::Release(_) | Draft::Private(..) => false,
+    }
 }
 
 /// The follower of one run of one node.
@@ -215,6 +290,9 @@ impl Follower {
     /// Reads the log from its first record, for ever, until `stop`.
     pub(super) async fn run(self) {
         let mut next = 1;
+        // The ids of the latest records given up on (see `Publisher::settle`), at most
+        // [`VOIDED`]: one that lands after its void does not count.
+        let mut voided: VecDeque<String> = VecDeque::new();
         loop {
             let consumer = self
                 .stream
@@ -264,15 +342,18 @@ impl Follower {
                 let Ok(info) = message.info() else {
                     continue;
                 };
-                let (seq, stored) = (info.stream_sequence, info.published);
+                let seq = info.stream_sequence;
                 if seq < next {
                     continue;
                 }
                 next = seq + 1;
                 quiet = tokio::time::Instant::now() + STALL;
-                let stored_ms =
-                    i64::try_from(stored.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-                let logged = self.logged(seq, stored_ms, &message.payload);
+                let id = message
+                    .headers
+                    .as_ref()
+                    .and_then(|headers| headers.get(async_nats::header::NATS_MESSAGE_ID))
+                    .map(|id| id.as_str().to_owned());
+                let logged = self.logged(seq, id.as_deref(), &message.payload, &mut voided);
                 if !self.sink.send(logged).await {
                     return;
                 }
@@ -289,10 +370,22 @@ impl Follower {
         }
     }
 
-    /// What record `seq`, stored at `stored_ms`, is for the hub.
-    fn logged(&self, seq: u64, stored_ms: i64, payload: &[u8]) -> Logged {
+    /// What record `seq`, stored under `id`, is for the hub.
+    fn logged(
+        &self,
+        seq: u64,
+        id: Option<&str>,
+        payload: &[u8],
+        voided: &mut VecDeque<String>,
+    ) -> Logged {
         let record: Record = serde_json::from_slice(payload).unwrap_or_default();
-        let late = record.deadline != 0 && stored_ms > record.deadline;
+        if record.what == "void" {
+            if voided.len() >= VOIDED {
+                voided.pop_front();
+            }
+            voided.push_back(record.text.clone());
+        }
+        let void = id.is_some_and(|id| voided.iter().any(|gone| gone == id));
         let home: Arc<str> = Arc::from(record.home.as_str());
         let ours = home == self.home && record.what != "departure";
         Logged {
@@ -301,7 +394,7 @@ impl Follower {
             ours,
             saved: seq <= self.saved,
             home,
-            what: if late { None } else { record.draft() },
+            what: if void { None } else { record.draft() },
         }
     }
 }

@@ -36,7 +36,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::chat::{Draft, Hub, LogSink, WeakHub};
+use crate::chat::{Draft, Hub, LogSink, Outage, WeakHub};
 use crate::store::{Store, StoreError};
 use futures_util::StreamExt;
 use liveness::Liveness;
@@ -48,6 +48,8 @@ const STREAM: &str = "TCHAT";
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// How long a request to the cluster (creating the stream, reading a record) may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a node pings its NATS server: two unanswered pings and it reconnects.
+const PING: Duration = Duration::from_secs(2);
 /// How long a node waits, at startup, for servers started with it to be ready.
 const STARTING: Duration = Duration::from_secs(20);
 
@@ -131,6 +133,9 @@ impl Bus {
         let client = async_nats::ConnectOptions::new()
             .name(format!("tchat {}", settings.node))
             .connection_timeout(REQUEST_TIMEOUT)
+            // A lost server is noticed within seconds even when no packet says so (a cable
+            // pulled), and the node turns read-only.
+            .ping_interval(PING)
             .max_reconnects(None)
             .event_callback(move |event| {
                 let events_tx = events_tx.clone();
@@ -313,10 +318,11 @@ impl Bus {
             hub.downgrade(),
             stop.clone(),
         ));
-        let liveness = tokio::spawn(self.liveness.clone().run(hub.downgrade(), stop.clone()));
+        let beat = tokio::spawn(self.liveness.clone().beat_forever(stop.clone()));
+        let watch = tokio::spawn(self.liveness.clone().watch(hub.downgrade(), stop.clone()));
         Running {
             names: self.names,
-            helpers: vec![takeovers, private, liveness],
+            helpers: vec![takeovers, private, beat, watch],
             liveness: self.liveness,
             publisher: tokio::spawn(publisher.run(drafts)),
             follower: tokio::spawn(follower.run()),
@@ -412,12 +418,12 @@ async fn watch_connection(
                 tracing::warn!(
                     "the cluster cannot be reached: nothing new is published until it can"
                 );
-                hub.cluster_down(Some("the cluster cannot be reached".to_owned()));
+                hub.cluster_outage(Outage::Connection, true);
             }
             async_nats::Event::Connected => {
                 tracing::info!("the cluster can be reached again");
                 reconnected.notify_one();
-                hub.cluster_down(None);
+                hub.cluster_outage(Outage::Connection, false);
             }
             _ => {}
         }

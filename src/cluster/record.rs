@@ -16,7 +16,8 @@ pub(super) const GENESIS: &str = "genesis";
 /// One record, as it travels.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Record {
-    /// `event`, `fact`, `departure` or [`GENESIS`].
+    /// `event`, `fact`, `departure`, `void` (the record whose id is `text` never counts) or
+    /// [`GENESIS`].
     pub(super) what: String,
     /// The run of a node whose member it is about (`node.run`).
     #[serde(default)]
@@ -27,10 +28,6 @@ pub(super) struct Record {
     /// When it happened, in Unix milliseconds.
     #[serde(default)]
     pub(super) ts: i64,
-    /// After this (Unix milliseconds) its publisher gave up on it and told its sender: a
-    /// record the log stored later does not count (0: never).
-    #[serde(default)]
-    pub(super) deadline: i64,
     #[serde(default)]
     pub(super) room: String,
     #[serde(default)]
@@ -50,9 +47,9 @@ pub(super) struct Record {
 }
 
 impl Record {
-    /// The record of a draft of run `home`, to count only if stored by `deadline`; `None`
-    /// for what is not a record (a claim let go).
-    pub(super) fn of(draft: &Draft, home: &str, deadline: i64) -> Option<Self> {
+    /// The record of a draft of run `home`; `None` for what is not a record (a claim let
+    /// go, a private message).
+    pub(super) fn of(draft: &Draft, home: &str) -> Option<Self> {
         let event = |what: &str, event: &Event, home: &str| {
             let row = Row::of(&event.kind);
             Record {
@@ -60,7 +57,6 @@ impl Record {
                 home: home.to_owned(),
                 member: event.origin.0,
                 ts: event.ts,
-                deadline,
                 room: event.room.as_str().to_owned(),
                 kind: row.kind.to_owned(),
                 nick: row.nick.to_owned(),
@@ -81,12 +77,13 @@ impl Record {
                     Fact::TeacherNick(key) => ("teacher_nick", key.clone(), 0, None),
                     Fact::Groups(fixed) => ("groups", String::new(), u64::from(*fixed), None),
                     Fact::Assigned(key, room) => ("assigned", key.clone(), 0, room.as_ref()),
-                    Fact::Banned(addr) => ("banned", addr.to_string(), 0, None),
+                    Fact::Banned(addr, everyone) => {
+                        ("banned", addr.to_string(), u64::from(*everyone), None)
+                    }
                 };
                 Record {
                     what: "fact".to_owned(),
                     home: home.to_owned(),
-                    deadline,
                     kind: kind.to_owned(),
                     text,
                     number,
@@ -97,6 +94,16 @@ impl Record {
                 }
             }
         })
+    }
+
+    /// The record that voids the record with id `id`, given up on: if that one ever lands
+    /// after it, it does not count.
+    pub(super) fn void(id: &str) -> Self {
+        Record {
+            what: "void".to_owned(),
+            text: id.to_owned(),
+            ..Record::default()
+        }
     }
 
     /// The genesis record.
@@ -140,7 +147,7 @@ impl Record {
                     self.text,
                     (!self.room.is_empty()).then(|| RoomName::restored(&self.room)),
                 ),
-                "banned" => Fact::Banned(self.text.parse().ok()?),
+                "banned" => Fact::Banned(self.text.parse().ok()?, self.number != 0),
                 _ => return None,
             })),
             _ => None,
@@ -154,10 +161,10 @@ mod tests {
     use crate::chat::{EventKind, Nick, NoticeKind, Via};
 
     fn round_trip(draft: &Draft) -> Draft {
-        let record = Record::of(draft, "a.1", 9).expect("a record");
+        let record = Record::of(draft, "a.1").expect("a record");
         let bytes = serde_json::to_vec(&record).expect("JSON");
         let record: Record = serde_json::from_slice(&bytes).expect("a record");
-        assert_eq!(record.deadline, 9);
+        assert_eq!(record.home, "a.1");
         record.draft().expect("a draft")
     }
 
@@ -203,7 +210,7 @@ mod tests {
             Fact::Groups(true),
             Fact::Assigned("ana".into(), Some(RoomName::restored("g-2"))),
             Fact::Assigned("ana".into(), None),
-            Fact::Banned(std::net::IpAddr::from([10, 0, 0, 7])),
+            Fact::Banned(std::net::IpAddr::from([10, 0, 0, 7]), true),
         ];
         for fact in facts {
             assert!(

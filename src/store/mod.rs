@@ -472,7 +472,7 @@ fn keep_facts(transaction: &rusqlite::Transaction<'_>, facts: &[Fact]) -> rusqli
                 transaction.execute("DELETE FROM groups WHERE key = ?1", params![key])?
             }
             // Addresses are never kept on disk.
-            Fact::Banned(_) => 0,
+            Fact::Banned(..) => 0,
         };
     }
     Ok(())

@@ -165,7 +165,7 @@ fn compact(facts: &mut Vec<Fact>) {
         .filter(|fact| {
             index -= 1;
             match fact {
-                Fact::Guest(_) | Fact::Banned(_) => false,
+                Fact::Guest(_) | Fact::Banned(..) => false,
                 Fact::TeacherNick(key) => seen.insert(format!("t{key}")),
                 Fact::Groups(_) => Some(index) == start,
                 Fact::Assigned(key, _) => {
