@@ -31,6 +31,10 @@ pub(super) struct Liveness {
     pub(super) kv: kv::Store,
     pub(super) node: String,
     pub(super) home: Arc<str>,
+    /// Since when this node's own heartbeats have all been written (`None`: the last one
+    /// failed). A run is only taken for ended once this has lasted [`TTL`]: while the
+    /// cluster cannot take heartbeats, every node's stop, and none has ended.
+    pub(super) healthy_since: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl Liveness {
@@ -67,10 +71,31 @@ impl Liveness {
                 () = stop.cancelled() => return,
                 _ = beats.tick() => {}
             }
-            if let Err(error) = self.beat().await {
-                tracing::debug!(%error, "heartbeat not written");
+            let beat = self.beat().await;
+            let mut since = self
+                .healthy_since
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match beat {
+                Ok(()) => {
+                    since.get_or_insert_with(tokio::time::Instant::now);
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "heartbeat not written");
+                    *since = None;
+                }
             }
         }
+    }
+
+    /// Whether this node's heartbeats have all been written for [`TTL`]: long enough for
+    /// any live run to have written one too.
+    fn settled(&self) -> bool {
+        let since = *self
+            .healthy_since
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        since.is_some_and(|since| since.elapsed() >= TTL)
     }
 
     /// Publishes the departures of runs that ended, looking every second until `stop`.
@@ -87,6 +112,9 @@ impl Liveness {
             };
             let now = tokio::time::Instant::now();
             departed.retain(|_, when| now.duration_since(*when) < AGAIN);
+            if !self.settled() {
+                continue;
+            }
             for home in hub.remote_runs() {
                 if departed.contains_key(&home) {
                     continue;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::{DeliverPolicy, pull::OrderedConfig};
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::RawMessageErrorKind;
 use async_nats::jetstream::{self, stream::Stream};
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
@@ -76,31 +77,45 @@ impl Publisher {
                 continue;
             };
             let payload = bytes::Bytes::from(payload);
-            let stored = match self
+            let (stored, settled) = match self
                 .store(&id, payload.clone(), last, Some(DEADLINE), None)
                 .await
             {
-                Some((seq, _)) => Some(seq),
-                None => self.settle(&id, payload, last, must_land(&draft)).await,
+                Some((seq, _)) => (Some(seq), false),
+                None => (
+                    self.settle(&id, payload, last, must_land(&draft)).await,
+                    true,
+                ),
             };
+            let hub = self.hub.upgrade();
             match stored {
                 Some(seq) => {
-                    last = seq;
+                    // After a void, the void is this node's last record.
+                    last = if settled {
+                        self.stream_last().await.unwrap_or(seq)
+                    } else {
+                        seq
+                    };
                     self.acked.send_replace(seq);
                 }
                 None => {
                     tracing::warn!(record = %id, "the cluster's log did not take a record in time: its sender is told");
                     last = self.stream_last().await.unwrap_or(last);
-                    if let Some(hub) = self.hub.upgrade() {
+                    if let Some(hub) = &hub {
                         hub.refuse_draft(&draft);
                     }
                 }
+            }
+            // Its fate known (and told), the node is writable again.
+            if let (true, Some(hub)) = (settled, &hub) {
+                hub.cluster_outage(Outage::Log, false);
             }
         }
     }
 
     /// A record the log has not acknowledged in time: the node turns read-only until its
-    /// fate is known, for the log holds it or not, and no clock can tell. A record that
+    /// fate is known (the caller makes it writable again), for the log holds it or not, and
+    /// no clock can tell. A record that
     /// must be in the log (an arrival, a departure, a rename, what a teacher did to someone,
     /// a fact) is tried until it is; any other is voided, so that it can never land later:
     /// a void record under the same fence either lands (the record never will: refused,
@@ -112,11 +127,10 @@ impl Publisher {
         last: u64,
         must_land: bool,
     ) -> Option<u64> {
-        let hub = self.hub.upgrade();
-        if let Some(hub) = &hub {
+        if let Some(hub) = self.hub.upgrade() {
             hub.cluster_outage(Outage::Log, true);
         }
-        let settled = if must_land {
+        if must_land {
             self.store(id, payload, last, None, None)
                 .await
                 .map(|(seq, _)| seq)
@@ -128,13 +142,40 @@ impl Publisher {
                 .await
             {
                 Some((seq, true)) => Some(seq),
-                _ => None,
+                // The void landed. A record proposed to the log before it, and not yet in
+                // it when the void was checked against the fence (a leader without its
+                // quorum keeps both), lands just before it: then the record counts.
+                Some((void, false)) => self.landed_before(id, last, void).await,
+                None => None,
             }
-        };
-        if let Some(hub) = &hub {
-            hub.cluster_outage(Outage::Log, false);
         }
-        settled
+    }
+
+    /// Where the record with `id` landed between this node's record `last` and `void`, if it
+    /// did.
+    async fn landed_before(&self, id: &str, last: u64, void: u64) -> Option<u64> {
+        for seq in (last + 1..void).rev() {
+            // Each is read until it can be: the answer decides what the sender is told.
+            let message = loop {
+                match self.stream.get_raw_message(seq).await {
+                    Ok(message) => break Some(message),
+                    Err(error) if error.kind() == RawMessageErrorKind::NoMessageFound => {
+                        break None;
+                    }
+                    Err(_) => tokio::time::sleep(PAUSE).await,
+                }
+            };
+            let found = message.is_some_and(|message| {
+                message
+                    .headers
+                    .get(async_nats::header::NATS_MESSAGE_ID)
+                    .is_some_and(|stored| stored.as_str() == id)
+            });
+            if found {
+                return Some(seq);
+            }
+        }
+        None
     }
 
     /// The last record of this node's subject, if it can be read.
@@ -361,12 +402,14 @@ impl Follower {
         }
     }
 
-    /// Whether the log holds records from `next` on, which this follower has not read.
+    /// Whether the log holds records from `next` on, which this follower has not read; or
+    /// may (it cannot be asked quickly: a leader is being elected), so that reading starts
+    /// again as soon as there is one.
     async fn behind(&self, next: u64) -> bool {
         let mut stream = self.stream.clone();
-        match stream.info().await {
-            Ok(info) => info.state.last_sequence >= next,
-            Err(_) => false,
+        match tokio::time::timeout(STALL, stream.info()).await {
+            Ok(Ok(info)) => info.state.last_sequence >= next,
+            Ok(Err(_)) | Err(_) => true,
         }
     }
 

@@ -183,6 +183,7 @@ impl Bus {
             kv: bucket(&js, "tchat_nodes", liveness::TTL, settings.replicas).await?,
             node: settings.node.clone(),
             home: home.clone(),
+            healthy_since: Arc::default(),
         };
         let names = Names {
             kv: bucket(&js, "tchat_nicks", Duration::ZERO, settings.replicas).await?,

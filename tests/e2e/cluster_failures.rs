@@ -265,3 +265,59 @@ async fn killing_the_stream_leader_of_three_servers_loses_and_repeats_nothing() 
         .collect();
     assert_eq!(seen, ids);
 }
+
+#[tokio::test]
+async fn without_a_quorum_a_message_waits_read_only_and_is_then_shown_everywhere_or_nowhere() {
+    let mut servers = NatsCluster::start().await;
+    // Both nodes talk to the first server, which stays up: connected, but without a quorum
+    // the log acknowledges nothing.
+    let url = servers.servers[0].url.clone();
+    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
+    let start = |name: &'static str, db: std::path::PathBuf| {
+        let url = url.clone();
+        spawn_app_with(move |config| {
+            config.cluster = vec![url];
+            config.cluster_replicas = 3;
+            config.node = Some(name.to_owned());
+            config.db = db;
+        })
+    };
+    let a = start("a", a_db).await;
+    let b = start("b", b_db).await;
+    let mut alice = a.tcp_named("alice").await;
+    let mut bob = WsClient::connect(b.http).await;
+    bob.send(json!({"type": "hello", "nick": "bob"})).await;
+    bob.welcome().await;
+    alice.send("avant").await;
+    bob.frames_until("avant").await;
+
+    servers.servers[1].kill();
+    servers.servers[2].kill();
+    alice.send("sans quorum").await;
+    // The log does not answer: A turns read-only, and says so.
+    alice.expect("injoignable").await;
+    servers.servers[1].restart().await;
+    // Once it answers, the line's fate is settled, one way or the other, the same everywhere:
+    // alice is told if it was refused, before the node is writable again.
+    let lines = alice.lines_until("de nouveau joignable").await;
+    let refused = lines
+        .iter()
+        .any(|line| line.contains("n'a pas pu être enregistré"));
+    alice.send("après").await;
+    // Reading the log again after a quorum came back may take the follower a few seconds.
+    let events = until_agreed(&[a.http, b.http], "après everywhere", |events| {
+        events.iter().any(|event| event.3 == "après")
+    })
+    .await;
+    bob.frames_until("après").await;
+    assert_increasing(&events);
+    let shown = events
+        .iter()
+        .filter(|event| event.3 == "sans quorum")
+        .count();
+    assert_eq!(
+        shown,
+        usize::from(!refused),
+        "refused: {refused}, {events:#?}"
+    );
+}

@@ -127,3 +127,38 @@ async fn a_restarted_node_goes_on_from_where_it_was_with_the_rooms_and_their_rul
     page.send(json!({"type": "say", "text": "je peux ?"})).await;
     page.expect_error("locked").await;
 }
+
+#[tokio::test]
+async fn a_log_made_anew_is_another_conversation_and_a_page_from_the_old_one_starts_afresh() {
+    let (a, b, backing) = two_nodes().await;
+    let (mut page, welcome) = hello(&a, json!({"type": "hello", "nick": "ancien"})).await;
+    let old_epoch = welcome["epoch"].clone();
+    page.send(json!({"type": "say", "text": "dans l'ancienne"}))
+        .await;
+    let seen = page.frames_until("dans l'ancienne").await;
+    let last = seen.last().expect("the message")["id"]
+        .as_u64()
+        .expect("an id");
+    drop(page);
+    a.stop().await;
+    b.stop().await;
+    drop(backing);
+
+    // Another NATS server, another log; a node with a database of its own.
+    let nats = Nats::start().await;
+    let (_dir, db) = temp_db();
+    let fresh = node(&nats, "a", &db).await;
+    let mut talker = fresh.tcp_named("nouveau").await;
+    talker.send("dans la nouvelle").await;
+    agreed(&[&fresh], 3).await;
+    let back = json!({"type": "hello", "nick": "ancien", "since": last, "epoch": old_epoch});
+    let (_page, welcome) = hello(&fresh, back).await;
+    assert_ne!(welcome["epoch"], old_epoch);
+    let texts: Vec<_> = welcome["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|event| event["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"dans la nouvelle"), "{welcome:#}");
+}
