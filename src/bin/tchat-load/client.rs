@@ -500,7 +500,7 @@ impl Meter {
 
 /// Finds `~SENDER~SEQ~MICROS~` anywhere in a line (an IRC prefix such as `c1!~c1@host`
 /// may hold a `~` of its own before it).
-fn parse(line: &[u8]) -> Option<(usize, u64, u64)> {
+pub(crate) fn parse(line: &[u8]) -> Option<(usize, u64, u64)> {
     line.iter()
         .enumerate()
         .filter(|(_, byte)| **byte == b'~')

@@ -2,11 +2,18 @@
 //! with ngircd on the same machine at the same moment.
 //!
 //! `tchat-load run` drives one scenario against a server that is already running (tchat's TCP
-//! and WebSocket protocols, or IRC). `tchat-load suite` starts each server itself, fresh for
-//! every scenario, and prints one table. See BENCHMARKS.md.
+//! and WebSocket protocols, or IRC), or against several nodes of a tchat cluster, the clients
+//! spread over them. `tchat-load suite` starts each server itself, fresh for every scenario,
+//! and prints one table; `tchat-load cluster` does the same for three nodes sharing one
+//! conversation through NATS, beside one node alone, and adds what failures cost. See
+//! BENCHMARKS.md.
 
 mod attacks;
 mod client;
+mod cluster;
+mod failover;
+mod http;
+mod nats;
 mod proc;
 mod servers;
 
@@ -37,6 +44,9 @@ enum Command {
     Run(RunArgs),
     /// Every scenario against fresh tchat (memory and SQLite) and ngircd servers.
     Suite(servers::SuiteArgs),
+    /// Three tchat nodes over a three-server NATS cluster beside one node alone, then a
+    /// NATS leader and a node killed.
+    Cluster(cluster::ClusterArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -44,12 +54,14 @@ struct RunArgs {
     /// The server's protocol for TCP clients.
     #[arg(long, value_enum, default_value = "tchat")]
     server: Flavor,
-    /// The TCP address (tchat's line protocol, or IRC).
-    #[arg(long)]
-    tcp: String,
-    /// tchat's HTTP address, for WebSocket clients.
-    #[arg(long)]
-    http: Option<String>,
+    /// The TCP address (tchat's line protocol, or IRC); for a cluster, every node's,
+    /// comma-separated: client `id` connects to the `id % n`th.
+    #[arg(long, value_delimiter = ',', required = true)]
+    tcp: Vec<String>,
+    /// tchat's HTTP address, for WebSocket clients; for a cluster, one per TCP address, in
+    /// the same order [default: the TCP addresses].
+    #[arg(long, value_delimiter = ',')]
+    http: Vec<String>,
     /// Raw TCP clients.
     #[arg(long, default_value_t = 10)]
     tcp_clients: usize,
@@ -65,9 +77,10 @@ struct RunArgs {
     /// Seconds of sending.
     #[arg(long, default_value_t = 5.0)]
     duration: f64,
-    /// The server's process id, for its CPU time and memory.
-    #[arg(long)]
-    pid: Option<u32>,
+    /// The server's process id, for its CPU time and memory; for a cluster, every node's,
+    /// comma-separated (their CPU times and memories are added up).
+    #[arg(long, value_delimiter = ',')]
+    pid: Vec<u32>,
     /// Spread the clients over this many rooms (`load-1`…), opened first as a teacher:
     /// messages are owed to the sender's room only. 0 keeps everyone in `main`.
     #[arg(
@@ -101,6 +114,41 @@ pub(crate) struct Scenario {
     pub(crate) rooms: usize,
 }
 
+/// Where a run's clients connect, and whose CPU time it counts: one server, or the nodes of
+/// a cluster sharing one conversation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Target {
+    /// TCP addresses: client `id` connects to the `id % len`th.
+    pub(crate) tcp: Vec<String>,
+    /// HTTP addresses for WebSocket clients, in the same order; empty: the TCP ones.
+    pub(crate) http: Vec<String>,
+    /// The server's processes (a cluster's nodes): their CPU times and memories are added.
+    pub(crate) pids: Vec<u32>,
+    /// Processes the server relies on (a cluster's NATS servers): their CPU time is counted
+    /// apart, so that a report can say what the server costs with and without them.
+    pub(crate) support_pids: Vec<u32>,
+}
+
+impl Target {
+    /// One server.
+    pub(crate) fn one(tcp: &str, http: Option<&str>, pid: Option<u32>) -> Self {
+        Self {
+            tcp: vec![tcp.to_owned()],
+            http: http.map(str::to_owned).into_iter().collect(),
+            pids: pid.into_iter().collect(),
+            support_pids: Vec::new(),
+        }
+    }
+
+    /// The TCP and HTTP addresses client `id` connects to.
+    fn addresses_of(&self, id: usize) -> (&str, &str) {
+        let node = id % self.tcp.len().max(1);
+        let tcp = self.tcp.get(node).map_or("", String::as_str);
+        let http = self.http.get(node).map_or(tcp, String::as_str);
+        (tcp, http)
+    }
+}
+
 /// What one scenario measured against one server.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Report {
@@ -116,6 +164,8 @@ pub(crate) struct Report {
     pub(crate) p99_ms: f64,
     pub(crate) max_ms: f64,
     pub(crate) cpu_seconds: Option<f64>,
+    /// CPU time of the processes the server relies on (a cluster's NATS servers).
+    pub(crate) support_cpu_seconds: Option<f64>,
     /// The part of the server's CPU time spent in the kernel (system calls, the TCP stack).
     pub(crate) kernel_share: Option<f64>,
     pub(crate) rss_bytes: Option<u64>,
@@ -132,6 +182,12 @@ impl Report {
         self.cpu_seconds
             .filter(|cpu| *cpu > 0.0)
             .map(|cpu| self.delivered as f64 / cpu)
+    }
+
+    /// Deliveries per CPU second of the server and the processes it relies on together.
+    pub(crate) fn deliveries_per_cpu_second_with_support(&self) -> Option<f64> {
+        let cpu = self.cpu_seconds? + self.support_cpu_seconds?;
+        (cpu > 0.0).then(|| self.delivered as f64 / cpu)
     }
 }
 
@@ -162,13 +218,20 @@ fn main() -> anyhow::Result<()> {
                     Flavor::Tchat => Protocol::Line,
                     Flavor::Irc => Protocol::Irc,
                 };
+                if !args.http.is_empty() && args.http.len() != args.tcp.len() {
+                    bail!("give as many --http addresses as --tcp addresses, or none");
+                }
+                let target = Target {
+                    tcp: args.tcp,
+                    http: args.http,
+                    pids: args.pid,
+                    support_pids: Vec::new(),
+                };
                 let report = run(
                     &scenario,
                     tcp_protocol,
-                    &args.tcp,
-                    args.http.as_deref(),
+                    &target,
                     args.teacher_token.as_deref(),
-                    args.pid,
                 )
                 .await?;
                 println!("{}", servers::describe(&report));
@@ -183,6 +246,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Suite(args) => servers::suite(args).await,
+            Command::Cluster(args) => cluster::bench(args).await,
         }
     })
 }
@@ -202,21 +266,23 @@ async fn settle(shared: &Shared) {
     }
 }
 
-/// Runs one scenario against a running server.
+/// Runs one scenario against a running server, or the nodes of a cluster.
 pub(crate) async fn run(
     scenario: &Scenario,
     tcp_protocol: Protocol,
-    tcp: &str,
-    http: Option<&str>,
+    target: &Target,
     teacher_token: Option<&str>,
-    pid: Option<u32>,
 ) -> anyhow::Result<Report> {
+    if target.tcp.is_empty() {
+        bail!("no server address to connect to");
+    }
     let total = scenario.tcp_clients + scenario.ws_clients;
-    let http = http.unwrap_or(tcp).to_owned();
     let rooms: Vec<String> = (1..=scenario.rooms).map(|n| format!("load-{n}")).collect();
     if !rooms.is_empty() {
         let token = teacher_token.context("rooms are opened with the teacher token")?;
-        client::open_rooms(&http, token, &rooms).await?;
+        // A cluster's rooms are shared: opening them on one node opens them on every node.
+        let (_, http) = target.addresses_of(0);
+        client::open_rooms(http, token, &rooms).await?;
     }
     // Client `id` is in room `id % rooms`, so that senders (the first clients) and both
     // transports are spread evenly over the rooms.
@@ -234,7 +300,7 @@ pub(crate) async fn run(
             plan.push((id, tcp_protocol));
         }
     }
-    let clients = connect_all(&plan, tcp, &http, &rooms).await;
+    let clients = connect_all(&plan, target, &rooms).await;
     let (clients, failures): (Vec<_>, Vec<_>) = clients.into_iter().partition(Result::is_ok);
     let clients: Vec<Client> = clients.into_iter().filter_map(Result::ok).collect();
     let mut connect_times: Vec<Duration> = Vec::new();
@@ -274,7 +340,8 @@ pub(crate) async fn run(
         tasks.push(tokio::spawn(client.run(pace, shared.clone())));
     }
     settle(&shared).await;
-    let cpu_before = pid.and_then(proc::cpu);
+    let cpu_before = proc::cpu_of_all(&target.pids);
+    let support_before = proc::cpu_of_all(&target.support_pids);
     let started = Instant::now();
     shared.go.cancel();
     tokio::time::sleep(scenario.duration).await;
@@ -294,11 +361,13 @@ pub(crate) async fn run(
             break;
         }
     }
-    let cpu_after = pid.and_then(proc::cpu);
     let cpu = cpu_before
-        .zip(cpu_after)
+        .zip(proc::cpu_of_all(&target.pids))
         .map(|(before, after)| before.until(after));
-    let rss = pid.and_then(proc::rss_bytes);
+    let support_cpu = support_before
+        .zip(proc::cpu_of_all(&target.support_pids))
+        .map(|(before, after)| before.until(after));
+    let rss = proc::rss_of_all(&target.pids);
     shared.stop.cancel();
 
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -308,6 +377,7 @@ pub(crate) async fn run(
         expected,
         seconds: sending_time.as_secs_f64(),
         cpu_seconds: cpu.map(proc::Cpu::total),
+        support_cpu_seconds: support_cpu.map(proc::Cpu::total),
         kernel_share: cpu
             .filter(|cpu| cpu.total() > 0.0)
             .map(|cpu| cpu.system / cpu.total()),
@@ -345,8 +415,7 @@ pub(crate) async fn run(
 /// Connects every planned client, a few hundred at a time so the listen queue never overflows.
 async fn connect_all(
     plan: &[(usize, Protocol)],
-    tcp: &str,
-    http: &str,
+    target: &Target,
     rooms: &[String],
 ) -> Vec<anyhow::Result<Client>> {
     let mut clients = Vec::with_capacity(plan.len());
@@ -361,6 +430,7 @@ async fn connect_all(
         let connecting: Vec<_> = chunk
             .iter()
             .map(|&(id, protocol)| {
+                let (tcp, http) = target.addresses_of(id);
                 let addr = if protocol == Protocol::WebSocket {
                     http.to_owned()
                 } else {

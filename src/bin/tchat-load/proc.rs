@@ -1,4 +1,5 @@
-//! A server's CPU time and memory, read from `/proc/PID` (Linux).
+//! A server's CPU time and memory, read from `/proc/PID` (Linux): of one process, or added
+//! up over several (a cluster's nodes).
 
 /// Clock ticks per second in `/proc/PID/stat` (USER_HZ, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -37,6 +38,29 @@ pub(crate) fn cpu(pid: u32) -> Option<Cpu> {
         user: user / TICKS_PER_SECOND,
         system: system / TICKS_PER_SECOND,
     })
+}
+
+/// The CPU time every process of `pids` has used so far, added up; `None` if there are none,
+/// or one of them cannot be read (it ended): a part would pass for the whole.
+pub(crate) fn cpu_of_all(pids: &[u32]) -> Option<Cpu> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().try_fold(Cpu::default(), |sum, pid| {
+        let one = cpu(*pid)?;
+        Some(Cpu {
+            user: sum.user + one.user,
+            system: sum.system + one.system,
+        })
+    })
+}
+
+/// The resident memory of every process of `pids`, added up, as [`cpu_of_all`].
+pub(crate) fn rss_of_all(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|pid| rss_bytes(*pid)).sum()
 }
 
 /// Resident memory of the process, in bytes.

@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{self, Client, Pace, Protocol};
-use crate::{Report, Scenario, attacks, proc, run};
+use crate::{Report, Scenario, Target, attacks, proc, run};
 
 #[derive(clap::Args)]
 pub(crate) struct SuiteArgs {
@@ -32,25 +32,45 @@ pub(crate) struct SuiteArgs {
 }
 
 /// The teacher token the suite's tchat servers are started with, to open rooms.
-const TEACHER_TOKEN: &str = "tchat-load-teacher";
+pub(crate) const TEACHER_TOKEN: &str = "tchat-load-teacher";
 
 /// A server under test.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    tcp: String,
-    http: Option<String>,
-    protocol: Protocol,
+    pub(crate) tcp: String,
+    pub(crate) http: Option<String>,
+    pub(crate) protocol: Protocol,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the server at once, as a machine dying would (SIGKILL), and reaps it.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// A fresh tchat: tuned for throughput (no rate limits, arrivals told at once, one
     /// address may open thousands of connections), or with its own limits for the attacks.
-    fn tchat(binary: &PathBuf, database: bool, throughput: bool) -> anyhow::Result<Self> {
+    pub(crate) fn tchat(
+        binary: &PathBuf,
+        database: bool,
+        throughput: bool,
+    ) -> anyhow::Result<Self> {
+        Self::tchat_with(binary, database, throughput, &[])
+    }
+
+    /// [`Server::tchat`], with `extra` arguments (a cluster node's).
+    pub(crate) fn tchat_with(
+        binary: &PathBuf,
+        database: bool,
+        throughput: bool,
+        extra: &[String],
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = if database {
             dir.path().join("bench.db").display().to_string()
@@ -79,6 +99,7 @@ impl Server {
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", &db])
             .args(limits)
             .args(["--teacher-token", TEACHER_TOKEN])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -153,12 +174,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
-fn scenarios(quick: bool) -> Vec<Scenario> {
+pub(crate) fn scenarios(quick: bool) -> Vec<Scenario> {
     let scale = |full: usize, small: usize| if quick { small } else { full };
     let seconds = |full: u64| Duration::from_secs(if quick { 1 } else { full });
     vec![
@@ -246,15 +266,8 @@ pub(crate) async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
                 format!("{} (tcp+ws)", scenario.name)
             };
             eprintln!("running {label} against {name}…");
-            let report = run(
-                &run_scenario,
-                server.protocol,
-                &server.tcp,
-                server.http.as_deref(),
-                Some(TEACHER_TOKEN),
-                Some(server.pid()),
-            )
-            .await?;
+            let target = Target::one(&server.tcp, server.http.as_deref(), Some(server.pid()));
+            let report = run(&run_scenario, server.protocol, &target, Some(TEACHER_TOKEN)).await?;
             if report.failed > 0 || report.lost() > 0 || report.strays > 0 {
                 failures += 1;
             }
