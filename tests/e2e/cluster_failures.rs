@@ -4,9 +4,11 @@
 
 use serde_json::json;
 
-use crate::cluster::{Line, agreed, agreed_at, assert_increasing, hello, hello_at, node, node_at};
+use crate::cluster::{
+    Line, agreed, agreed_at, assert_increasing, hello, hello_at, node, node_at, two_nodes,
+};
 use crate::helpers::{
-    PATIENCE, TEACHER, TcpClient, WsClient, spawn_app_with, start_binary, tchat, temp_db,
+    PATIENCE, TEACHER, TcpClient, TestApp, WsClient, spawn_app_with, start_binary, tchat, temp_db,
 };
 use crate::nats::{Cut, Nats, NatsCluster};
 
@@ -16,6 +18,17 @@ fn departures(events: &[Line], nick: &str) -> usize {
         .iter()
         .filter(|event| event.1 == "leave" && event.2 == nick)
         .count()
+}
+
+/// alice on `a` (TCP) and bob on `b` (a page), once bob has seen alice say `avant`.
+async fn alice_and_bob(a: &TestApp, b: &TestApp) -> (TcpClient, WsClient) {
+    let mut alice = a.tcp_named("alice").await;
+    let mut bob = WsClient::connect(b.http).await;
+    bob.send(json!({"type": "hello", "nick": "bob"})).await;
+    bob.welcome().await;
+    alice.send("avant").await;
+    bob.frames_until("avant").await;
+    (alice, bob)
 }
 
 /// Waits until `check` holds of the transcripts every node in `https` agrees on.
@@ -103,18 +116,10 @@ async fn a_node_killed_with_sigkill_is_left_once_per_user_and_its_page_resumes_e
 
 #[tokio::test]
 async fn with_every_nats_server_down_the_nodes_are_read_only_and_never_fork() {
-    let mut nats = Nats::start().await;
-    let ((_a_dir, a_db), (_b_dir, b_db)) = (temp_db(), temp_db());
-    let a = node(&nats, "a", &a_db).await;
-    let b = node(&nats, "b", &b_db).await;
-    let mut alice = a.tcp_named("alice").await;
-    let mut bob = WsClient::connect(b.http).await;
-    bob.send(json!({"type": "hello", "nick": "bob"})).await;
-    bob.welcome().await;
-    alice.send("avant").await;
-    bob.frames_until("avant").await;
+    let (a, b, mut backing) = two_nodes().await;
+    let (mut alice, mut bob) = alice_and_bob(&a, &b).await;
 
-    nats.kill();
+    backing.nats.kill();
     alice.expect("injoignable").await;
     let down = bob.expect("alert").await;
     assert_eq!(down["code"], "cluster_down", "{down}");
@@ -124,7 +129,7 @@ async fn with_every_nats_server_down_the_nodes_are_read_only_and_never_fork() {
         .await;
     bob.expect_error("not_saved").await;
 
-    nats.restart().await;
+    backing.nats.restart().await;
     alice.expect("de nouveau joignable").await;
     let up = bob.expect("alert").await;
     assert_eq!(up["code"], "cluster_up", "{up}");
@@ -284,12 +289,7 @@ async fn without_a_quorum_a_message_waits_read_only_and_is_then_shown_everywhere
     };
     let a = start("a", a_db).await;
     let b = start("b", b_db).await;
-    let mut alice = a.tcp_named("alice").await;
-    let mut bob = WsClient::connect(b.http).await;
-    bob.send(json!({"type": "hello", "nick": "bob"})).await;
-    bob.welcome().await;
-    alice.send("avant").await;
-    bob.frames_until("avant").await;
+    let (mut alice, mut bob) = alice_and_bob(&a, &b).await;
 
     servers.servers[1].kill();
     servers.servers[2].kill();
