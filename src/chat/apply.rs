@@ -131,11 +131,9 @@ impl State {
         let here = target
             .as_ref()
             .and_then(|nick| self.by_nick.get(&nick.key()).copied());
-        let person = |state: &Self| match (here, target) {
-            (Some(id), _) => state.members.get(&id).map(|entry| entry.person()),
-            (None, Some(nick)) => Some(Person::Named(nick.key())),
-            (None, None) => None,
-        };
+        let person = target
+            .as_ref()
+            .and_then(|nick| self.person_named(here, nick));
         // When something that lasts from the event's time on ends, on this node's clock.
         let until = |lasts: Duration| {
             let end = event
@@ -146,18 +144,18 @@ impl State {
         };
         match kind {
             NoticeKind::Mute => {
-                if let Some(person) = person(self) {
+                if let Some(person) = person {
                     let muted = until(Duration::from_secs(number.saturating_mul(60)));
                     self.people.record(person).muted_until = muted;
                 }
             }
             NoticeKind::Unmute => {
-                if let Some(person) = person(self) {
+                if let Some(person) = person {
                     self.people.record(person).muted_until = None;
                 }
             }
             NoticeKind::Kick => {
-                if let Some(person @ Person::Named(_)) = person(self) {
+                if let Some(person @ Person::Named(_)) = person {
                     self.people.record(person).kicked_until = until(config.kick_cooldown);
                 }
                 if let Some(id) = here {
@@ -175,16 +173,7 @@ impl State {
             // A room closed elsewhere: this node's teachers in it go back to main (its
             // students were moved before it closed).
             NoticeKind::Close if !saved => {
-                let closed = super::RoomName::restored(text);
-                let inside: Vec<MemberId> = self
-                    .members
-                    .iter()
-                    .filter(|(_, entry)| entry.room == closed)
-                    .map(|(id, _)| *id)
-                    .collect();
-                for id in inside {
-                    self.relocate(id, &super::RoomName::main(), config);
-                }
+                self.back_to_main(&super::RoomName::restored(text), config);
             }
             NoticeKind::Delete if !saved => {
                 self.recent.retain(|kept| kept.id != *number);

@@ -401,15 +401,7 @@ impl State {
     }
 
     fn close(&mut self, id: MemberId, by: Nick, name: &RoomName, config: &HubConfig) {
-        let inside: Vec<MemberId> = self
-            .members
-            .iter()
-            .filter(|(_, entry)| entry.room == *name)
-            .map(|(member, _)| *member)
-            .collect();
-        for member in inside {
-            self.relocate(member, &RoomName::main(), config);
-        }
+        self.back_to_main(name, config);
         // In a cluster, the other nodes' students in it too (their teachers go back to
         // main as their node reads the room's closing).
         let elsewhere: Vec<Nick> = self
@@ -433,6 +425,19 @@ impl State {
         }
         let kind = notice(NoticeKind::Close, by, None, name.to_string(), 0);
         self.publish_in(RoomName::everywhere(), id, kind, config);
+    }
+
+    /// This node's members in room `name` go back to the main room (it is closing).
+    pub(super) fn back_to_main(&mut self, name: &RoomName, config: &HubConfig) {
+        let inside: Vec<MemberId> = self
+            .members
+            .iter()
+            .filter(|(_, entry)| entry.room == *name)
+            .map(|(member, _)| *member)
+            .collect();
+        for member in inside {
+            self.relocate(member, &RoomName::main(), config);
+        }
     }
 
     /// `/groups N`: the students present, in a random order, dealt into N groups in turn,

@@ -192,7 +192,7 @@ impl State {
 
     /// Who the limits follow for the member a command named: a member of another node by
     /// its name (its own node knows whether it is a guest, and does the same).
-    fn person_named(&self, id: Option<MemberId>, nick: &Nick) -> Option<Person> {
+    pub(super) fn person_named(&self, id: Option<MemberId>, nick: &Nick) -> Option<Person> {
         match id {
             Some(id) => self.members.get(&id).map(|entry| entry.person()),
             None => Some(Person::Named(nick.key())),

@@ -198,12 +198,9 @@ impl Hub {
     /// it. (Its rooms, their rules and its groups stay this node's.)
     pub fn share_kept_facts(&self) {
         let state = self.lock();
-        let mut facts = vec![Fact::Guest(state.last_guest)];
-        facts.extend(state.teacher_nicks.iter().cloned().map(Fact::TeacherNick));
-        if let Sequencer::Cluster { outbox, .. } = &state.sequencer {
-            for fact in facts {
-                let _ = outbox.try_send(Draft::Fact(fact));
-            }
+        state.keep(Fact::Guest(state.last_guest));
+        for key in &state.teacher_nicks {
+            state.keep(Fact::TeacherNick(key.clone()));
         }
     }
 

@@ -15,9 +15,9 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::hex;
 use super::names::Names;
 use super::record::Record;
+use super::{hex, message_id};
 use crate::chat::{Draft, EventKind, LogSink, Logged, NoticeKind, Outage, WeakHub};
 
 /// How long a record's publisher keeps trying before the node turns read-only and the
@@ -165,12 +165,7 @@ impl Publisher {
                     Err(_) => tokio::time::sleep(PAUSE).await,
                 }
             };
-            let found = message.is_some_and(|message| {
-                message
-                    .headers
-                    .get(async_nats::header::NATS_MESSAGE_ID)
-                    .is_some_and(|stored| stored.as_str() == id)
-            });
+            let found = message.is_some_and(|message| message_id(&message.headers) == Some(id));
             if found {
                 return Some(seq);
             }
@@ -263,14 +258,11 @@ impl Publisher {
                     .await
                 {
                     Ok(message) => {
-                        let stored = message
-                            .headers
-                            .get(async_nats::header::NATS_MESSAGE_ID)
-                            .map(|stored| stored.as_str().to_owned());
-                        if stored.as_deref() == Some(id) {
+                        let stored = message_id(&message.headers);
+                        if stored == Some(id) {
                             return Some((message.sequence, false));
                         }
-                        if stored.is_some() && stored.as_deref() == earlier {
+                        if stored.is_some() && stored == earlier {
                             return Some((message.sequence, true));
                         }
                         last = message.sequence;
@@ -389,12 +381,8 @@ impl Follower {
                 }
                 next = seq + 1;
                 quiet = tokio::time::Instant::now() + STALL;
-                let id = message
-                    .headers
-                    .as_ref()
-                    .and_then(|headers| headers.get(async_nats::header::NATS_MESSAGE_ID))
-                    .map(|id| id.as_str().to_owned());
-                let logged = self.logged(seq, id.as_deref(), &message.payload, &mut voided);
+                let id = message.headers.as_ref().and_then(message_id);
+                let logged = self.logged(seq, id, &message.payload, &mut voided);
                 if !self.sink.send(logged).await {
                     return;
                 }

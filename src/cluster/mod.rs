@@ -307,17 +307,19 @@ impl Bus {
             stop: stop.clone(),
         };
         let watcher = tokio::spawn(watch_connection(self.events, hub.downgrade(), reconnected));
-        let takeovers = tokio::spawn(answer_takeovers(
+        let takeovers = tokio::spawn(serve(
             self.client.clone(),
-            self.home.clone(),
+            names::takeover_subject(&self.home),
             hub.downgrade(),
             stop.clone(),
+            answer_takeover,
         ));
-        let private = tokio::spawn(private::receive(
+        let private = tokio::spawn(serve(
             self.client.clone(),
-            self.home.clone(),
+            private::subject(&self.home),
             hub.downgrade(),
             stop.clone(),
+            private::receive,
         ));
         let beat = tokio::spawn(self.liveness.clone().beat_forever(stop.clone()));
         let watch = tokio::spawn(self.liveness.clone().watch(hub.downgrade(), stop.clone()));
@@ -367,35 +369,49 @@ async fn bucket(
 }
 
 /// Answers other nodes asking, for a newcomer with a resume token, for a nickname a member
-/// of this run holds.
-async fn answer_takeovers(
+/// of this run holds: `ok` if it let it go, `no` otherwise.
+fn answer_takeover(hub: &Hub, request: &async_nats::Message) -> Option<bytes::Bytes> {
+    let asked: serde_json::Value = serde_json::from_slice(&request.payload).unwrap_or_default();
+    let given = match (asked["nick"].as_str(), asked["token"].as_str()) {
+        (Some(nick), Some(token)) => hub.give_up_name(nick, token),
+        _ => false,
+    };
+    let answer: &'static [u8] = if given { b"ok" } else { b"no" };
+    Some(answer.into())
+}
+
+/// Hands every message on `subject` to `handle` with the hub, while the hub exists and
+/// until `stop`, and sends its answer, if any, to whoever asked.
+async fn serve(
     client: async_nats::Client,
-    home: Arc<str>,
+    subject: String,
     hub: WeakHub,
     stop: CancellationToken,
+    handle: fn(&Hub, &async_nats::Message) -> Option<bytes::Bytes>,
 ) {
-    let Ok(mut requests) = client.subscribe(names::takeover_subject(&home)).await else {
+    let Ok(mut messages) = client.subscribe(subject).await else {
         return;
     };
     loop {
-        let request = tokio::select! {
+        let message = tokio::select! {
             () = stop.cancelled() => return,
-            request = requests.next() => request,
+            message = messages.next() => message,
         };
-        let Some(request) = request else {
+        let (Some(message), Some(hub)) = (message, hub.upgrade()) else {
             return;
         };
-        let asked: serde_json::Value = serde_json::from_slice(&request.payload).unwrap_or_default();
-        let (nick, token) = (asked["nick"].as_str(), asked["token"].as_str());
-        let given = match (hub.upgrade(), nick, token) {
-            (Some(hub), Some(nick), Some(token)) => hub.give_up_name(nick, token),
-            _ => false,
-        };
-        if let Some(reply) = request.reply {
-            let answer: &'static [u8] = if given { b"ok" } else { b"no" };
-            let _ = client.publish(reply, answer.into()).await;
+        let answer = handle(&hub, &message);
+        if let (Some(reply), Some(answer)) = (message.reply, answer) {
+            let _ = client.publish(reply, answer).await;
         }
     }
+}
+
+/// The id a record was published under (`Nats-Msg-Id`), if it has one.
+fn message_id(headers: &async_nats::HeaderMap) -> Option<&str> {
+    headers
+        .get(async_nats::header::NATS_MESSAGE_ID)
+        .map(|id| id.as_str())
 }
 
 /// `text` in hexadecimal: in a record's id, or a key of a bucket, whatever its characters.

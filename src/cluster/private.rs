@@ -2,11 +2,9 @@
 //! the recipient is on, never stored, as on one server. Sent by the node's publisher, after
 //! whatever its sender did before; at most once (a node that is not there drops them).
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
 
-use crate::chat::{Nick, Private, Via, WeakHub};
+use crate::chat::{Hub, Nick, Private, Via};
 
 /// A private message as it travels.
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,27 +43,12 @@ pub(super) fn subject(home: &str) -> String {
     format!("tchat.private.{home}")
 }
 
-/// Hands this run's members the private messages other nodes send them, until `stop`.
-pub(super) async fn receive(
-    client: async_nats::Client,
-    home: std::sync::Arc<str>,
-    hub: WeakHub,
-    stop: CancellationToken,
-) {
-    let Ok(mut messages) = client.subscribe(subject(&home)).await else {
-        return;
-    };
-    loop {
-        let message = tokio::select! {
-            () = stop.cancelled() => return,
-            message = messages.next() => message,
-        };
-        let (Some(message), Some(hub)) = (message, hub.upgrade()) else {
-            return;
-        };
-        let wire: Option<Wire> = serde_json::from_slice(&message.payload).ok();
-        if let Some(private) = wire.and_then(Wire::private) {
-            hub.receive_private(private);
-        }
+/// Hands one of this run's members a private message another node sent it (see `serve`);
+/// nothing to answer.
+pub(super) fn receive(hub: &Hub, message: &async_nats::Message) -> Option<bytes::Bytes> {
+    let wire: Option<Wire> = serde_json::from_slice(&message.payload).ok();
+    if let Some(private) = wire.and_then(Wire::private) {
+        hub.receive_private(private);
     }
+    None
 }
