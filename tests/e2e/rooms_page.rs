@@ -3,11 +3,21 @@
 //! main room.
 
 use crate::chromium::{Browser, Screen};
-use crate::helpers::{TEACHER, http_get, spawn_app};
+use crate::helpers::{TEACHER, TestApp, http_get, spawn_app};
 
 /// JavaScript for the text of room `name`'s button.
 fn button(name: &str) -> String {
     format!("document.querySelector('#room-list button[data-room=\"{name}\"]')")
+}
+
+/// A teacher's page on a lab PC, joined as `prof`.
+async fn teacher_page(app: &TestApp) -> Browser {
+    let teacher = Browser::open(Screen::Desktop).await;
+    teacher
+        .visit(&format!("http://{}/?teacher={TEACHER}", app.http))
+        .await;
+    teacher.join("prof").await;
+    teacher
 }
 
 /// The group a student's page was put in, once it says so: the room on screen.
@@ -23,11 +33,7 @@ async fn group_on_screen(page: &Browser) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_page_watches_two_groups_with_unread_counts_and_speaks_in_the_second() {
     let app = spawn_app().await;
-    let teacher = Browser::open(Screen::Desktop).await;
-    teacher
-        .visit(&format!("http://{}/?teacher={TEACHER}", app.http))
-        .await;
-    teacher.join("prof").await;
+    let teacher = teacher_page(&app).await;
     let mut students = Vec::new();
     for n in 0..4 {
         students.push(app.tcp_named(&format!("eleve{n}")).await);
@@ -218,11 +224,7 @@ async fn a_student_page_sees_its_group_alone_and_comes_back_to_main_after_the_gr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teachers_page_links_to_the_transcript_of_the_room_on_screen_and_of_every_room() {
     let app = spawn_app().await;
-    let teacher = Browser::open(Screen::Desktop).await;
-    teacher
-        .visit(&format!("http://{}/?teacher={TEACHER}", app.http))
-        .await;
-    teacher.join("prof").await;
+    let teacher = teacher_page(&app).await;
     teacher.say("/room create atelier").await;
     let mut alice = app.tcp_named("alice").await;
     let mut bob = app.tcp_named("bob").await;

@@ -396,11 +396,6 @@ fn print_table(
     match pause {
         None => {}
         Some(Ok((pause, agreement))) => {
-            let connected: Vec<String> = pause
-                .connections
-                .iter()
-                .map(|(node, server)| format!("{node} on {server}"))
-                .collect();
             let gaps: Vec<String> = pause
                 .received
                 .iter()
@@ -419,7 +414,7 @@ fn print_table(
                 &format!(
                     "write pause, n1 → n2, stream leader {} killed ({})",
                     pause.leader,
-                    connected.join(", ")
+                    pause.connected()
                 ),
                 "",
                 &format!(

@@ -143,12 +143,17 @@ impl WritePause {
         })
     }
 
-    pub(crate) fn describe(&self) -> String {
+    /// Which server each node was on: `n1 on s2, n2 on s1, …`.
+    pub(crate) fn connected(&self) -> String {
         let connections: Vec<String> = self
             .connections
             .iter()
             .map(|(node, server)| format!("{node} on {server}"))
             .collect();
+        connections.join(", ")
+    }
+
+    pub(crate) fn describe(&self) -> String {
         let received: Vec<String> = self
             .received
             .iter()
@@ -171,7 +176,7 @@ impl WritePause {
             "leader {} killed ({}): the log took records again {} s after the kill; {} sent, \
              {} refused; {}; the sender was also told: {:?}",
             self.leader,
-            connections.join(", "),
+            self.connected(),
             self.log_resumed
                 .map_or("never".to_owned(), |seconds| format!("{seconds:.1}")),
             self.sent,
